@@ -1,0 +1,142 @@
+"""The ingest run: articles in, chunks embedded and written as upserts, stale chunks deleted.
+
+Writes are idempotent: chunk ids hash the article id, the chunk index and the embedded text, so an
+unchanged article is recognised without embedding anything, a changed one re-embeds only chunks whose
+text changed, and its stale chunks are deleted after the new ones are written (a crash in between
+leaves extra chunks that the next run removes, never a hole).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from tqdm import tqdm
+
+from ingest.chunker import Chunker
+from ingest.sources import find_files, read_articles
+from rag.errors import IngestError
+from rag.models import Article, Chunk
+from rag.store import ChromaStore
+
+
+class EmbedsText(Protocol):
+    def embed(self, texts: list[str], batch_size: int = ...) -> list[list[float]]: ...
+
+
+@dataclass
+class IngestSummary:
+    read: int = 0
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    chunks_embedded: int = 0
+    chunks_deleted: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    def line(self) -> str:
+        return (
+            f"read {self.read} · new {self.new} · updated {self.updated} · "
+            f"unchanged {self.unchanged} · rejected {self.rejected} · "
+            f"chunks embedded {self.chunks_embedded} · chunks deleted {self.chunks_deleted}"
+        )
+
+
+@dataclass
+class _Plan:
+    chunks: list[Chunk]
+    to_embed: list[Chunk]
+    to_update: list[Chunk]
+    stale: list[str]
+
+
+class Ingestor:
+    def __init__(
+        self,
+        store: ChromaStore,
+        embedder: EmbedsText,
+        chunker: Chunker,
+        batch_size: int = 32,
+        on_error: Callable[[str], None] | None = None,
+    ) -> None:
+        self._store = store
+        self._embedder = embedder
+        self._chunker = chunker
+        self._batch_size = batch_size
+        self._on_error = on_error
+        self._pending: dict[str, _Plan] = {}
+
+    def ingest_paths(self, paths: Iterable[Path], progress: bool = False) -> IngestSummary:
+        return self.ingest(self._parsed(paths), progress=progress)
+
+    def ingest(
+        self, items: Iterable[Article | IngestError], progress: bool = False
+    ) -> IngestSummary:
+        summary = IngestSummary()
+        bar = tqdm(items, unit=" articles", disable=not progress, desc="ingest", leave=False)
+        for item in bar:
+            summary.read += 1
+            if isinstance(item, IngestError):
+                self._reject(summary, item.message)
+                continue
+            try:
+                self._plan(item, summary)
+            except IngestError as exc:
+                self._reject(summary, exc.message)
+                continue
+            if sum(len(p.to_embed) for p in self._pending.values()) >= self._batch_size * 4:
+                self._flush(summary)
+        self._flush(summary)
+        return summary
+
+    def _parsed(self, paths: Iterable[Path]) -> Iterator[Article | IngestError]:
+        for found in find_files(paths):
+            if isinstance(found, IngestError):
+                yield found
+            else:
+                yield from read_articles(found)
+
+    def _reject(self, summary: IngestSummary, message: str) -> None:
+        summary.rejected += 1
+        summary.errors.append(message)
+        if self._on_error:
+            self._on_error(message)
+
+    def _plan(self, article: Article, summary: IngestSummary) -> None:
+        if article.id in self._pending:  # the same article twice: the later copy wins
+            self._flush(summary)
+        chunks = self._chunker.chunk(article)
+        if not chunks:
+            raise IngestError(f"{article.source}: article has no text to index")
+        stored = self._store.chunk_states(article.id)
+        wanted = {c.id for c in chunks}
+        if wanted == stored.keys() and set(stored.values()) == {article.content_hash}:
+            summary.unchanged += 1
+            return
+        if stored:
+            summary.updated += 1
+        else:
+            summary.new += 1
+        self._pending[article.id] = _Plan(
+            chunks=chunks,
+            to_embed=[c for c in chunks if c.id not in stored],
+            to_update=[c for c in chunks if c.id in stored],
+            stale=[chunk_id for chunk_id in stored if chunk_id not in wanted],
+        )
+
+    def _flush(self, summary: IngestSummary) -> None:
+        if not self._pending:
+            return
+        plans = list(self._pending.values())
+        to_embed = [c for p in plans for c in p.to_embed]
+        vectors = self._embedder.embed([c.embed_text for c in to_embed], self._batch_size)
+        self._store.upsert(to_embed, vectors)
+        self._store.update_metadata([c for p in plans for c in p.to_update])
+        stale = [chunk_id for p in plans for chunk_id in p.stale]
+        self._store.delete(stale)
+        summary.chunks_embedded += len(to_embed)
+        summary.chunks_deleted += len(stale)
+        self._pending.clear()

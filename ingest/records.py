@@ -1,0 +1,107 @@
+"""JSON and JSONL exports (optionally gzipped) into Articles, one record at a time.
+
+Accepted fields: ``title``, ``url``, ``outlet`` or ``source``, ``published_at`` (or ``date``),
+``author``, ``body`` or ``text``. The RealTime QA corpus (``corpus.jsonl.gz``) and the MultiHop-RAG
+``corpus.json`` load as they are. A bad record is reported with its line (JSONL) or item number
+(JSON array) and skipped; the others still load.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any
+
+from ingest.dates import parse_date
+from ingest.outlets import outlet_of_url
+from ingest.raw_text import UNKNOWN_OUTLET
+from rag.errors import IngestError
+from rag.models import Article
+from rag.text import normalize_text
+
+Parsed = Article | IngestError
+
+
+def open_text(path: Path) -> IO[str]:
+    if path.name.endswith(".gz"):
+        return gzip.open(path, "rt", encoding="utf-8")
+    return path.open(encoding="utf-8")
+
+
+def read_jsonl(path: Path) -> Iterator[Parsed]:
+    with open_text(path) as handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            where = f"{path}:{number}"
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as exc:
+                yield IngestError(f"{where}: invalid JSON ({exc.msg} at column {exc.colno})")
+                continue
+            yield _article_or_error(record, where)
+
+
+def read_json(path: Path) -> Iterator[Parsed]:
+    with open_text(path) as handle:
+        try:
+            data = json.load(handle)
+        except json.JSONDecodeError as exc:
+            yield IngestError(f"{path}:{exc.lineno}: invalid JSON ({exc.msg})")
+            return
+    if isinstance(data, dict) and isinstance(data.get("articles"), list):
+        data = data["articles"]
+    if isinstance(data, dict):
+        yield _article_or_error(data, str(path))
+    elif isinstance(data, list):
+        for number, record in enumerate(data, start=1):
+            yield _article_or_error(record, f"{path}: item {number}")
+    else:
+        yield IngestError(f"{path}: expected an article object or a list of them")
+
+
+def _article_or_error(record: Any, where: str) -> Parsed:
+    try:
+        return article_from_record(record, where)
+    except IngestError as exc:
+        return exc
+
+
+def article_from_record(record: Any, where: str) -> Article:
+    if not isinstance(record, dict):
+        raise IngestError(f"{where}: expected a JSON object, got {type(record).__name__}")
+    title = _text_field(record, where, "title")
+    body = _text_field(record, where, "body", "text", "content")
+    if not title:
+        raise IngestError(f"{where}: missing 'title'")
+    if not body:
+        raise IngestError(f"{where}: missing 'body' (or 'text')")
+    url = _text_field(record, where, "url", "link")
+    published_raw = _text_field(record, where, "published_at", "date", "published")
+    published = parse_date(published_raw) if published_raw else None
+    if published_raw and published is None:
+        raise IngestError(f"{where}: 'published_at' {published_raw!r} is not a date")
+    outlet = _text_field(record, where, "outlet", "source")
+    return Article(
+        title=title,
+        body=body,
+        outlet=outlet or (outlet_of_url(url) if url else None) or UNKNOWN_OUTLET,
+        url=url,
+        author=_text_field(record, where, "author"),
+        published_at=published,
+        source=where,
+    )
+
+
+def _text_field(record: dict[str, Any], where: str, *names: str) -> str:
+    """The first of ``names`` present and not null, as clean text."""
+    for name in names:
+        value = record.get(name)
+        if value is None:
+            continue
+        if not isinstance(value, str | int | float):
+            raise IngestError(f"{where}: '{name}' must be text, got {type(value).__name__}")
+        return normalize_text(str(value)).strip()
+    return ""

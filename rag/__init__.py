@@ -1,0 +1,1 @@
+"""Byline's question-answering core: settings, store and embedder adapters, retrieval, answers, API."""

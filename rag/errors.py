@@ -1,0 +1,46 @@
+"""Byline's error hierarchy. Each error maps to one HTTP status and one JSON envelope.
+
+    BylineError                      500 internal_error   (base; never raised bare)
+    +-- InvalidRequest               422 invalid_request  a request that parsed but makes no sense
+    +-- NotReady                     503 not_ready        the store or the model is not loaded yet
+    +-- StoreError                   503 store_unavailable the vector store failed a read or write
+    +-- IngestError                  400 ingest_error     a source file or record cannot be ingested
+
+Every non-2xx response body is ``{"error": {"code": ..., "message": ...}}``; FastAPI's own
+validation and routing errors are mapped onto the same envelope in ``rag.api.app``.
+"""
+
+from __future__ import annotations
+
+
+class BylineError(Exception):
+    status_code = 500
+    code = "internal_error"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class InvalidRequest(BylineError):
+    status_code = 422
+    code = "invalid_request"
+
+
+class NotReady(BylineError):
+    status_code = 503
+    code = "not_ready"
+
+
+class StoreError(BylineError):
+    status_code = 503
+    code = "store_unavailable"
+
+
+class IngestError(BylineError):
+    status_code = 400
+    code = "ingest_error"
+
+
+def error_envelope(code: str, message: str) -> dict[str, dict[str, str]]:
+    return {"error": {"code": code, "message": message}}

@@ -1,0 +1,165 @@
+"""The offline answerer: the retrieved sentences that best answer the question, each cited.
+
+A sentence's support score mixes its embedding similarity to the question with how much of the
+question's rarer words it contains (IDF over the candidate sentences), plus a small bonus when it
+holds the kind of thing the question asks for (a number for "how much", a date for "when").
+Below ``min_score`` nothing supports an answer and the answerer declines.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass
+from typing import Protocol
+
+from rag.models import Citation, Passage
+from rag.text import content_terms, split_sentences
+
+DECLINE_TEXT = "Not found in the ingested articles."
+DENSE_WEIGHT = 0.65
+LEXICAL_WEIGHT = 0.35
+TYPE_BONUS = 0.08
+KEEP_WITHIN = 0.12  # sentences this close to the best one join the answer
+MIN_WORDS = 4
+MAX_EMBEDDED = 32
+_NUMBER = re.compile(r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|hundred|"
+                     r"thousand|million|billion|trillion|percent|dozen)\b", re.I)
+_DATE = re.compile(r"\b(?:\d{1,2} (?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)\w*|"
+                   r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)\w* \d{1,2}|"
+                   r"(?:mon|tues|wednes|thurs|fri|satur|sun)day|\d{4}|yesterday|today|"
+                   r"tomorrow|week|month|year)\b", re.I)
+_QUESTION_TYPES: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
+    (re.compile(r"^\s*(?:how (?:much|many|large|big|long|old)|what (?:percentage|amount|number))",
+                re.I), _NUMBER),
+    (re.compile(r"^\s*(?:when|what (?:date|day|year|month|time))\b", re.I), _DATE),
+)
+
+
+class EmbedsSentences(Protocol):
+    def embed(self, texts: list[str], batch_size: int = ...) -> list[list[float]]: ...
+
+
+@dataclass(frozen=True)
+class Drafted:
+    text: str
+    citations: list[Citation]
+    declined: bool
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    passage: Passage
+    position: int
+    sentence: str
+    terms: frozenset[str]
+
+
+class ExtractiveAnswerer:
+    def __init__(self, embedder: EmbedsSentences, max_sentences: int, min_score: float) -> None:
+        self._embedder = embedder
+        self.max_sentences = max_sentences
+        self.min_score = min_score
+
+    def answer(
+        self, question: str, question_vector: list[float], passages: list[Passage]
+    ) -> Drafted:
+        candidates = _candidates(passages)
+        if not candidates:
+            return Drafted(DECLINE_TEXT, [], declined=True)
+        ranked = sorted(
+            self._scores(question, question_vector, candidates), key=lambda sc: -sc[0]
+        )
+        best = ranked[0][0]
+        if best < self.min_score:
+            return Drafted(DECLINE_TEXT, [], declined=True)
+        chosen: list[_Candidate] = []
+        for score, candidate in ranked:
+            if len(chosen) == self.max_sentences or score < best - KEEP_WITHIN:
+                break
+            if not any(_similar(candidate, other) for other in chosen):
+                chosen.append(candidate)
+        return _cite(chosen)
+
+    def _scores(
+        self, question: str, question_vector: list[float], candidates: list[_Candidate]
+    ) -> list[tuple[float, _Candidate]]:
+        coverage = _coverage(question, candidates)
+        # Embedding costs ~10 ms a sentence on one thread: only the lexically likeliest are read.
+        shortlist = sorted(
+            range(len(candidates)), key=lambda i: (-coverage[i], candidates[i].passage.rank)
+        )[:MAX_EMBEDDED]
+        vectors = self._embedder.embed([candidates[i].sentence for i in shortlist], 16)
+        wanted = _wanted_pattern(question)
+        scored = []
+        for i, vector in zip(shortlist, vectors, strict=True):
+            similarity = sum(q * s for q, s in zip(question_vector, vector, strict=True))
+            bonus = TYPE_BONUS if wanted and wanted.search(candidates[i].sentence) else 0.0
+            score = DENSE_WEIGHT * similarity + LEXICAL_WEIGHT * coverage[i] + bonus
+            scored.append((score, candidates[i]))
+        return scored
+
+
+def _coverage(question: str, candidates: list[_Candidate]) -> list[float]:
+    """Share of the question's words (IDF-weighted over the candidates) each sentence holds."""
+    question_terms = set(content_terms(question))
+    document_frequency = Counter(t for c in candidates for t in c.terms)
+    idf = {t: math.log(1 + len(candidates) / (1 + document_frequency[t])) for t in question_terms}
+    total = sum(idf.values()) or 1.0
+    return [sum(idf[t] for t in question_terms & c.terms) / total for c in candidates]
+
+
+def _candidates(passages: list[Passage]) -> list[_Candidate]:
+    """Every sentence of the passages once (overlapping chunks repeat sentences)."""
+    seen: set[str] = set()
+    candidates = []
+    for passage in passages:
+        for position, sentence in enumerate(split_sentences(passage.text)):
+            key = " ".join(sentence.casefold().split())
+            if len(sentence.split()) < MIN_WORDS or key in seen:
+                continue
+            seen.add(key)
+            terms = frozenset(content_terms(sentence))
+            candidates.append(_Candidate(passage, position, sentence, terms))
+    return candidates
+
+
+def _wanted_pattern(question: str) -> re.Pattern[str] | None:
+    for asks, answer_shape in _QUESTION_TYPES:
+        if asks.search(question):
+            return answer_shape
+    return None
+
+
+def _similar(a: _Candidate, b: _Candidate) -> bool:
+    union = a.terms | b.terms
+    return bool(union) and len(a.terms & b.terms) / len(union) > 0.6
+
+
+def _cite(chosen: list[_Candidate]) -> Drafted:
+    numbers: dict[str, int] = {}
+    quotes: dict[str, list[_Candidate]] = {}
+    sentences = []
+    for candidate in chosen:
+        chunk_id = candidate.passage.chunk_id
+        n = numbers.setdefault(chunk_id, len(numbers) + 1)
+        quotes.setdefault(chunk_id, []).append(candidate)
+        sentences.append(f"{candidate.sentence} [{n}]")
+    citations = []
+    for chunk_id, n in numbers.items():
+        used = sorted(quotes[chunk_id], key=lambda c: c.position)
+        passage = used[0].passage
+        citations.append(
+            Citation(
+                n=n,
+                chunk_id=chunk_id,
+                article_id=passage.article_id,
+                outlet=passage.outlet,
+                title=passage.title,
+                url=passage.url,
+                published_at=passage.published_at,
+                quote=" … ".join(c.sentence for c in used),
+            )
+        )
+    return Drafted(" ".join(sentences), citations, declined=False)

@@ -1,0 +1,105 @@
+"""The data model, one definition each: Article, Chunk, Passage, Citation, Answer."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+# Query parameters that track a click rather than name a page.
+_TRACKING_PARAMS = ("utm_", "fbclid", "gclid", "mc_cid", "mc_eid", "ocid", "cmpid", "ref")
+
+
+def canonical_url(url: str) -> str:
+    """The form of a URL two copies of one article share: no fragment, no tracking, no '/' tail."""
+    parts = urlsplit(url.strip())
+    scheme = "https" if parts.scheme in ("http", "https") else parts.scheme.lower()
+    host = parts.netloc.lower().removeprefix("www.")
+    query = urlencode(
+        [(k, v) for k, v in parse_qsl(parts.query) if not k.lower().startswith(_TRACKING_PARAMS)]
+    )
+    path = parts.path.rstrip("/") or "/"
+    return urlunsplit((scheme, host, path, query, ""))
+
+
+def stable_hash(*parts: str) -> str:
+    digest = hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
+    return digest[:32]
+
+
+@dataclass(frozen=True)
+class Article:
+    title: str
+    body: str
+    outlet: str
+    url: str = ""
+    author: str = ""
+    published_at: datetime | None = None
+    source: str = ""
+
+    @property
+    def id(self) -> str:
+        """From the canonical URL; from outlet, title and date where there is no URL."""
+        if self.url:
+            return stable_hash("url", canonical_url(self.url))
+        date = self.published_at.date().isoformat() if self.published_at else ""
+        return stable_hash("otd", self.outlet.casefold(), self.title.casefold(), date)
+
+    @property
+    def content_hash(self) -> str:
+        """Changes whenever anything stored about the article changes, metadata included."""
+        published = self.published_at.isoformat() if self.published_at else ""
+        return stable_hash(self.title, self.body, self.outlet, self.url, self.author, published)
+
+
+@dataclass(frozen=True)
+class Chunk:
+    article: Article
+    index: int
+    text: str
+
+    @property
+    def embed_text(self) -> str:
+        """What the model reads: the title gives every chunk its article's context."""
+        return f"{self.article.title}\n{self.text}"
+
+    @property
+    def id(self) -> str:
+        return stable_hash(self.article.id, str(self.index), self.embed_text)
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A retrieved chunk with its metadata and scores."""
+
+    chunk_id: str
+    article_id: str
+    text: str
+    title: str
+    outlet: str
+    url: str
+    published_at: str | None
+    rank: int
+    dense_score: float
+
+
+@dataclass(frozen=True)
+class Citation:
+    n: int
+    chunk_id: str
+    article_id: str
+    outlet: str
+    title: str
+    url: str
+    published_at: str | None
+    quote: str
+
+
+@dataclass
+class Answer:
+    text: str
+    citations: list[Citation] = field(default_factory=list)
+    declined: bool = False
+    retrieval_ms: float = 0.0
+    answer_ms: float = 0.0

