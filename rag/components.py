@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from ingest.chunker import Chunker
@@ -33,7 +34,7 @@ class Components:
         )
         return AskService(Retriever(self.store, self.embedder), answerer)
 
-    def ingestor(self, on_error: object = None) -> Ingestor:
+    def ingestor(self, on_error: Callable[[str], None] | None = None) -> Ingestor:
         max_tokens = min(self.settings.chunk_max_tokens, self.embedder.max_tokens)
         chunker = Chunker(self.embedder.count_pieces, max_tokens, self.settings.chunk_overlap_tokens)
         return Ingestor(
@@ -41,5 +42,5 @@ class Components:
             self.embedder,
             chunker,
             batch_size=self.settings.embed_batch_size,
-            on_error=on_error if callable(on_error) else None,
+            on_error=on_error,
         )

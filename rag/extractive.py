@@ -15,13 +15,13 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from rag.models import Citation, Passage
-from rag.text import content_terms, split_sentences
+from rag.text import STOPWORDS, content_terms, split_sentences
 
 DECLINE_TEXT = "Not found in the ingested articles."
 DENSE_WEIGHT = 0.65
 LEXICAL_WEIGHT = 0.35
 TYPE_BONUS = 0.08
-KEEP_WITHIN = 0.12  # sentences this close to the best one join the answer
+KEEP_WITHIN = 0.10  # sentences this close to the best one join the answer
 MIN_WORDS = 4
 MAX_EMBEDDED = 32
 _NUMBER = re.compile(r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|hundred|"
@@ -33,8 +33,13 @@ _DATE = re.compile(r"\b(?:\d{1,2} (?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov
 _QUESTION_TYPES: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
     (re.compile(r"^\s*(?:how (?:much|many|large|big|long|old)|what (?:percentage|amount|number))",
                 re.I), _NUMBER),
-    (re.compile(r"^\s*(?:when|what (?:date|day|year|month|time))\b", re.I), _DATE),
+    (re.compile(r"^\s*(?:(?:on|in|at|by) )?(?:when|what (?:date|day|year|month|time))\b", re.I),
+     _DATE),
 )
+
+
+_NAME = re.compile(r"\b[A-Z][\w'’-]+")
+_ENDS = re.compile(r"[.!?…][\"'”’)\]]*$")
 
 
 class EmbedsSentences(Protocol):
@@ -66,7 +71,7 @@ class ExtractiveAnswerer:
         self, question: str, question_vector: list[float], passages: list[Passage]
     ) -> Drafted:
         candidates = _candidates(passages)
-        if not candidates:
+        if not candidates or _missing_names(question, passages):
             return Drafted(DECLINE_TEXT, [], declined=True)
         ranked = sorted(
             self._scores(question, question_vector, candidates), key=lambda sc: -sc[0]
@@ -117,12 +122,23 @@ def _candidates(passages: list[Passage]) -> list[_Candidate]:
     for passage in passages:
         for position, sentence in enumerate(split_sentences(passage.text)):
             key = " ".join(sentence.casefold().split())
-            if len(sentence.split()) < MIN_WORDS or key in seen:
+            if len(sentence.split()) < MIN_WORDS or key in seen or not _ENDS.search(sentence):
                 continue
             seen.add(key)
             terms = frozenset(content_terms(sentence))
             candidates.append(_Candidate(passage, position, sentence, terms))
     return candidates
+
+
+def _missing_names(question: str, passages: list[Passage]) -> list[str]:
+    """Names the question asks about (capitalised words after its first) that no passage has.
+
+    A passage about the right topic but not the named party ("What did China say about the
+    plan?") does not answer; names match on their first five letters (Zelensky, Zelenskyy).
+    """
+    names = {w for w in _NAME.findall(question.split(" ", 1)[-1]) if w.casefold() not in STOPWORDS}
+    text = " ".join(f"{p.title} {p.text}" for p in passages).casefold()
+    return [n for n in names if n.casefold()[:5] not in text]
 
 
 def _wanted_pattern(question: str) -> re.Pattern[str] | None:

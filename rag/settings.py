@@ -43,7 +43,7 @@ class Settings(BaseSettings):
         3, ge=1, le=10, description="Most sentences the extractive answerer puts in an answer."
     )
     min_answer_score: float = Field(
-        0.45,
+        0.30,
         ge=0.0,
         le=1.0,
         description="Below this support score the extractive answerer declines.",

@@ -1,0 +1,1 @@
+"""Evaluation: datasets, metrics and runs. Nothing in rag/ or ingest/ imports this package."""

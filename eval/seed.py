@@ -1,0 +1,128 @@
+"""The seed eval set: questions over the sample articles with expected phrases and outlets.
+
+Metrics, each over the questions it applies to:
+- answer-phrase hit rate: answerable questions answered (not declined) with every expected phrase;
+- cited-outlet precision: citations, over all answered answerable questions, whose outlet is
+  among the question's expected outlets;
+- decline accuracy: all questions where ``declined`` matches "the articles cannot answer this".
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from rag.models import Answer
+from rag.retrieve import Query
+from rag.service import AskService
+
+SEED_QUESTIONS = Path(__file__).parent / "datasets" / "seed.jsonl"
+
+
+@dataclass(frozen=True)
+class SeedQuestion:
+    id: str
+    question: str
+    expected_phrases: list[str]
+    expected_outlets: list[str]
+    answerable: bool
+
+
+@dataclass
+class QuestionResult:
+    id: str
+    question: str
+    answerable: bool
+    declined: bool
+    phrase_hit: bool | None
+    outlets_cited: list[str]
+    outlets_ok: int
+    answer: str
+
+
+@dataclass
+class SeedReport:
+    phrase_hit_rate: float
+    cited_outlet_precision: float
+    decline_accuracy: float
+    questions: int
+    results: list[QuestionResult] = field(default_factory=list)
+
+    def as_json(self) -> str:
+        return json.dumps(asdict(self), ensure_ascii=False, indent=2)
+
+
+def load_questions(path: Path = SEED_QUESTIONS) -> list[SeedQuestion]:
+    questions = []
+    with path.open(encoding="utf-8") as handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                questions.append(SeedQuestion(**json.loads(line)))
+            except (json.JSONDecodeError, TypeError) as exc:
+                raise ValueError(f"{path}:{number}: not a seed question ({exc})") from exc
+    return questions
+
+
+def _folded(text: str) -> str:
+    return " ".join(text.replace("’", "'").casefold().split())
+
+
+def score(question: SeedQuestion, answer: Answer) -> QuestionResult:
+    cited = [c.outlet for c in answer.citations]
+    hit = None
+    if question.answerable:
+        hit = not answer.declined and all(
+            _folded(p) in _folded(answer.text) for p in question.expected_phrases
+        )
+    return QuestionResult(
+        id=question.id,
+        question=question.question,
+        answerable=question.answerable,
+        declined=answer.declined,
+        phrase_hit=hit,
+        outlets_cited=cited,
+        outlets_ok=sum(o in question.expected_outlets for o in cited),
+        answer=answer.text,
+    )
+
+
+def run_seed_eval(
+    service: AskService, questions: list[SeedQuestion], top_k: int
+) -> SeedReport:
+    results = [score(q, service.ask(Query(q.question, top_k))) for q in questions]
+    answerable = [r for r in results if r.answerable]
+    cited_answerable = [r for r in answerable if not r.declined]
+    citations = sum(len(r.outlets_cited) for r in cited_answerable)
+    return SeedReport(
+        phrase_hit_rate=_share(sum(bool(r.phrase_hit) for r in answerable), len(answerable)),
+        cited_outlet_precision=_share(sum(r.outlets_ok for r in cited_answerable), citations),
+        decline_accuracy=_share(sum(r.declined != r.answerable for r in results), len(results)),
+        questions=len(results),
+        results=results,
+    )
+
+
+def _share(part: int, whole: int) -> float:
+    return round(part / whole, 3) if whole else 0.0
+
+
+def format_report(report: SeedReport) -> str:
+    lines = []
+    for r in report.results:
+        verdict = (
+            ("hit " if r.phrase_hit else "MISS")
+            if r.answerable
+            else ("decl" if r.declined else "ANSW")
+        )
+        outlets = ", ".join(sorted(set(r.outlets_cited))) or "-"
+        lines.append(f"{verdict}  {r.id:<6} {r.question[:70]:<70}  [{outlets}]")
+    lines.append("")
+    lines.append(
+        f"questions {report.questions} · answer-phrase hit rate {report.phrase_hit_rate:.3f} · "
+        f"cited-outlet precision {report.cited_outlet_precision:.3f} · "
+        f"decline accuracy {report.decline_accuracy:.3f}"
+    )
+    return "\n".join(lines)

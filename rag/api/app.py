@@ -1,0 +1,81 @@
+"""The FastAPI app: loads the model and store in the background, maps every error to the envelope."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from rag.api.routes import router
+from rag.components import Components
+from rag.errors import BylineError, error_envelope
+from rag.settings import Settings, get_settings
+
+log = logging.getLogger("byline.api")
+_HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 413: "too_large"}
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # Loading torch and the model takes seconds: serve /healthz and a 503 /readyz meanwhile.
+        threading.Thread(target=_load, args=(app, settings or get_settings()), daemon=True).start()
+        yield
+
+    app = FastAPI(
+        title="Byline",
+        summary="Answers questions about the news, every claim cited to its passage.",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    app.state.components = None
+    app.state.load_error = None
+    app.include_router(router)
+    _install_error_handlers(app)
+    return app
+
+
+def _load(app: FastAPI, settings: Settings) -> None:
+    try:
+        app.state.components = Components.load(settings)
+        log.info("ready: %s chunks in %s", app.state.components.store.count(), settings.data_dir)
+    except Exception as exc:
+        log.exception("failed to load the model or the store")
+        app.state.load_error = str(exc)
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(BylineError)
+    async def byline_error(_: Request, exc: BylineError) -> JSONResponse:
+        return JSONResponse(error_envelope(exc.code, exc.message), status_code=exc.status_code)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = exc.errors()
+        if any(e.get("type") == "json_invalid" for e in errors):
+            return JSONResponse(
+                error_envelope("invalid_json", "the request body is not valid JSON"), 400
+            )
+        message = "; ".join(
+            f"{'.'.join(str(p) for p in e.get('loc', ()) if p != 'body') or 'body'}: {e['msg']}"
+            for e in errors
+        )
+        return JSONResponse(error_envelope("invalid_request", message), status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = _HTTP_CODES.get(exc.status_code, "http_error")
+        return JSONResponse(
+            error_envelope(code, str(exc.detail)), exc.status_code, headers=exc.headers
+        )
+
+    @app.exception_handler(Exception)
+    async def unexpected(_: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error", exc_info=exc)
+        return JSONResponse(error_envelope("internal_error", "internal server error"), 500)

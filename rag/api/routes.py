@@ -1,0 +1,69 @@
+"""Routers: parse, call a service, shape the response."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Query
+
+from rag.api.deps import AskServiceDep, ComponentsDep
+from rag.api.schemas import ArticleOut, ArticlePage, AskRequest, AskResponse, ErrorEnvelope
+from rag.retrieve import Query as AskQuery
+from rag.retrieve import day_end, day_start
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    code: {"model": ErrorEnvelope} for code in (400, 422, 500, 503)
+}
+router = APIRouter()
+
+
+@router.post("/ask", response_model=AskResponse, responses=ERRORS)
+def ask(body: AskRequest, service: AskServiceDep, components: ComponentsDep) -> AskResponse:
+    answer = service.ask(
+        AskQuery(
+            question=body.question,
+            top_k=body.top_k or components.settings.top_k,
+            outlets=tuple(body.outlets or ()),
+            since=day_start(body.since) if body.since else None,
+            until=day_end(body.until) if body.until else None,
+        )
+    )
+    return AskResponse.of(answer)
+
+
+@router.get("/healthz")
+def healthz() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@router.get("/readyz", responses=ERRORS)
+def readyz(components: ComponentsDep) -> dict[str, Any]:
+    return {
+        "status": "ready",
+        "chunks": components.store.count(),
+        "model": components.embedder.model_path.name,
+    }
+
+
+@router.get("/articles", response_model=ArticlePage, responses=ERRORS)
+def articles(
+    components: ComponentsDep,
+    limit: int = Query(20, ge=1, le=100),
+    offset: int = Query(0, ge=0),
+    outlet: str | None = Query(None, description="Only this outlet (case-insensitive)."),
+) -> ArticlePage:
+    heads = components.store.article_heads({"outlet_key": outlet.casefold()} if outlet else None)
+    # Newest first; undated articles last.
+    heads.sort(key=lambda m: (int(m.get("published_ts", -(2**62))), m["title"]), reverse=True)
+    items = [
+        ArticleOut(
+            id=m["article_id"],
+            title=m["title"],
+            outlet=m["outlet"],
+            published_at=m["published_at"] or None,
+            url=m["url"],
+            author=m["author"],
+        )
+        for m in heads[offset : offset + limit]
+    ]
+    return ArticlePage(total=len(heads), limit=limit, offset=offset, items=items)

@@ -1,0 +1,93 @@
+"""Request and response bodies of the HTTP API (and of ``byline ask --json``)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from rag.models import Answer
+from rag.retrieve import day_end, day_start
+
+
+class AskRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    question: str = Field(min_length=1, max_length=2000, description="The question, 1-2000 chars.")
+    top_k: int | None = Field(None, ge=1, le=20, description="Passages to retrieve (1-20).")
+    outlets: list[str] | None = Field(
+        None, max_length=50, description="Only these outlets (case-insensitive)."
+    )
+    since: datetime | date | None = Field(
+        None, description="Only articles published on or after this date or time."
+    )
+    until: datetime | date | None = Field(
+        None, description="Only articles published on or before this date or time."
+    )
+
+    @field_validator("question")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("question must not be blank")
+        return value.strip()
+
+    @model_validator(mode="after")
+    def _ordered_dates(self) -> AskRequest:
+        if self.since and self.until and day_start(self.since) > day_end(self.until):
+            raise ValueError("since must not be after until")
+        return self
+
+
+class CitationOut(BaseModel):
+    n: int
+    chunk_id: str
+    article_id: str
+    outlet: str
+    title: str
+    url: str
+    published_at: str | None
+    quote: str
+
+
+class AskResponse(BaseModel):
+    answer: str
+    citations: list[CitationOut]
+    declined: bool
+    retrieval_ms: float
+    answer_ms: float
+
+    @classmethod
+    def of(cls, answer: Answer) -> AskResponse:
+        return cls(
+            answer=answer.text,
+            citations=[CitationOut.model_validate(c, from_attributes=True) for c in answer.citations],
+            declined=answer.declined,
+            retrieval_ms=answer.retrieval_ms,
+            answer_ms=answer.answer_ms,
+        )
+
+
+class ArticleOut(BaseModel):
+    id: str
+    title: str
+    outlet: str
+    published_at: str | None
+    url: str
+    author: str
+
+
+class ArticlePage(BaseModel):
+    total: int
+    limit: int
+    offset: int
+    items: list[ArticleOut]
+
+
+class ErrorDetail(BaseModel):
+    code: str
+    message: str
+
+
+class ErrorEnvelope(BaseModel):
+    error: ErrorDetail
