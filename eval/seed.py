@@ -89,9 +89,7 @@ def score(question: SeedQuestion, answer: Answer) -> QuestionResult:
     )
 
 
-def run_seed_eval(
-    service: AskService, questions: list[SeedQuestion], top_k: int
-) -> SeedReport:
+def run_seed_eval(service: AskService, questions: list[SeedQuestion], top_k: int) -> SeedReport:
     results = [score(q, service.ask(Query(q.question, top_k))) for q in questions]
     answerable = [r for r in results if r.answerable]
     cited_answerable = [r for r in answerable if not r.declined]

@@ -1,1 +1,1 @@
-"""Reading news sources into Articles, cleaning them, chunking them and writing them to the store."""
+"""Reading news sources into Articles, cleaning, chunking and writing them to the store."""

@@ -39,11 +39,26 @@ _ZONE = r"(?:\s*(?P<zone>utc|gmt|z|[+-]\d{2}:?\d{2}))?"
 _WEEKDAY = r"(?:(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)[a-z]*\.?,?\s+)?"
 _PREFIX = r"^(?:(?:published|updated|posted|date|last updated)(?:\s+on)?\s*:?\s*)?" + _WEEKDAY
 _PATTERNS = [
-    re.compile(_PREFIX + r"(?P<a>\d{1,2})[/.-](?P<b>\d{1,2})[/.-](?P<year>\d{4})" + _TIME + _ZONE + "$"),
-    re.compile(_PREFIX + _MONTH + r"\s+(?P<day>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<year>\d{4})"
-               + _TIME + _ZONE + "$"),
-    re.compile(_PREFIX + r"(?P<day>\d{1,2})(?:st|nd|rd|th)?\s+" + _MONTH + r",?\s+(?P<year>\d{4})"
-               + _TIME + _ZONE + "$"),
+    re.compile(
+        _PREFIX + r"(?P<a>\d{1,2})[/.-](?P<b>\d{1,2})[/.-](?P<year>\d{4})" + _TIME + _ZONE + "$"
+    ),
+    re.compile(
+        _PREFIX
+        + _MONTH
+        + r"\s+(?P<day>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<year>\d{4})"
+        + _TIME
+        + _ZONE
+        + "$"
+    ),
+    re.compile(
+        _PREFIX
+        + r"(?P<day>\d{1,2})(?:st|nd|rd|th)?\s+"
+        + _MONTH
+        + r",?\s+(?P<year>\d{4})"
+        + _TIME
+        + _ZONE
+        + "$"
+    ),
 ]
 
 

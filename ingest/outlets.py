@@ -1,7 +1,7 @@
 """Known outlets: their names, the aliases readers use, and their web domains.
 
 The table recognises an outlet line in a scraped page and names the outlet of a bare URL. An outlet
-missing here is still found by the cues in ``ingest.chrome``; add a row when a source's pages need it.
+missing here is still found by the cues in ``ingest.chrome``; add a row when a source needs it.
 """
 
 from __future__ import annotations
@@ -50,9 +50,7 @@ KNOWN_OUTLETS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 }
 
 _BY_NAME = {
-    key.casefold(): name
-    for name, (aliases, _) in KNOWN_OUTLETS.items()
-    for key in (name, *aliases)
+    key.casefold(): name for name, (aliases, _) in KNOWN_OUTLETS.items() for key in (name, *aliases)
 }
 _BY_DOMAIN = {domain: name for name, (_, domains) in KNOWN_OUTLETS.items() for domain in domains}
 

@@ -1,9 +1,9 @@
 """The ingest run: articles in, chunks embedded and written as upserts, stale chunks deleted.
 
 Writes are idempotent: chunk ids hash the article id, the chunk index and the embedded text, so an
-unchanged article is recognised without embedding anything, a changed one re-embeds only chunks whose
-text changed, and its stale chunks are deleted after the new ones are written (a crash in between
-leaves extra chunks that the next run removes, never a hole).
+unchanged article is recognised without embedding anything, a changed one re-embeds only
+chunks whose text changed, and its stale chunks are deleted after the new ones are written (a
+crash in between leaves extra chunks that the next run removes, never a hole).
 """
 
 from __future__ import annotations

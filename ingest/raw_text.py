@@ -114,13 +114,13 @@ def _front_matter_date(value: object, source: str) -> datetime:
 def _read_page(lines: list[str]) -> _Page:
     page = _Page()
     first_prose = next((i for i, line in enumerate(lines) if _is_prose(line)), len(lines))
+    in_footer = False
     for i, line in enumerate(lines):
         heading = line.lstrip("#").strip()
-        if i > first_prose and chrome.starts_footer(line):
-            break
-        if chrome.is_chrome(line):
-            cue = chrome.outlet_cue(line)
-            if cue:
+        in_footer = in_footer or (i > first_prose and chrome.starts_footer(line))
+        if chrome.is_chrome(line) or in_footer:
+            # Chrome and footer lines are dropped, but may still name the outlet (a copyright line).
+            if chrome.is_chrome(line) and (cue := chrome.outlet_cue(line)):
                 page.cues.append(cue)
             continue
         if page.title and heading.casefold() == page.title.casefold():

@@ -1,1 +1,1 @@
-"""Byline's question-answering core: settings, store and embedder adapters, retrieval, answers, API."""
+"""Byline's core: settings, store and embedder adapters, retrieval, answers, the API."""

@@ -36,7 +36,9 @@ class Components:
 
     def ingestor(self, on_error: Callable[[str], None] | None = None) -> Ingestor:
         max_tokens = min(self.settings.chunk_max_tokens, self.embedder.max_tokens)
-        chunker = Chunker(self.embedder.count_pieces, max_tokens, self.settings.chunk_overlap_tokens)
+        chunker = Chunker(
+            self.embedder.count_pieces, max_tokens, self.settings.chunk_overlap_tokens
+        )
         return Ingestor(
             self.store,
             self.embedder,

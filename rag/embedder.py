@@ -26,7 +26,7 @@ class Embedder:
         from sentence_transformers import SentenceTransformer
         from transformers.utils import logging as hf_logging
 
-        hf_logging.disable_progress_bar()
+        hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
         if threads > 0:
             # One thread per query keeps latency flat when other processes share the cores.
             torch.set_num_threads(threads)

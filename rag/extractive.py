@@ -24,17 +24,29 @@ TYPE_BONUS = 0.08
 KEEP_WITHIN = 0.10  # sentences this close to the best one join the answer
 MIN_WORDS = 4
 MAX_EMBEDDED = 32
-_NUMBER = re.compile(r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|hundred|"
-                     r"thousand|million|billion|trillion|percent|dozen)\b", re.I)
-_DATE = re.compile(r"\b(?:\d{1,2} (?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)\w*|"
-                   r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)\w* \d{1,2}|"
-                   r"(?:mon|tues|wednes|thurs|fri|satur|sun)day|\d{4}|yesterday|today|"
-                   r"tomorrow|week|month|year)\b", re.I)
+_NUMBER = re.compile(
+    r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|hundred|"
+    r"thousand|million|billion|trillion|percent|dozen)\b",
+    re.I,
+)
+_DATE = re.compile(
+    r"\b(?:\d{1,2} (?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)\w*|"
+    r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)\w* \d{1,2}|"
+    r"(?:mon|tues|wednes|thurs|fri|satur|sun)day|\d{4}|yesterday|today|"
+    r"tomorrow|week|month|year)\b",
+    re.I,
+)
 _QUESTION_TYPES: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
-    (re.compile(r"^\s*(?:how (?:much|many|large|big|long|old)|what (?:percentage|amount|number))",
-                re.I), _NUMBER),
-    (re.compile(r"^\s*(?:(?:on|in|at|by) )?(?:when|what (?:date|day|year|month|time))\b", re.I),
-     _DATE),
+    (
+        re.compile(
+            r"^\s*(?:how (?:much|many|large|big|long|old)|what (?:percentage|amount|number))", re.I
+        ),
+        _NUMBER,
+    ),
+    (
+        re.compile(r"^\s*(?:(?:on|in|at|by) )?(?:when|what (?:date|day|year|month|time))\b", re.I),
+        _DATE,
+    ),
 )
 
 
@@ -73,9 +85,7 @@ class ExtractiveAnswerer:
         candidates = _candidates(passages)
         if not candidates or _missing_names(question, passages):
             return Drafted(DECLINE_TEXT, [], declined=True)
-        ranked = sorted(
-            self._scores(question, question_vector, candidates), key=lambda sc: -sc[0]
-        )
+        ranked = sorted(self._scores(question, question_vector, candidates), key=lambda sc: -sc[0])
         best = ranked[0][0]
         if best < self.min_score:
             return Drafted(DECLINE_TEXT, [], declined=True)

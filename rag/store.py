@@ -81,11 +81,12 @@ class ChromaStore:
         with _store_errors("write chunks"):
             for start in range(0, len(chunks), self._batch):
                 part = chunks[start : start + self._batch]
+                vectors: list[Sequence[float]] = list(embeddings[start : start + self._batch])
                 self._collection.upsert(
                     ids=[c.id for c in part],
-                    embeddings=[list(e) for e in embeddings[start : start + self._batch]],
+                    embeddings=vectors,
                     documents=[c.text for c in part],
-                    metadatas=[chunk_metadata(c) for c in part],  # type: ignore[misc]
+                    metadatas=[chunk_metadata(c) for c in part],
                 )
 
     def update_metadata(self, chunks: Sequence[Chunk]) -> None:
@@ -95,7 +96,7 @@ class ChromaStore:
                 part = chunks[start : start + self._batch]
                 self._collection.update(
                     ids=[c.id for c in part],
-                    metadatas=[chunk_metadata(c) for c in part],  # type: ignore[misc]
+                    metadatas=[chunk_metadata(c) for c in part],
                 )
 
     def delete(self, ids: Sequence[str]) -> None:
@@ -106,7 +107,7 @@ class ChromaStore:
     def query(self, embedding: Sequence[float], n: int, where: Where | None) -> list[Passage]:
         with _store_errors("search"):
             found = self._collection.query(
-                query_embeddings=[list(embedding)],
+                query_embeddings=[embedding],
                 n_results=n,
                 where=where or None,
                 include=["documents", "metadatas", "distances"],

@@ -1,4 +1,4 @@
-"""The FastAPI app: loads the model and store in the background, maps every error to the envelope."""
+"""The FastAPI app: loads the model and store in the background; every error gets the envelope."""
 
 from __future__ import annotations
 

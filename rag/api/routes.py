@@ -8,8 +8,6 @@ from fastapi import APIRouter, Query
 
 from rag.api.deps import AskServiceDep, ComponentsDep
 from rag.api.schemas import ArticleOut, ArticlePage, AskRequest, AskResponse, ErrorEnvelope
-from rag.retrieve import Query as AskQuery
-from rag.retrieve import day_end, day_start
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     code: {"model": ErrorEnvelope} for code in (400, 422, 500, 503)
@@ -19,16 +17,7 @@ router = APIRouter()
 
 @router.post("/ask", response_model=AskResponse, responses=ERRORS)
 def ask(body: AskRequest, service: AskServiceDep, components: ComponentsDep) -> AskResponse:
-    answer = service.ask(
-        AskQuery(
-            question=body.question,
-            top_k=body.top_k or components.settings.top_k,
-            outlets=tuple(body.outlets or ()),
-            since=day_start(body.since) if body.since else None,
-            until=day_end(body.until) if body.until else None,
-        )
-    )
-    return AskResponse.of(answer)
+    return AskResponse.of(service.ask(body.to_query(components.settings.top_k)))
 
 
 @router.get("/healthz")

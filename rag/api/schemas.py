@@ -3,11 +3,25 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 from rag.models import Answer
-from rag.retrieve import day_end, day_start
+from rag.retrieve import Query, day_end, day_start
+
+
+def _date_or_time(value: object) -> object:
+    """A bare YYYY-MM-DD stays a date, so that 'until' covers the whole day."""
+    if isinstance(value, str) and len(value.strip()) == 10:
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    return value
+
+
+DateOrTime = Annotated[datetime | date, BeforeValidator(_date_or_time)]
 
 
 class AskRequest(BaseModel):
@@ -18,11 +32,11 @@ class AskRequest(BaseModel):
     outlets: list[str] | None = Field(
         None, max_length=50, description="Only these outlets (case-insensitive)."
     )
-    since: datetime | date | None = Field(
-        None, description="Only articles published on or after this date or time."
+    since: DateOrTime | None = Field(
+        None, description="Only articles published on or after this date (YYYY-MM-DD) or time."
     )
-    until: datetime | date | None = Field(
-        None, description="Only articles published on or before this date or time."
+    until: DateOrTime | None = Field(
+        None, description="Only articles published on or before this date (whole day) or time."
     )
 
     @field_validator("question")
@@ -37,6 +51,15 @@ class AskRequest(BaseModel):
         if self.since and self.until and day_start(self.since) > day_end(self.until):
             raise ValueError("since must not be after until")
         return self
+
+    def to_query(self, default_top_k: int) -> Query:
+        return Query(
+            question=self.question,
+            top_k=self.top_k or default_top_k,
+            outlets=tuple(self.outlets or ()),
+            since=day_start(self.since) if self.since else None,
+            until=day_end(self.until) if self.until else None,
+        )
 
 
 class CitationOut(BaseModel):
@@ -61,7 +84,9 @@ class AskResponse(BaseModel):
     def of(cls, answer: Answer) -> AskResponse:
         return cls(
             answer=answer.text,
-            citations=[CitationOut.model_validate(c, from_attributes=True) for c in answer.citations],
+            citations=[
+                CitationOut.model_validate(c, from_attributes=True) for c in answer.citations
+            ],
             declined=answer.declined,
             retrieval_ms=answer.retrieval_ms,
             answer_ms=answer.answer_ms,

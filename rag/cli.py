@@ -1,0 +1,139 @@
+"""The ``byline`` command: ingest, serve, ask, and commands that other packages register.
+
+``eval`` lives in the eval package and arrives through the ``byline.commands`` entry point, so
+that rag/ never imports eval/.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from importlib.metadata import entry_points
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from rag.api.schemas import AskResponse
+from rag.errors import BylineError
+from rag.settings import Settings, get_settings
+
+Handler = Callable[[argparse.Namespace, Settings], int]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    settings = get_settings()
+    # Libraries' INFO chatter stays out of the CLI's output; Byline's own loggers follow settings.
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("byline").setLevel(settings.log_level.upper())
+    handler: Handler = args.handler
+    try:
+        return handler(args, settings)
+    except BylineError as exc:
+        print(f"byline: {exc.message}", file=sys.stderr)
+        return 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="byline", description="Byline: answers about the news, cited to their passages."
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    ingest = commands.add_parser("ingest", help="ingest article files and folders")
+    ingest.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    ingest.add_argument("--quiet", action="store_true", help="no progress bar")
+    ingest.set_defaults(handler=run_ingest)
+
+    serve = commands.add_parser("serve", help="serve the HTTP API")
+    serve.add_argument("--host", help="bind address (default: BYLINE_HOST)")
+    serve.add_argument("--port", type=int, help="port (default: BYLINE_PORT)")
+    serve.add_argument("--workers", type=int, default=1, help="API worker processes")
+    serve.set_defaults(handler=run_serve)
+
+    ask = commands.add_parser("ask", help="answer one question from the command line")
+    ask.add_argument("question")
+    ask.add_argument("--json", action="store_true", help="print exactly the /ask response body")
+    ask.add_argument("--top-k", type=int)
+    ask.add_argument("--outlet", action="append", dest="outlets", metavar="OUTLET")
+    ask.add_argument("--since", help="YYYY-MM-DD or an ISO time")
+    ask.add_argument("--until", help="YYYY-MM-DD or an ISO time")
+    ask.set_defaults(handler=run_ask)
+
+    for entry in entry_points(group="byline.commands"):
+        register: Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None]
+        register = entry.load()
+        register(commands)
+    return parser
+
+
+def run_ingest(args: argparse.Namespace, settings: Settings) -> int:
+    from tqdm import tqdm
+
+    from rag.components import Components
+
+    components = Components.load(settings, threads=settings.ingest_threads)
+    ingestor = components.ingestor(
+        on_error=lambda message: tqdm.write(f"rejected: {message}", file=sys.stderr)
+    )
+    summary = ingestor.ingest_paths(args.paths, progress=not args.quiet)
+    print(summary.line())
+    return 1 if summary.rejected else 0
+
+
+def run_serve(args: argparse.Namespace, settings: Settings) -> int:
+    import uvicorn
+
+    uvicorn.run(
+        "rag.api.app:create_app",
+        factory=True,
+        host=args.host or settings.host,
+        port=args.port or settings.port,
+        workers=args.workers,
+        log_level=settings.log_level.lower(),
+    )
+    return 0
+
+
+def run_ask(args: argparse.Namespace, settings: Settings) -> int:
+    from rag.api.schemas import AskRequest
+    from rag.components import Components
+
+    fields = {
+        "question": args.question,
+        "top_k": args.top_k,
+        "outlets": args.outlets,
+        "since": args.since,
+        "until": args.until,
+    }
+    try:
+        request = AskRequest.model_validate({k: v for k, v in fields.items() if v is not None})
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        print(
+            f"byline: {'.'.join(map(str, first['loc'])) or 'request'}: {first['msg']}",
+            file=sys.stderr,
+        )
+        return 2
+    service = Components.load(settings).ask_service()
+    response = AskResponse.of(service.ask(request.to_query(settings.top_k)))
+    print(response.model_dump_json() if args.json else format_answer(response))
+    return 0
+
+
+def format_answer(response: AskResponse) -> str:
+    lines = [response.answer]
+    if response.citations:
+        lines += ["", "Sources:"]
+        for c in response.citations:
+            date = (c.published_at or "undated")[:10]
+            link = f" <{c.url}>" if c.url else ""
+            lines.append(f"  [{c.n}] {c.outlet} — {c.title} ({date}){link}")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

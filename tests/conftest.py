@@ -1,0 +1,78 @@
+"""Shared fixtures: the real model, a real embedded Chroma with the seed articles, a real server."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+import uvicorn
+
+from rag.api.app import create_app
+from rag.components import Components
+from rag.embedder import Embedder
+from rag.settings import Settings
+from rag.store import ChromaStore
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT / "examples" / "articles"
+SHARED_DATASETS = ROOT.parent / "shared" / "datasets"
+
+
+@pytest.fixture(scope="session")
+def embedder() -> Embedder:
+    return Embedder(threads=0)
+
+
+def components_at(data_dir: Path, embedder: Embedder, **overrides: object) -> Components:
+    settings = Settings(data_dir=data_dir, **overrides)  # type: ignore[arg-type]
+    return Components(settings, embedder, ChromaStore(settings.data_dir, settings.collection))
+
+
+@pytest.fixture
+def fresh(tmp_path: Path, embedder: Embedder) -> Components:
+    """An empty store of this test's own."""
+    return components_at(tmp_path / "data", embedder)
+
+
+@pytest.fixture(scope="session")
+def seeded(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Components:
+    """The two sample articles ingested once for the whole session (read-only for tests)."""
+    components = components_at(tmp_path_factory.mktemp("seeded"), embedder)
+    summary = components.ingestor().ingest_paths([SEEDS])
+    assert summary.new == 2 and summary.rejected == 0
+    return components
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def api(seeded: Components) -> Iterator[httpx.Client]:
+    """The real app served by uvicorn on a loopback port, over the seeded store."""
+    port = free_port()
+    app = create_app(seeded.settings)
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if client.get("/readyz").status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError("the API did not become ready in 60 s")
+            time.sleep(0.2)
+        yield client
+    server.should_exit = True
+    thread.join(timeout=10)

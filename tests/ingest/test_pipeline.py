@@ -1,0 +1,98 @@
+"""Ingest against the real embedded Chroma and the real model."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from rag.components import Components
+from tests.conftest import SEEDS
+
+ICARO = SEEDS / "002_2d9d8c9a3c948d3e.txt"
+
+
+def stored_ids(components: Components) -> set[str]:
+    return set(components.store._collection.get(include=[])["ids"])
+
+
+def test_reingesting_unchanged_articles_embeds_nothing(fresh: Components) -> None:
+    first = fresh.ingestor().ingest_paths([SEEDS])
+    assert (first.read, first.new, first.rejected) == (2, 2, 0)
+    assert first.chunks_embedded == fresh.store.count() > 0
+    ids = stored_ids(fresh)
+    again = fresh.ingestor().ingest_paths([SEEDS])
+    assert (again.unchanged, again.new, again.updated) == (2, 0, 0)
+    assert again.chunks_embedded == 0
+    assert stored_ids(fresh) == ids
+
+
+def test_a_changed_article_replaces_its_chunks_and_leaves_no_stale_one(
+    fresh: Components, tmp_path: Path
+) -> None:
+    article = tmp_path / "icaro.txt"
+    original = ICARO.read_text(encoding="utf-8")
+    article.write_text(original, encoding="utf-8")
+    fresh.ingestor().ingest_paths([article])
+    before = stored_ids(fresh)
+
+    shortened = original.replace(
+        "Nevertheless, Rutte did confirm that NATO would meet its €40 billion military aid goal "
+        "for Ukraine.",
+        "",
+    )
+    assert shortened != original
+    article.write_text(shortened, encoding="utf-8")
+    summary = fresh.ingestor().ingest_paths([article])
+    assert (summary.updated, summary.new, summary.unchanged) == (1, 0, 0)
+    after = stored_ids(fresh)
+    assert after != before
+    assert summary.chunks_deleted == len(before - after) > 0
+    expected = {c.id for c in fresh.ingestor()._chunker.chunk(_parse(article))}
+    assert after == expected
+    documents = fresh.store._collection.get(include=["documents"])["documents"] or []
+    assert not any("€40 billion" in d for d in documents)
+
+
+def test_a_metadata_change_rewrites_metadata_without_embedding(
+    fresh: Components, tmp_path: Path
+) -> None:
+    article = tmp_path / "icaro.txt"
+    shutil.copy(ICARO, article)
+    fresh.ingestor().ingest_paths([article])
+    article.write_text(
+        "---\nauthor: Desk Editor\n---\n" + ICARO.read_text(encoding="utf-8"), encoding="utf-8"
+    )
+    summary = fresh.ingestor().ingest_paths([article])
+    assert (summary.updated, summary.chunks_embedded, summary.chunks_deleted) == (1, 0, 0)
+    metadatas = fresh.store._collection.get(include=["metadatas"])["metadatas"] or []
+    assert {m["author"] for m in metadatas} == {"Desk Editor"}
+
+
+def test_a_malformed_line_is_rejected_while_the_rest_lands_and_nothing_is_lost(
+    fresh: Components, tmp_path: Path
+) -> None:
+    fresh.ingestor().ingest_paths([SEEDS])
+    kept = stored_ids(fresh)
+    export = tmp_path / "export.jsonl"
+    export.write_text(
+        '{"title": "Storm closes ports", "body": "A storm closed three ports on Monday.", '
+        '"outlet": "Example Wire", "url": "https://example.org/storm"}\n'
+        '{"title": "Broken", "body": \n'
+        '{"title": "Heat wave", "body": "Temperatures hit 41C in the city.", '
+        '"outlet": "Example Wire"}\n',
+        encoding="utf-8",
+    )
+    errors: list[str] = []
+    summary = fresh.ingestor(on_error=errors.append).ingest_paths([export])
+    assert (summary.read, summary.new, summary.rejected) == (3, 2, 1)
+    assert errors == summary.errors
+    assert errors[0].startswith(f"{export}:2: invalid JSON")
+    assert kept < stored_ids(fresh)
+    titles = {h["title"] for h in fresh.store.article_heads()}
+    assert {"Storm closes ports", "Heat wave"} < titles
+
+
+def _parse(path: Path):  # type: ignore[no-untyped-def]
+    from ingest.raw_text import parse_raw_article
+
+    return parse_raw_article(path.read_text(encoding="utf-8"), str(path))

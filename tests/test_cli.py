@@ -1,0 +1,47 @@
+"""The installed ``byline`` command, end to end in subprocesses."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import SEEDS
+
+BYLINE = str(Path(sys.executable).parent / "byline")
+
+
+def run(*args: str, data_dir: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "BYLINE_DATA_DIR": str(data_dir)}
+    return subprocess.run(
+        [BYLINE, *args], env=env, capture_output=True, text=True, timeout=300, check=False
+    )
+
+
+def test_ingest_then_ask_json(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"title": "x"\n', encoding="utf-8")
+    ingested = run("ingest", "--quiet", str(SEEDS), str(bad), data_dir=tmp_path / "data")
+    assert ingested.returncode == 1  # something was rejected
+    assert "read 3 · new 2 · updated 0 · unchanged 0 · rejected 1" in ingested.stdout
+    assert f"{bad}:1: invalid JSON" in ingested.stderr
+
+    asked = run(
+        "ask",
+        "--json",
+        "How much military aid did NATO say it would deliver to Ukraine?",
+        data_dir=tmp_path / "data",
+    )
+    assert asked.returncode == 0, asked.stderr
+    body = json.loads(asked.stdout)
+    assert set(body) == {"answer", "citations", "declined", "retrieval_ms", "answer_ms"}
+    assert "€40 billion" in body["answer"]
+    assert body["citations"][0]["outlet"] == "ICARO Media Group"
+
+
+def test_a_bad_question_is_a_usage_error(tmp_path: Path) -> None:
+    asked = run("ask", "x" * 2001, data_dir=tmp_path / "data")
+    assert asked.returncode == 2
+    assert "question" in asked.stderr
