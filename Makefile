@@ -1,0 +1,40 @@
+# Two commands do all the set-up on a fresh clone:
+#   make run   create .venv, install Byline, ingest examples/articles, serve on 127.0.0.1:8000
+#   make test  create .venv, install Byline with its test extras, lint, type-check and test
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test eval clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+# torch goes first, pinned: 2.13.0 resolves to the local CPU wheel, never the multi-GB CUDA build.
+$(VENV)/.installed-run: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install torch==2.13.0
+	$(BIN)/pip install -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install torch==2.13.0
+	$(BIN)/pip install -e '.[test]'
+	touch $@ $(VENV)/.installed-run
+
+run: $(VENV)/.installed-run
+	$(BIN)/byline ingest examples/articles
+	$(BIN)/byline serve --host $(HOST) --port $(PORT)
+
+test: $(VENV)/.installed-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/pytest
+
+eval: $(VENV)/.installed-run
+	$(BIN)/byline eval --corpus examples/articles
+
+clean:
+	rm -rf $(VENV) .byline .pytest_cache .mypy_cache .ruff_cache
