@@ -112,11 +112,13 @@ class Ingestor:
         if not chunks:
             raise IngestError(f"{article.source}: article has no text to index")
         stored = self._store.chunk_states(article.id)
+        replaced = self._replaced_versions(article)
         wanted = {c.id for c in chunks}
-        if wanted == stored.keys() and set(stored.values()) == {article.content_hash}:
+        unchanged = wanted == stored.keys() and set(stored.values()) == {article.content_hash}
+        if unchanged and not replaced:
             summary.unchanged += 1
             return
-        if stored:
+        if stored or replaced:
             summary.updated += 1
         else:
             summary.new += 1
@@ -124,8 +126,18 @@ class Ingestor:
             chunks=chunks,
             to_embed=[c for c in chunks if c.id not in stored],
             to_update=[c for c in chunks if c.id in stored],
-            stale=[chunk_id for chunk_id in stored if chunk_id not in wanted],
+            stale=[chunk_id for chunk_id in stored if chunk_id not in wanted] + replaced,
         )
+
+    def _replaced_versions(self, article: Article) -> list[str]:
+        """Chunks of an earlier article of the same file (its title, outlet or date edited)."""
+        if not article.whole_file:
+            return []
+        return [
+            chunk_id
+            for chunk_id, article_id in self._store.chunks_from_source(article.source).items()
+            if article_id != article.id
+        ]
 
     def _flush(self, summary: IngestSummary) -> None:
         if not self._pending:
@@ -137,6 +149,7 @@ class Ingestor:
         self._store.update_metadata([c for p in plans for c in p.to_update])
         stale = [chunk_id for p in plans for chunk_id in p.stale]
         self._store.delete(stale)
+        self._store.mark_written()
         summary.chunks_embedded += len(to_embed)
         summary.chunks_deleted += len(stale)
         self._pending.clear()

@@ -75,6 +75,7 @@ def parse_raw_article(text: str, source: str) -> Article:
         author=str(overrides.get("author") or page.author),
         published_at=published,
         source=source,
+        whole_file=True,
     )
 
 

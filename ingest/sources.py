@@ -45,7 +45,8 @@ def read_articles(path: Path) -> Iterator[Parsed]:
             yield IngestError(f"{path}: cannot read as UTF-8 text ({exc})")
             return
         try:
-            yield parse_raw_article(text, str(path))
+            # The absolute path names the file's article across runs from any directory.
+            yield parse_raw_article(text, str(path.resolve()))
         except IngestError as exc:
             yield exc
 

@@ -25,7 +25,13 @@ Handler = Callable[[argparse.Namespace, Settings], int]
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    settings = get_settings()
+    try:
+        settings = get_settings()
+    except ValidationError as exc:
+        for error in exc.errors():
+            field = "_".join(str(p) for p in error["loc"]).upper()
+            print(f"byline: setting BYLINE_{field}: {error['msg']}", file=sys.stderr)
+        return 2
     # Libraries' INFO chatter stays out of the CLI's output; Byline's own loggers follow settings.
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("byline").setLevel(settings.log_level.upper())

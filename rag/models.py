@@ -37,6 +37,9 @@ class Article:
     author: str = ""
     published_at: datetime | None = None
     source: str = ""
+    # The whole file is this one article: a new version of the file replaces whatever article
+    # the file held before, even when an edited title or outlet gives it a new id.
+    whole_file: bool = False
 
     @property
     def id(self) -> str:

@@ -7,12 +7,16 @@ undated articles out rather than guessing their age.
 
 from __future__ import annotations
 
+import os
+import threading
+import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
 import chromadb
+from chromadb.api.shared_system_client import SharedSystemClient
 from chromadb.config import Settings as ChromaSettings
 
 from rag.errors import StoreError
@@ -52,28 +56,82 @@ def _store_errors(action: str) -> Iterator[None]:
 
 
 class ChromaStore:
+    """One collection of an embedded (PersistentClient) Chroma store under ``data_dir``.
+
+    An embedded client keeps the vector index it loaded in memory, so a server would never see
+    what a separate ``byline ingest`` process wrote. Every write bumps a generation file beside the
+    store; readers that see a new generation reopen their client.
+    """
+
     def __init__(self, data_dir: Path, collection: str) -> None:
+        self._path = data_dir / "chroma"
+        self._generation_file = data_dir / "generation"
+        self._name = collection
+        self._lock = threading.Lock()
         with _store_errors("open"):
             data_dir.mkdir(parents=True, exist_ok=True)
-            self._client = chromadb.PersistentClient(
-                path=str(data_dir / "chroma"),
-                settings=ChromaSettings(anonymized_telemetry=False, allow_reset=False),
-            )
-            self._collection = self._client.get_or_create_collection(
-                collection, configuration={"hnsw": {"space": "cosine"}}, embedding_function=None
-            )
-            self._batch = self._client.get_max_batch_size()
+            self._generation = self._read_generation()
+            self._open()
+
+    def _open(self) -> None:
+        self._client = chromadb.PersistentClient(
+            path=str(self._path), settings=ChromaSettings(anonymized_telemetry=False)
+        )
+        self._collection = self._client.get_or_create_collection(
+            self._name, configuration={"hnsw": {"space": "cosine"}}, embedding_function=None
+        )
+        self._batch = self._client.get_max_batch_size()
+
+    def _read_generation(self) -> str:
+        try:
+            return self._generation_file.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return ""
+
+    def _sync(self) -> None:
+        """Reopen when another process wrote since this one opened the store."""
+        if self._read_generation() == self._generation:
+            return
+        with self._lock:
+            generation = self._read_generation()
+            if generation == self._generation:
+                return
+            # Drop Chroma's per-path cached client without stopping it: requests in flight may
+            # still hold it; the next open loads the index afresh from disk.
+            SharedSystemClient._identifier_to_system.pop(str(self._path), None)
+            self._open()
+            self._generation = generation
+
+    def mark_written(self) -> None:
+        """Tell readers in other processes that the store changed."""
+        generation = uuid.uuid4().hex
+        scratch = self._generation_file.with_suffix(".tmp")
+        scratch.write_text(generation, encoding="utf-8")
+        os.replace(scratch, self._generation_file)
+        self._generation = generation
 
     def count(self) -> int:
+        self._sync()
         with _store_errors("count chunks"):
             return int(self._collection.count())
 
     def chunk_states(self, article_id: str) -> dict[str, str]:
         """Stored chunk ids of one article, each with the article hash it was written with."""
+        self._sync()
         with _store_errors("read an article's chunks"):
             got = self._collection.get(where={"article_id": article_id}, include=["metadatas"])
         return {
             chunk_id: str(meta.get("article_hash", ""))
+            for chunk_id, meta in zip(got["ids"], got["metadatas"] or [], strict=True)
+        }
+
+    def chunks_from_source(self, source: str) -> dict[str, str]:
+        """Stored chunk ids that came from one source file, each with its article id."""
+        self._sync()
+        with _store_errors("read a source's chunks"):
+            got = self._collection.get(where={"source": source}, include=["metadatas"])
+        return {
+            chunk_id: str(meta["article_id"])
             for chunk_id, meta in zip(got["ids"], got["metadatas"] or [], strict=True)
         }
 
@@ -105,6 +163,7 @@ class ChromaStore:
                 self._collection.delete(ids=list(ids[start : start + self._batch]))
 
     def query(self, embedding: Sequence[float], n: int, where: Where | None) -> list[Passage]:
+        self._sync()
         with _store_errors("search"):
             found = self._collection.query(
                 query_embeddings=[embedding],
@@ -135,6 +194,7 @@ class ChromaStore:
 
     def article_heads(self, where: Where | None = None) -> list[dict[str, Any]]:
         """Metadata of each article's first chunk: one row per article, for listings."""
+        self._sync()
         first_chunks: Where = {"chunk_index": 0}
         with _store_errors("list articles"):
             got = self._collection.get(

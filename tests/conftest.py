@@ -6,6 +6,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -54,25 +55,35 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@pytest.fixture(scope="session")
-def api(seeded: Components) -> Iterator[httpx.Client]:
-    """The real app served by uvicorn on a loopback port, over the seeded store."""
+@contextmanager
+def serving(settings: Settings) -> Iterator[httpx.Client]:
+    """The real app served by uvicorn on a loopback port, once it reports ready."""
     port = free_port()
-    app = create_app(seeded.settings)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
+    )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if client.get("/readyz").status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError("the API did not become ready in 60 s")
-            time.sleep(0.2)
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    if client.get("/readyz").status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                if time.monotonic() > deadline:
+                    raise RuntimeError("the API did not become ready in 60 s")
+                time.sleep(0.2)
+            yield client
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def api(seeded: Components) -> Iterator[httpx.Client]:
+    """The API over the seeded store."""
+    with serving(seeded.settings) as client:
         yield client
-    server.should_exit = True
-    thread.join(timeout=10)

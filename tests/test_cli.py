@@ -45,3 +45,12 @@ def test_a_bad_question_is_a_usage_error(tmp_path: Path) -> None:
     asked = run("ask", "x" * 2001, data_dir=tmp_path / "data")
     assert asked.returncode == 2
     assert "question" in asked.stderr
+
+
+def test_a_bad_setting_is_named(tmp_path: Path) -> None:
+    env = {**os.environ, "BYLINE_DATA_DIR": str(tmp_path), "BYLINE_TOP_K": "lots"}
+    result = subprocess.run(
+        [BYLINE, "ask", "anything"], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 2
+    assert "BYLINE_TOP_K" in result.stderr

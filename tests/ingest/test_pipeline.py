@@ -96,3 +96,24 @@ def _parse(path: Path):  # type: ignore[no-untyped-def]
     from ingest.raw_text import parse_raw_article
 
     return parse_raw_article(path.read_text(encoding="utf-8"), str(path))
+
+
+def test_an_edited_headline_replaces_the_files_earlier_article(
+    fresh: Components, tmp_path: Path
+) -> None:
+    # Without a URL the article id hashes outlet, title and date: an edited headline is a new id,
+    # and the file's earlier version must not linger as a second article.
+    article = tmp_path / "icaro.txt"
+    shutil.copy(ICARO, article)
+    fresh.ingestor().ingest_paths([article])
+    article.write_text(
+        "---\ntitle: NATO Gives Zelenskyy's Plan a Lukewarm Welcome\n---\n"
+        + ICARO.read_text(encoding="utf-8"),
+        encoding="utf-8",
+    )
+    summary = fresh.ingestor().ingest_paths([article])
+    assert (summary.updated, summary.new) == (1, 0)
+    titles = [h["title"] for h in fresh.store.article_heads()]
+    assert titles == ["NATO Gives Zelenskyy's Plan a Lukewarm Welcome"]
+    again = fresh.ingestor().ingest_paths([article])
+    assert (again.unchanged, again.chunks_embedded) == (1, 0)
