@@ -7,7 +7,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
-from rag.models import Answer
+from rag.models import Answer, Citation
 from rag.retrieve import Query, day_end, day_start
 
 
@@ -62,20 +62,9 @@ class AskRequest(BaseModel):
         )
 
 
-class CitationOut(BaseModel):
-    n: int
-    chunk_id: str
-    article_id: str
-    outlet: str
-    title: str
-    url: str
-    published_at: str | None
-    quote: str
-
-
 class AskResponse(BaseModel):
     answer: str
-    citations: list[CitationOut]
+    citations: list[Citation]
     declined: bool
     retrieval_ms: float
     answer_ms: float
@@ -84,9 +73,7 @@ class AskResponse(BaseModel):
     def of(cls, answer: Answer) -> AskResponse:
         return cls(
             answer=answer.text,
-            citations=[
-                CitationOut.model_validate(c, from_attributes=True) for c in answer.citations
-            ],
+            citations=answer.citations,
             declined=answer.declined,
             retrieval_ms=answer.retrieval_ms,
             answer_ms=answer.answer_ms,
