@@ -8,15 +8,13 @@ front, so the title's pieces come out of each chunk's budget. Consecutive chunks
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from rag.errors import IngestError
 from rag.models import Article, Chunk
-from rag.text import split_sentences
+from rag.text import ends_sentence, split_sentences
 
-_ENDS_SENTENCE = re.compile(r"[.!?…:;][\"'”’)\]]*$")
 SPECIAL_TOKENS = 2  # [CLS] and [SEP]
 MIN_TEXT_BUDGET = 32
 
@@ -108,6 +106,6 @@ def _join(units: list[_Unit]) -> str:
     text = ""
     for unit in units:
         if text:
-            text += " " if _ENDS_SENTENCE.search(text) else "\n"
+            text += " " if ends_sentence(text) else "\n"
         text += unit.text
     return text

@@ -11,19 +11,15 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
 
 from tqdm import tqdm
 
 from ingest.chunker import Chunker
 from ingest.sources import find_files, read_articles
+from rag.embedder import TextEmbedder
 from rag.errors import IngestError
 from rag.models import Article, Chunk
 from rag.store import ChromaStore
-
-
-class EmbedsText(Protocol):
-    def embed(self, texts: list[str], batch_size: int = ...) -> list[list[float]]: ...
 
 
 @dataclass
@@ -57,7 +53,7 @@ class Ingestor:
     def __init__(
         self,
         store: ChromaStore,
-        embedder: EmbedsText,
+        embedder: TextEmbedder,
         chunker: Chunker,
         batch_size: int = 32,
         on_error: Callable[[str], None] | None = None,

@@ -19,11 +19,10 @@ from ingest.dates import parse_date
 from ingest.outlets import outlet_named, outlet_of_url
 from rag.errors import IngestError
 from rag.models import Article
-from rag.text import normalize_text
+from rag.text import ends_sentence, normalize_text
 
 UNKNOWN_OUTLET = "Unknown outlet"
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(?P<yaml>.*?)\n(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.S)
-_PROSE_END = re.compile(r"[.!?…][\"'”’)\]]*$")
 _BYLINE = re.compile(r"^by\s+(?P<author>[A-Z][\w.'-]*(?:\s+(?:and\s+)?[A-Z][\w.'-]*){0,6})$", re.I)
 FRONT_MATTER_FIELDS = {
     "title": "title",
@@ -152,7 +151,7 @@ def _read_header_line(page: _Page, line: str) -> bool:
 
 
 def _is_prose(line: str) -> bool:
-    return len(line.split()) >= 8 and bool(_PROSE_END.search(line))
+    return len(line.split()) >= 8 and ends_sentence(line)
 
 
 def _first_known(cues: list[str]) -> str | None:

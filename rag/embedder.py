@@ -5,7 +5,13 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
+
+
+class TextEmbedder(Protocol):
+    """What services need of an embedder; they depend on this, not on sentence-transformers."""
+
+    def embed(self, texts: list[str], batch_size: int = ...) -> list[list[float]]: ...
 
 
 def default_model_path() -> Path:

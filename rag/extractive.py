@@ -12,10 +12,10 @@ import math
 import re
 from collections import Counter
 from dataclasses import dataclass
-from typing import Protocol
 
+from rag.embedder import TextEmbedder
 from rag.models import Citation, Passage
-from rag.text import STOPWORDS, content_terms, split_sentences
+from rag.text import STOPWORDS, content_terms, ends_sentence, split_sentences
 
 DECLINE_TEXT = "Not found in the ingested articles."
 DENSE_WEIGHT = 0.65
@@ -51,11 +51,6 @@ _QUESTION_TYPES: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
 
 
 _NAME = re.compile(r"\b[A-Z][\w'’-]+")
-_ENDS = re.compile(r"[.!?…][\"'”’)\]]*$")
-
-
-class EmbedsSentences(Protocol):
-    def embed(self, texts: list[str], batch_size: int = ...) -> list[list[float]]: ...
 
 
 @dataclass(frozen=True)
@@ -74,7 +69,7 @@ class _Candidate:
 
 
 class ExtractiveAnswerer:
-    def __init__(self, embedder: EmbedsSentences, max_sentences: int, min_score: float) -> None:
+    def __init__(self, embedder: TextEmbedder, max_sentences: int, min_score: float) -> None:
         self._embedder = embedder
         self.max_sentences = max_sentences
         self.min_score = min_score
@@ -132,7 +127,7 @@ def _candidates(passages: list[Passage]) -> list[_Candidate]:
     for passage in passages:
         for position, sentence in enumerate(split_sentences(passage.text)):
             key = " ".join(sentence.casefold().split())
-            if len(sentence.split()) < MIN_WORDS or key in seen or not _ENDS.search(sentence):
+            if len(sentence.split()) < MIN_WORDS or key in seen or not ends_sentence(sentence):
                 continue
             seen.add(key)
             terms = frozenset(content_terms(sentence))

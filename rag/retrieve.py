@@ -4,14 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
-from typing import Protocol
 
+from rag.embedder import TextEmbedder
 from rag.models import Passage
 from rag.store import ChromaStore, Where
-
-
-class EmbedsQueries(Protocol):
-    def embed(self, texts: list[str], batch_size: int = ...) -> list[list[float]]: ...
 
 
 @dataclass(frozen=True)
@@ -58,7 +54,7 @@ def build_where(query: Query) -> Where | None:
 
 
 class Retriever:
-    def __init__(self, store: ChromaStore, embedder: EmbedsQueries) -> None:
+    def __init__(self, store: ChromaStore, embedder: TextEmbedder) -> None:
         self._store = store
         self._embedder = embedder
 

@@ -13,6 +13,7 @@ _ABBREVIATIONS = frozenset(
 )
 _SENTENCE_END = re.compile(r"""([.!?…]+["'”’)\]]*)\s+(?=["'“‘(\[]?[A-Z0-9À-Ý€$£])""")
 _WORD = re.compile(r"[^\W_]+(?:[.'’][^\W_]+)*", re.UNICODE)
+_ENDS_SENTENCE = re.compile(r"[.!?…][\"'”’)\]]*$")
 # Zero-width and bidi controls hide text from readers but not from models.
 _INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
 
@@ -56,6 +57,11 @@ def split_sentences(text: str) -> list[str]:
         if tail:
             sentences.append(tail)
     return sentences
+
+
+def ends_sentence(text: str) -> bool:
+    """Whether text ends like a sentence (a headline or a label does not)."""
+    return bool(_ENDS_SENTENCE.search(text))
 
 
 def words(text: str) -> list[str]:
