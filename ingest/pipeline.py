@@ -18,8 +18,9 @@ from ingest.chunker import Chunker
 from ingest.sources import find_files, read_articles
 from rag.embedder import TextEmbedder
 from rag.errors import IngestError
+from rag.lexical import LexicalIndex, LexicalRow
 from rag.models import Article, Chunk
-from rag.store import ChromaStore
+from rag.store import ChromaStore, article_state
 
 
 @dataclass
@@ -53,12 +54,14 @@ class Ingestor:
     def __init__(
         self,
         store: ChromaStore,
+        lexical: LexicalIndex,
         embedder: TextEmbedder,
         chunker: Chunker,
         batch_size: int = 32,
         on_error: Callable[[str], None] | None = None,
     ) -> None:
         self._store = store
+        self._lexical = lexical
         self._embedder = embedder
         self._chunker = chunker
         self._batch_size = batch_size
@@ -110,7 +113,7 @@ class Ingestor:
         stored = self._store.chunk_states(article.id)
         replaced = self._replaced_versions(article)
         wanted = {c.id for c in chunks}
-        unchanged = wanted == stored.keys() and set(stored.values()) == {article.content_hash}
+        unchanged = wanted == stored.keys() and set(stored.values()) == {article_state(article)}
         if unchanged and not replaced:
             summary.unchanged += 1
             return
@@ -141,10 +144,14 @@ class Ingestor:
         plans = list(self._pending.values())
         to_embed = [c for p in plans for c in p.to_embed]
         vectors = self._embedder.embed([c.embed_text for c in to_embed], self._batch_size)
+        to_update = [c for p in plans for c in p.to_update]
         self._store.upsert(to_embed, vectors)
-        self._store.update_metadata([c for p in plans for c in p.to_update])
+        self._store.update_metadata(to_update)
+        self._lexical.upsert(LexicalRow.of(c) for c in to_embed + to_update)
         stale = [chunk_id for p in plans for chunk_id in p.stale]
         self._store.delete(stale)
+        self._lexical.delete(stale)
+        # A crash before this line leaves the lexical index behind; opening the store syncs it.
         self._store.mark_written()
         summary.chunks_embedded += len(to_embed)
         summary.chunks_deleted += len(stale)

@@ -16,9 +16,9 @@ import yaml
 
 from ingest import chrome
 from ingest.dates import parse_date
-from ingest.outlets import outlet_named, outlet_of_url
 from rag.errors import IngestError
 from rag.models import Article
+from rag.outlets import outlet_named, outlet_of_url
 from rag.text import ends_sentence, normalize_text
 
 UNKNOWN_OUTLET = "Unknown outlet"

@@ -15,10 +15,10 @@ from pathlib import Path
 from typing import IO, Any
 
 from ingest.dates import parse_date
-from ingest.outlets import outlet_of_url
 from ingest.raw_text import UNKNOWN_OUTLET
 from rag.errors import IngestError
 from rag.models import Article
+from rag.outlets import outlet_of_url
 from rag.text import normalize_text
 
 Parsed = Article | IngestError

@@ -67,6 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--outlet", action="append", dest="outlets", metavar="OUTLET")
     ask.add_argument("--since", help="YYYY-MM-DD or an ISO time")
     ask.add_argument("--until", help="YYYY-MM-DD or an ISO time")
+    ask.add_argument("--as-of", help="answer as of this date or time (default: now)")
     ask.set_defaults(handler=run_ask)
 
     for entry in entry_points(group="byline.commands"):
@@ -114,6 +115,7 @@ def run_ask(args: argparse.Namespace, settings: Settings) -> int:
         "outlets": args.outlets,
         "since": args.since,
         "until": args.until,
+        "as_of": args.as_of,
     }
     try:
         request = AskRequest.model_validate({k: v for k, v in fields.items() if v is not None})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -9,10 +10,13 @@ from ingest.chunker import Chunker
 from ingest.pipeline import Ingestor
 from rag.embedder import Embedder
 from rag.extractive import ExtractiveAnswerer
+from rag.lexical import LexicalIndex
 from rag.retrieve import Retriever
 from rag.service import AskService
 from rag.settings import Settings
 from rag.store import ChromaStore
+
+log = logging.getLogger("byline.components")
 
 
 @dataclass
@@ -20,19 +24,30 @@ class Components:
     settings: Settings
     embedder: Embedder
     store: ChromaStore
+    lexical: LexicalIndex
 
     @classmethod
     def load(cls, settings: Settings, threads: int | None = None) -> Components:
         embedder = Embedder(
             settings.model_path, settings.torch_threads if threads is None else threads
         )
-        return cls(settings, embedder, ChromaStore(settings.data_dir, settings.collection))
+        return cls.of(settings, embedder)
+
+    @classmethod
+    def of(cls, settings: Settings, embedder: Embedder) -> Components:
+        """Open the store and its lexical index, and bring the index level with the store."""
+        store = ChromaStore(settings.data_dir, settings.collection)
+        lexical = LexicalIndex(settings.data_dir)
+        added, removed = lexical.sync_with(store)
+        if added or removed:
+            log.info("lexical index synced with the store: %d added, %d removed", added, removed)
+        return cls(settings, embedder, store, lexical)
 
     def ask_service(self) -> AskService:
         answerer = ExtractiveAnswerer(
             self.embedder, self.settings.max_answer_sentences, self.settings.min_answer_score
         )
-        return AskService(Retriever(self.store, self.embedder), answerer)
+        return AskService(Retriever(self.store, self.lexical, self.embedder), answerer)
 
     def ingestor(self, on_error: Callable[[str], None] | None = None) -> Ingestor:
         max_tokens = min(self.settings.chunk_max_tokens, self.embedder.max_tokens)
@@ -41,6 +56,7 @@ class Components:
         )
         return Ingestor(
             self.store,
+            self.lexical,
             self.embedder,
             chunker,
             batch_size=self.settings.embed_batch_size,

@@ -74,7 +74,7 @@ class Chunk:
 
 @dataclass(frozen=True)
 class Passage:
-    """A retrieved chunk with its metadata and scores."""
+    """A retrieved chunk with its metadata and scores (``score`` is what ranks it)."""
 
     chunk_id: str
     article_id: str
@@ -83,8 +83,11 @@ class Passage:
     outlet: str
     url: str
     published_at: str | None
-    rank: int
-    dense_score: float
+    published_ts: int
+    rank: int = 0
+    dense_score: float = 0.0
+    lexical_score: float = 0.0
+    score: float = 0.0
 
 
 @dataclass(frozen=True)

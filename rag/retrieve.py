@@ -1,13 +1,40 @@
-"""Retrieval: the passages most similar to a question, within the requested outlets and dates."""
+"""Hybrid retrieval: dense (Chroma) and lexical (BM25) candidates fused, aware of time and outlets.
+
+Every question has an as-of time (default: now); nothing published after it is retrieved. A
+recency prior favours articles published shortly before as-of, a relative-time phrase in the
+question ("this week", "on Monday") favours its window, and an outlet the question names
+("according to CNN") favours that outlet; requested ``outlets``, ``since`` and ``until`` filter.
+Near-duplicate passages (one wire story in several articles) are collapsed. The constants below
+were chosen on the RealTime QA dev questions (README, "Retrieval").
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+import re
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time
 
+import numpy as np
+import numpy.typing as npt
+
 from rag.embedder import TextEmbedder
+from rag.lexical import LexicalIndex
 from rag.models import Passage
-from rag.store import ChromaStore, Where
+from rag.outlets import OutletRecogniser
+from rag.store import UNDATED, ChromaStore, Where
+from rag.timeparse import Window, time_window
+
+CANDIDATES = 40  # from each retriever, before fusion
+RRF_K = 60
+DENSE_WEIGHT = 1.0
+LEXICAL_WEIGHT = 1.0
+RECENCY_WEIGHT = 1.0  # prior = 1 + weight * exp(-age / scale); undated articles get 1
+RECENCY_SCALE_DAYS = 14.0
+WINDOW_BOOST = 0.5  # inside the window the question names
+OUTLET_BOOST = 0.5  # an outlet the question names
+DUPLICATE_JACCARD = 0.6
+DAY = 86400
 
 
 @dataclass(frozen=True)
@@ -17,12 +44,15 @@ class Query:
     outlets: tuple[str, ...] = ()
     since: datetime | None = None
     until: datetime | None = None
+    as_of: datetime | None = None
 
 
 @dataclass(frozen=True)
 class Retrieved:
     passages: list[Passage]
     question_vector: list[float]
+    window: Window | None = None
+    named_outlets: tuple[str, ...] = ()
 
 
 def day_start(value: date | datetime) -> datetime:
@@ -39,26 +69,129 @@ def day_end(value: date | datetime) -> datetime:
     return datetime.combine(value, time.max, tzinfo=UTC)
 
 
-def build_where(query: Query) -> Where | None:
-    """Chroma filter; a date bound leaves undated articles out (their age is unknown)."""
-    clauses: list[Where] = []
-    if query.outlets:
-        clauses.append({"outlet_key": {"$in": sorted({o.casefold() for o in query.outlets})}})
-    if query.since is not None:
-        clauses.append({"published_ts": {"$gte": int(query.since.timestamp())}})
-    if query.until is not None:
-        clauses.append({"published_ts": {"$lte": int(query.until.timestamp())}})
-    if not clauses:
-        return None
-    return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+@dataclass(frozen=True)
+class _Bounds:
+    """Publication-time bounds in epoch seconds; ``dated_only`` for an explicit date range."""
+
+    latest: int
+    earliest: int | None
+    outlets: frozenset[str]
+
+    @classmethod
+    def of(cls, query: Query, as_of: datetime) -> _Bounds:
+        latest = int(as_of.timestamp())
+        if query.until is not None:
+            latest = min(latest, int(query.until.timestamp()))
+        earliest = None
+        if query.since is not None or query.until is not None:
+            earliest = max(0, int(query.since.timestamp())) if query.since else 0
+        return cls(latest, earliest, frozenset(o.casefold() for o in query.outlets))
+
+    def where(self) -> Where:
+        clauses: list[Where] = [{"published_ts": {"$lte": self.latest}}]
+        if self.earliest is not None:
+            clauses.append({"published_ts": {"$gte": self.earliest}})
+        if self.outlets:
+            clauses.append({"outlet_key": {"$in": sorted(self.outlets)}})
+        return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+    def allowed(
+        self, published: npt.NDArray[np.int64], outlet_keys: npt.NDArray[np.str_]
+    ) -> npt.NDArray[np.bool_]:
+        mask = published <= self.latest
+        if self.earliest is not None:
+            mask &= published >= self.earliest
+        if self.outlets:
+            mask &= np.isin(outlet_keys, list(self.outlets))
+        return mask
+
+
+def build_where(query: Query, as_of: datetime | None = None) -> Where:
+    """The Chroma filter of a query (kept for callers that filter without retrieving)."""
+    return _Bounds.of(query, as_of or datetime.now(UTC)).where()
+
+
+def recency_prior(published: int, as_of: int) -> float:
+    if published == UNDATED:
+        return 1.0
+    age_days = max(0.0, (as_of - published) / DAY)
+    return 1.0 + RECENCY_WEIGHT * math.exp(-age_days / RECENCY_SCALE_DAYS)
 
 
 class Retriever:
-    def __init__(self, store: ChromaStore, embedder: TextEmbedder) -> None:
+    def __init__(self, store: ChromaStore, lexical: LexicalIndex, embedder: TextEmbedder) -> None:
         self._store = store
+        self._lexical = lexical
         self._embedder = embedder
+        self._recogniser: tuple[frozenset[str], OutletRecogniser] | None = None
 
     def retrieve(self, query: Query) -> Retrieved:
+        as_of = query.as_of or datetime.now(UTC)
+        bounds = _Bounds.of(query, as_of)
+        window = time_window(query.question, as_of)
+        named = () if query.outlets else tuple(self.recogniser().recognise(query.question))
         vector = self._embedder.embed([query.question])[0]
-        passages = self._store.query(vector, query.top_k, build_where(query))
-        return Retrieved(passages=passages, question_vector=vector)
+        dense = self._store.query(vector, CANDIDATES, bounds.where())
+        lexical = self._lexical.search(query.question, CANDIDATES, allowed=bounds.allowed)
+        fused = self._fuse(dense, lexical)
+        latest = int(as_of.timestamp())
+        named_keys = {o.casefold() for o in named}
+        scored = []
+        for passage in fused:
+            score = passage.score * recency_prior(passage.published_ts, latest)
+            if window and _inside(passage.published_ts, window):
+                score *= 1.0 + WINDOW_BOOST
+            if passage.outlet.casefold() in named_keys:
+                score *= 1.0 + OUTLET_BOOST
+            scored.append(replace(passage, score=score))
+        scored.sort(key=lambda p: -p.score)
+        top = _collapse_duplicates(scored, query.top_k)
+        passages = [replace(p, rank=rank) for rank, p in enumerate(top, start=1)]
+        return Retrieved(passages, vector, window, named)
+
+    def recogniser(self) -> OutletRecogniser:
+        outlets = self._lexical.outlets()
+        if self._recogniser is None or self._recogniser[0] != outlets:
+            self._recogniser = (outlets, OutletRecogniser(outlets))
+        return self._recogniser[1]
+
+    def _fuse(self, dense: list[Passage], lexical: list[tuple[str, float]]) -> list[Passage]:
+        """Reciprocal-rank fusion; passages found only lexically are read from the store."""
+        by_id = {p.chunk_id: replace(p, score=DENSE_WEIGHT / (RRF_K + p.rank)) for p in dense}
+        lexical_only = [chunk_id for chunk_id, _ in lexical if chunk_id not in by_id]
+        for chunk_id, text, meta in self._store.documents(lexical_only):
+            by_id[chunk_id] = self._store.passage(chunk_id, text, meta)
+        for rank, (chunk_id, score) in enumerate(lexical, start=1):
+            if chunk_id in by_id:
+                passage = by_id[chunk_id]
+                by_id[chunk_id] = replace(
+                    passage,
+                    lexical_score=score,
+                    score=passage.score + LEXICAL_WEIGHT / (RRF_K + rank),
+                )
+        return list(by_id.values())
+
+
+def _inside(published: int, window: Window) -> bool:
+    return window.start.timestamp() <= published < window.end.timestamp()
+
+
+def _shingles(text: str) -> frozenset[str]:
+    tokens = re.findall(r"\w+", text.casefold())
+    return frozenset(" ".join(tokens[i : i + 5]) for i in range(max(1, len(tokens) - 4)))
+
+
+def _collapse_duplicates(passages: list[Passage], k: int) -> list[Passage]:
+    """The best ``k`` passages, skipping any that mostly repeats a better one."""
+    kept: list[tuple[Passage, frozenset[str]]] = []
+    for passage in passages:
+        shingles = _shingles(passage.text)
+        if any(
+            len(shingles & other) / max(1, len(shingles | other)) >= DUPLICATE_JACCARD
+            for _, other in kept
+        ):
+            continue
+        kept.append((passage, shingles))
+        if len(kept) == k:
+            break
+    return [p for p, _ in kept]

@@ -1,17 +1,16 @@
 """Adapter for Chroma: chunks with their embeddings and flat metadata. No product logic here.
 
 Embeddings are always passed in: Chroma's default embedding function downloads a model.
-``published_ts`` (epoch seconds) exists only on dated chunks, so a date-range filter leaves
-undated articles out rather than guessing their age.
+``published_ts`` is epoch seconds, and ``UNDATED`` (-1) for an article without a date: an as-of
+bound (``<=``) keeps undated articles, while an explicit date range also asks for ``>= 0``.
 """
 
 from __future__ import annotations
 
-import os
 import threading
-import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -20,17 +19,27 @@ from chromadb.api.shared_system_client import SharedSystemClient
 from chromadb.config import Settings as ChromaSettings
 
 from rag.errors import StoreError
-from rag.models import Chunk, Passage
+from rag.generation import Generation
+from rag.models import Article, Chunk, Passage, stable_hash
 
 Where = dict[str, Any]
 T = TypeVar("T")
+UNDATED = -1
+# Bump when the metadata layout changes: the next ingest rewrites every chunk's metadata
+# (without embedding anything again).
+METADATA_VERSION = "2"
+
+
+def article_state(article: Article) -> str:
+    """What a stored chunk records of its article; any difference means "rewrite"."""
+    return stable_hash(METADATA_VERSION, article.content_hash)
 
 
 def chunk_metadata(chunk: Chunk) -> dict[str, str | int]:
     article = chunk.article
     metadata: dict[str, str | int] = {
         "article_id": article.id,
-        "article_hash": article.content_hash,
+        "article_hash": article_state(article),
         "chunk_index": chunk.index,
         "title": article.title,
         "outlet": article.outlet,
@@ -39,9 +48,8 @@ def chunk_metadata(chunk: Chunk) -> dict[str, str | int]:
         "author": article.author,
         "published_at": article.published_at.isoformat() if article.published_at else "",
         "source": article.source,
+        "published_ts": int(article.published_at.timestamp()) if article.published_at else UNDATED,
     }
-    if article.published_at is not None:
-        metadata["published_ts"] = int(article.published_at.timestamp())
     return metadata
 
 
@@ -65,12 +73,12 @@ class ChromaStore:
 
     def __init__(self, data_dir: Path, collection: str) -> None:
         self._path = data_dir / "chroma"
-        self._generation_file = data_dir / "generation"
+        self.generation = Generation(data_dir)
         self._name = collection
         self._lock = threading.Lock()
         with _store_errors("open"):
             data_dir.mkdir(parents=True, exist_ok=True)
-            self._generation = self._read_generation()
+            self._generation = self.generation.read()
             self._open()
 
     def _open(self) -> None:
@@ -82,18 +90,12 @@ class ChromaStore:
         )
         self._batch = self._client.get_max_batch_size()
 
-    def _read_generation(self) -> str:
-        try:
-            return self._generation_file.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            return ""
-
     def _sync(self) -> None:
         """Reopen when another process wrote since this one opened the store."""
-        if self._read_generation() == self._generation:
+        if self.generation.read() == self._generation:
             return
         with self._lock:
-            generation = self._read_generation()
+            generation = self.generation.read()
             if generation == self._generation:
                 return
             # Drop Chroma's per-path cached client without stopping it: requests in flight may
@@ -104,11 +106,7 @@ class ChromaStore:
 
     def mark_written(self) -> None:
         """Tell readers in other processes that the store changed."""
-        generation = uuid.uuid4().hex
-        scratch = self._generation_file.with_suffix(".tmp")
-        scratch.write_text(generation, encoding="utf-8")
-        os.replace(scratch, self._generation_file)
-        self._generation = generation
+        self._generation = self.generation.bump()
 
     def count(self) -> int:
         self._sync()
@@ -134,6 +132,24 @@ class ChromaStore:
             chunk_id: str(meta["article_id"])
             for chunk_id, meta in zip(got["ids"], got["metadatas"] or [], strict=True)
         }
+
+    def all_ids(self) -> set[str]:
+        self._sync()
+        with _store_errors("list chunk ids"):
+            return set(self._collection.get(include=[])["ids"])
+
+    def documents(self, ids: Sequence[str]) -> list[tuple[str, str, dict[str, Any]]]:
+        """(id, text, metadata) of the given chunks."""
+        if not ids:
+            return []
+        with _store_errors("read chunks"):
+            got = self._collection.get(ids=list(ids), include=["documents", "metadatas"])
+        return [
+            (chunk_id, str(text), dict(meta))
+            for chunk_id, text, meta in zip(
+                got["ids"], got["documents"] or [], got["metadatas"] or [], strict=True
+            )
+        ]
 
     def upsert(self, chunks: Sequence[Chunk], embeddings: Sequence[Sequence[float]]) -> None:
         with _store_errors("write chunks"):
@@ -176,21 +192,24 @@ class ChromaStore:
         metadatas = (found["metadatas"] or [[]])[0]
         distances = (found["distances"] or [[]])[0]
         return [
-            Passage(
-                chunk_id=chunk_id,
-                article_id=str(meta["article_id"]),
-                text=str(text),
-                title=str(meta["title"]),
-                outlet=str(meta["outlet"]),
-                url=str(meta["url"]),
-                published_at=str(meta["published_at"]) or None,
-                rank=rank,
-                dense_score=1.0 - float(distance),
-            )
+            replace(self.passage(chunk_id, str(text), meta), rank=rank, dense_score=1 - distance)
             for rank, (chunk_id, text, meta, distance) in enumerate(
                 zip(ids, documents, metadatas, distances, strict=True), start=1
             )
         ]
+
+    @staticmethod
+    def passage(chunk_id: str, text: str, meta: Mapping[str, Any]) -> Passage:
+        return Passage(
+            chunk_id=chunk_id,
+            article_id=str(meta["article_id"]),
+            text=text,
+            title=str(meta["title"]),
+            outlet=str(meta["outlet"]),
+            url=str(meta["url"]),
+            published_at=str(meta["published_at"]) or None,
+            published_ts=int(meta.get("published_ts", UNDATED)),
+        )
 
     def article_heads(self, where: Where | None = None) -> list[dict[str, Any]]:
         """Metadata of each article's first chunk: one row per article, for listings."""

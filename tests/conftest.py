@@ -17,7 +17,6 @@ from rag.api.app import create_app
 from rag.components import Components
 from rag.embedder import Embedder
 from rag.settings import Settings
-from rag.store import ChromaStore
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "examples" / "articles"
@@ -31,7 +30,7 @@ def embedder() -> Embedder:
 
 def components_at(data_dir: Path, embedder: Embedder, **overrides: object) -> Components:
     settings = Settings(data_dir=data_dir, **overrides)  # type: ignore[arg-type]
-    return Components(settings, embedder, ChromaStore(settings.data_dir, settings.collection))
+    return Components.of(settings, embedder)
 
 
 @pytest.fixture

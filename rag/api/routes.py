@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query
 
 from rag.api.deps import AskServiceDep, ComponentsDep
 from rag.api.schemas import ArticleOut, ArticlePage, AskRequest, AskResponse, ErrorEnvelope
+from rag.store import UNDATED
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     code: {"model": ErrorEnvelope} for code in (400, 422, 500, 503)
@@ -43,7 +44,7 @@ def articles(
 ) -> ArticlePage:
     heads = components.store.article_heads({"outlet_key": outlet.casefold()} if outlet else None)
     # Newest first; undated articles last.
-    heads.sort(key=lambda m: (int(m.get("published_ts", -(2**62))), m["title"]), reverse=True)
+    heads.sort(key=lambda m: (int(m.get("published_ts", UNDATED)), m["title"]), reverse=True)
     items = [
         ArticleOut(
             id=m["article_id"],

@@ -38,6 +38,11 @@ class AskRequest(BaseModel):
     until: DateOrTime | None = Field(
         None, description="Only articles published on or before this date (whole day) or time."
     )
+    as_of: DateOrTime | None = Field(
+        None,
+        description="Answer as of this date (end of day) or time: 'this week' is the week before"
+        " it, and nothing published after it is used. Default: now.",
+    )
 
     @field_validator("question")
     @classmethod
@@ -59,6 +64,7 @@ class AskRequest(BaseModel):
             outlets=tuple(self.outlets or ()),
             since=day_start(self.since) if self.since else None,
             until=day_end(self.until) if self.until else None,
+            as_of=day_end(self.as_of) if self.as_of else None,
         )
 
 

@@ -6,6 +6,8 @@ missing here is still found by the cues in ``ingest.chrome``; add a row when a s
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from urllib.parse import urlsplit
 
 # name: (aliases, domains)
@@ -68,3 +70,62 @@ def outlet_of_url(url: str) -> str | None:
             return _BY_DOMAIN[host]
         _, _, host = host.partition(".")
     return None
+
+
+def name_forms(outlet: str) -> set[str]:
+    """How a question may name an outlet: its name, its head before a " | ", " - " or ": "
+    decoration ("BBC News - Technology" -> "BBC News"), the same without a leading "The", and the
+    aliases of the outlet table."""
+    forms = {outlet}
+    head = re.split(r" \| | - | – |: ", outlet, maxsplit=1)[0].strip()
+    forms.add(head)
+    canonical = outlet_named(outlet) or outlet_named(head)
+    if canonical:
+        aliases, _ = KNOWN_OUTLETS[canonical]
+        forms |= {canonical, *aliases}
+    forms |= {f.removeprefix("The ") for f in forms if f.startswith("The ") and len(f.split()) > 2}
+    return {f for f in forms if len(f) >= 2}
+
+
+class OutletRecogniser:
+    """Finds the outlets a question names, among the outlets actually in the index.
+
+    Case is folded, but every word of the mention must start with a capital ("The Age" names the
+    outlet, "the age of" does not; "CNBC" names "Cnbc | World Business News Leader").
+    """
+
+    def __init__(self, outlets: Iterable[str]) -> None:
+        by_form: dict[str, set[str]] = {}
+        for outlet in outlets:
+            for form in name_forms(outlet):
+                by_form.setdefault(form.casefold(), set()).add(outlet)
+        self._by_form = by_form
+        alternatives = sorted(by_form, key=len, reverse=True)
+        self._pattern = (
+            re.compile(
+                r"(?<![\w])(?:" + "|".join(re.escape(f) for f in alternatives) + r")(?![\w])",
+                re.IGNORECASE,
+            )
+            if alternatives
+            else None
+        )
+
+    def recognise(self, question: str) -> list[str]:
+        if self._pattern is None:
+            return []
+        found: list[str] = []
+        for match in self._pattern.finditer(question):
+            mention = match.group(0)
+            if not all(_capitalised(word) for word in mention.split()):
+                continue
+            for outlet in sorted(self._by_form[mention.casefold()]):
+                if outlet not in found:
+                    found.append(outlet)
+        return found
+
+
+_CONNECTORS = frozenset({"and", "of", "the", "for", "on", "in", "at", "&", "-", "|"})
+
+
+def _capitalised(word: str) -> bool:
+    return word[:1].isupper() or not word[:1].isalpha() or word in _CONNECTORS

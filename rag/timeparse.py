@@ -1,0 +1,107 @@
+"""Relative time in questions ("this week", "on Monday", "in October 2024", "since March") as a
+date window relative to the question's as-of time.
+
+A window is a prior, not a filter: retrieval favours articles inside it (see ``rag.retrieve``).
+Windows are whole UTC days; a phrase naming a weekday or a month means the latest one at or
+before as-of ("on Monday" asked on a Wednesday is two days earlier).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
+
+_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_MONTHS = (
+    "january february march april may june july august september october november december".split()
+)
+_MONTH = "(?P<month>" + "|".join(_MONTHS) + ")"
+_DAY = "(?P<weekday>" + "|".join(_WEEKDAYS) + ")"
+
+
+@dataclass(frozen=True)
+class Window:
+    start: datetime
+    end: datetime
+    phrase: str
+
+
+def _day(moment: datetime) -> datetime:
+    return datetime.combine(moment.date(), time.min, tzinfo=UTC)
+
+
+def _month_start(year: int, month: int) -> datetime:
+    return datetime(year, month, 1, tzinfo=UTC)
+
+
+def _next_month(start: datetime) -> datetime:
+    return _month_start(start.year + start.month // 12, start.month % 12 + 1)
+
+
+def _latest_month(month: int, as_of: datetime) -> datetime:
+    year = as_of.year if month <= as_of.month else as_of.year - 1
+    return _month_start(year, month)
+
+
+def _rules(as_of: datetime) -> list[tuple[re.Pattern[str], object]]:
+    today = _day(as_of)
+    end = as_of
+    week_start = today - timedelta(days=today.weekday())
+
+    def month_window(m: re.Match[str]) -> tuple[datetime, datetime]:
+        month = _MONTHS.index(m.group("month").lower()) + 1
+        year = m.group("year")
+        start = _month_start(int(year), month) if year else _latest_month(month, as_of)
+        return start, min(_next_month(start), end)
+
+    def weekday_window(m: re.Match[str]) -> tuple[datetime, datetime]:
+        back = (today.weekday() - _WEEKDAYS.index(m.group("weekday").lower())) % 7
+        if m.group("last") and back == 0:
+            back = 7
+        start = today - timedelta(days=back)
+        return start, min(start + timedelta(days=1), end)
+
+    def since_month(m: re.Match[str]) -> tuple[datetime, datetime]:
+        return _latest_month(_MONTHS.index(m.group("month").lower()) + 1, as_of), end
+
+    def year_window(m: re.Match[str]) -> tuple[datetime, datetime]:
+        start = datetime(int(m.group("year")), 1, 1, tzinfo=UTC)
+        return start, min(datetime(start.year + 1, 1, 1, tzinfo=UTC), end)
+
+    month_start = _month_start(today.year, today.month)
+    last_month = month_start - timedelta(days=1)
+    year_start = datetime(today.year, 1, 1, tzinfo=UTC)
+    last_weekend = today - timedelta(days=(today.weekday() - 5) % 7)
+    weekend = (last_weekend, last_weekend + timedelta(days=2))
+    rules: list[tuple[str, object]] = [
+        (r"\btoday\b|\bthis morning\b|\btonight\b", (today, end)),
+        (r"\byesterday\b", (today - timedelta(days=1), today)),
+        (r"\b(?:this|past) weekend\b|\blast weekend\b", weekend),
+        (r"\bthis week\b|\bpast week\b|\bthis past week\b", (today - timedelta(days=7), end)),
+        (r"\blast week\b", (week_start - timedelta(days=7), week_start)),
+        (r"\bthis month\b|\bpast month\b", (month_start, end)),
+        (r"\blast month\b", (_month_start(last_month.year, last_month.month), month_start)),
+        (r"\bthis year\b", (year_start, end)),
+        (r"\blast year\b", (year_start.replace(year=today.year - 1), year_start)),
+        (r"\bsince " + _MONTH + r"\b", since_month),
+        (r"\b(?:in|during|of) " + _MONTH + r"(?:,? (?P<year>\d{4}))?\b", month_window),
+        (r"\b(?:on |(?P<last>last) )" + _DAY + r"\b", weekday_window),
+        (r"\bin (?P<year>(?:19|20)\d\d)\b", year_window),
+    ]
+    return [(re.compile(pattern, re.I), action) for pattern, action in rules]
+
+
+def time_window(question: str, as_of: datetime) -> Window | None:
+    """The first relative-time phrase of ``question`` as a window ending no later than as-of."""
+    for pattern, action in _rules(as_of):
+        match = pattern.search(question)
+        if not match:
+            continue
+        if callable(action):
+            start, end = action(match)
+        else:
+            start, end = action  # type: ignore[misc]
+        if start < end:
+            return Window(start, end, match.group(0))
+    return None
