@@ -4,8 +4,8 @@ Every question has an as-of time (default: now); nothing published after it is r
 recency prior favours articles published shortly before as-of, a relative-time phrase in the
 question ("this week", "on Monday") favours its window, and an outlet the question names
 ("according to CNN") favours that outlet; requested ``outlets``, ``since`` and ``until`` filter.
-Near-duplicate passages (one wire story in several articles) are collapsed. The constants below
-were chosen on the RealTime QA dev questions (README, "Retrieval").
+Near-duplicate passages (one wire story in several articles) are collapsed. The defaults of
+``Tuning`` were chosen on the RealTime QA dev questions (README, "Retrieval").
 """
 
 from __future__ import annotations
@@ -25,16 +25,23 @@ from rag.outlets import OutletRecogniser
 from rag.store import UNDATED, ChromaStore, Where
 from rag.timeparse import Window, time_window
 
-CANDIDATES = 40  # from each retriever, before fusion
-RRF_K = 60
-DENSE_WEIGHT = 1.0
-LEXICAL_WEIGHT = 1.0
-RECENCY_WEIGHT = 1.0  # prior = 1 + weight * exp(-age / scale); undated articles get 1
-RECENCY_SCALE_DAYS = 14.0
-WINDOW_BOOST = 0.5  # inside the window the question names
-OUTLET_BOOST = 0.5  # an outlet the question names
-DUPLICATE_JACCARD = 0.6
 DAY = 86400
+
+
+@dataclass(frozen=True)
+class Tuning:
+    """Each stage's knob; a weight or boost of 0 (or ``dedup=False``) turns that stage off."""
+
+    candidates: int = 40  # from each retriever, before fusion
+    rrf_k: int = 60
+    dense_weight: float = 1.0
+    lexical_weight: float = 1.0
+    recency_weight: float = 1.0  # prior = 1 + weight * exp(-age / scale); undated get 1
+    recency_scale_days: float = 14.0
+    window_boost: float = 0.5  # inside the window the question names ("this week")
+    outlet_boost: float = 0.5  # an outlet the question names ("according to CNN")
+    dedup: bool = True
+    duplicate_jaccard: float = 0.6
 
 
 @dataclass(frozen=True)
@@ -111,18 +118,25 @@ def build_where(query: Query, as_of: datetime | None = None) -> Where:
     return _Bounds.of(query, as_of or datetime.now(UTC)).where()
 
 
-def recency_prior(published: int, as_of: int) -> float:
-    if published == UNDATED:
+def recency_prior(published: int, as_of: int, tuning: Tuning) -> float:
+    if published == UNDATED or not tuning.recency_weight:
         return 1.0
     age_days = max(0.0, (as_of - published) / DAY)
-    return 1.0 + RECENCY_WEIGHT * math.exp(-age_days / RECENCY_SCALE_DAYS)
+    return 1.0 + tuning.recency_weight * math.exp(-age_days / tuning.recency_scale_days)
 
 
 class Retriever:
-    def __init__(self, store: ChromaStore, lexical: LexicalIndex, embedder: TextEmbedder) -> None:
+    def __init__(
+        self,
+        store: ChromaStore,
+        lexical: LexicalIndex,
+        embedder: TextEmbedder,
+        tuning: Tuning | None = None,
+    ) -> None:
         self._store = store
         self._lexical = lexical
         self._embedder = embedder
+        self.tuning = tuning or Tuning()
         self._recogniser: tuple[frozenset[str], OutletRecogniser] | None = None
 
     def retrieve(self, query: Query) -> Retrieved:
@@ -130,22 +144,34 @@ class Retriever:
         bounds = _Bounds.of(query, as_of)
         window = time_window(query.question, as_of)
         named = () if query.outlets else tuple(self.recogniser().recognise(query.question))
+        tuning = self.tuning
         vector = self._embedder.embed([query.question])[0]
-        dense = self._store.query(vector, CANDIDATES, bounds.where())
-        lexical = self._lexical.search(query.question, CANDIDATES, allowed=bounds.allowed)
-        fused = self._fuse(dense, lexical)
+        dense = (
+            self._store.query(vector, tuning.candidates, bounds.where())
+            if tuning.dense_weight
+            else []
+        )
+        lexical = (
+            self._lexical.search(query.question, tuning.candidates, allowed=bounds.allowed)
+            if tuning.lexical_weight
+            else []
+        )
         latest = int(as_of.timestamp())
         named_keys = {o.casefold() for o in named}
         scored = []
-        for passage in fused:
-            score = passage.score * recency_prior(passage.published_ts, latest)
+        for passage in self._fuse(dense, lexical):
+            score = passage.score * recency_prior(passage.published_ts, latest, tuning)
             if window and _inside(passage.published_ts, window):
-                score *= 1.0 + WINDOW_BOOST
+                score *= 1.0 + tuning.window_boost
             if passage.outlet.casefold() in named_keys:
-                score *= 1.0 + OUTLET_BOOST
+                score *= 1.0 + tuning.outlet_boost
             scored.append(replace(passage, score=score))
         scored.sort(key=lambda p: -p.score)
-        top = _collapse_duplicates(scored, query.top_k)
+        top = (
+            _collapse_duplicates(scored, query.top_k, tuning.duplicate_jaccard)
+            if tuning.dedup
+            else scored[: query.top_k]
+        )
         passages = [replace(p, rank=rank) for rank, p in enumerate(top, start=1)]
         return Retrieved(passages, vector, window, named)
 
@@ -157,19 +183,32 @@ class Retriever:
 
     def _fuse(self, dense: list[Passage], lexical: list[tuple[str, float]]) -> list[Passage]:
         """Reciprocal-rank fusion; passages found only lexically are read from the store."""
-        by_id = {p.chunk_id: replace(p, score=DENSE_WEIGHT / (RRF_K + p.rank)) for p in dense}
-        lexical_only = [chunk_id for chunk_id, _ in lexical if chunk_id not in by_id]
+        tuning = self.tuning
+        scores = rrf(
+            [
+                ([p.chunk_id for p in dense], tuning.dense_weight),
+                ([chunk_id for chunk_id, _ in lexical], tuning.lexical_weight),
+            ],
+            tuning.rrf_k,
+        )
+        passages = {p.chunk_id: p for p in dense}
+        lexical_only = [chunk_id for chunk_id, _ in lexical if chunk_id not in passages]
         for chunk_id, text, meta in self._store.documents(lexical_only):
-            by_id[chunk_id] = self._store.passage(chunk_id, text, meta)
-        for rank, (chunk_id, score) in enumerate(lexical, start=1):
-            if chunk_id in by_id:
-                passage = by_id[chunk_id]
-                by_id[chunk_id] = replace(
-                    passage,
-                    lexical_score=score,
-                    score=passage.score + LEXICAL_WEIGHT / (RRF_K + rank),
-                )
-        return list(by_id.values())
+            passages[chunk_id] = self._store.passage(chunk_id, text, meta)
+        lexical_scores = dict(lexical)
+        return [
+            replace(p, score=scores[p.chunk_id], lexical_score=lexical_scores.get(p.chunk_id, 0.0))
+            for p in passages.values()
+        ]
+
+
+def rrf(rankings: list[tuple[list[str], float]], k: int) -> dict[str, float]:
+    """Weighted reciprocal-rank fusion: sum over rankings of weight / (k + rank)."""
+    fused: dict[str, float] = {}
+    for ids, weight in rankings:
+        for rank, chunk_id in enumerate(ids, start=1):
+            fused[chunk_id] = fused.get(chunk_id, 0.0) + weight / (k + rank)
+    return fused
 
 
 def _inside(published: int, window: Window) -> bool:
@@ -181,14 +220,13 @@ def _shingles(text: str) -> frozenset[str]:
     return frozenset(" ".join(tokens[i : i + 5]) for i in range(max(1, len(tokens) - 4)))
 
 
-def _collapse_duplicates(passages: list[Passage], k: int) -> list[Passage]:
+def _collapse_duplicates(passages: list[Passage], k: int, threshold: float) -> list[Passage]:
     """The best ``k`` passages, skipping any that mostly repeats a better one."""
     kept: list[tuple[Passage, frozenset[str]]] = []
     for passage in passages:
         shingles = _shingles(passage.text)
         if any(
-            len(shingles & other) / max(1, len(shingles | other)) >= DUPLICATE_JACCARD
-            for _, other in kept
+            len(shingles & other) / max(1, len(shingles | other)) >= threshold for _, other in kept
         ):
             continue
         kept.append((passage, shingles))

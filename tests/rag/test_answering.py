@@ -43,7 +43,9 @@ def test_no_passages_decline(seeded: Components) -> None:
 
 @pytest.mark.parametrize("question", [q.question for q in load_questions()])
 def test_every_citation_is_a_retrieved_passage(seeded: Components, question: str) -> None:
-    retrieved = Retriever(seeded.store, seeded.lexical, seeded.embedder).retrieve(Query(question, 3))
+    retrieved = Retriever(seeded.store, seeded.lexical, seeded.embedder).retrieve(
+        Query(question, 3)
+    )
     answerer = ExtractiveAnswerer(seeded.embedder, 3, seeded.settings.min_answer_score)
     drafted = answerer.answer(question, retrieved.question_vector, retrieved.passages)
     ids = {p.chunk_id for p in retrieved.passages}

@@ -1,0 +1,121 @@
+"""Retrieval measurement on RealTime QA: answer recall@k, MRR and retrieval latency.
+
+A question counts as found at k when its gold answer (lower-cased, punctuation folded to spaces)
+occurs as whole words in one of the top-k passages as the answerer receives them (headline and
+text). Each question is asked as of its ``question_date`` (end of that day).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import statistics
+import time
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from tqdm import tqdm
+
+from rag.models import Passage
+from rag.retrieve import Query, Retriever, day_end
+
+KS = (1, 5, 10, 20)
+
+
+@dataclass(frozen=True)
+class RetrievalQuestion:
+    id: str
+    question: str
+    question_date: date
+    answer: str
+
+
+@dataclass
+class RetrievalReport:
+    n: int
+    recall: dict[str, float]
+    mrr: float
+    latency_ms: dict[str, float]
+    per_question: list[dict[str, object]] = field(default_factory=list)
+
+    def summary(self) -> dict[str, object]:
+        return {"n": self.n, "recall": self.recall, "mrr": self.mrr, "latency_ms": self.latency_ms}
+
+
+def load_realtimeqa(path: Path) -> list[RetrievalQuestion]:
+    questions = []
+    with path.open(encoding="utf-8") as handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+                questions.append(
+                    RetrievalQuestion(
+                        id=str(record["id"]),
+                        question=record["question"],
+                        question_date=date.fromisoformat(record["question_date"]),
+                        answer=record["answer"],
+                    )
+                )
+            except (json.JSONDecodeError, KeyError, ValueError) as exc:
+                raise ValueError(f"{path}:{number}: not a RealTime QA question ({exc})") from exc
+    return questions
+
+
+def fold(text: str) -> str:
+    """Lower-cased words separated by single spaces, padded so whole words match with ' w '."""
+    return " " + " ".join(re.sub(r"[^\w\s]|_", " ", text.casefold()).split()) + " "
+
+
+def first_hit(answer: str, passages: list[Passage]) -> int | None:
+    gold = fold(answer)
+    if not gold.strip():
+        return None
+    for rank, passage in enumerate(passages, start=1):
+        if gold in fold(f"{passage.title}\n{passage.text}"):
+            return rank
+    return None
+
+
+def run_retrieval_eval(
+    retriever: Retriever, questions: list[RetrievalQuestion], progress: bool = True
+) -> RetrievalReport:
+    ranks: list[int | None] = []
+    latencies: list[float] = []
+    per_question: list[dict[str, object]] = []
+    for question in tqdm(questions, unit=" questions", disable=not progress, leave=False):
+        started = time.perf_counter()
+        retrieved = retriever.retrieve(
+            Query(question.question, max(KS), as_of=day_end(question.question_date))
+        )
+        latencies.append((time.perf_counter() - started) * 1000)
+        rank = first_hit(question.answer, retrieved.passages)
+        ranks.append(rank)
+        per_question.append({"id": question.id, "rank": rank})
+    n = len(questions)
+    recall = {str(k): _share(sum(1 for r in ranks if r is not None and r <= k), n) for k in KS}
+    mrr = round(sum(1 / r for r in ranks if r is not None) / n, 4) if n else 0.0
+    latency = {
+        "p50": round(statistics.median(latencies), 1) if latencies else 0.0,
+        "p95": round(_percentile(latencies, 0.95), 1) if latencies else 0.0,
+    }
+    return RetrievalReport(n, recall, mrr, latency, per_question)
+
+
+def _share(part: int, whole: int) -> float:
+    return round(part / whole, 4) if whole else 0.0
+
+
+def _percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def format_retrieval(report: RetrievalReport) -> str:
+    recall = "  ".join(f"R@{k} {report.recall[str(k)]:.3f}" for k in KS)
+    return (
+        f"questions {report.n}  {recall}  MRR {report.mrr:.3f}  "
+        f"latency p50 {report.latency_ms['p50']:.1f} ms  p95 {report.latency_ms['p95']:.1f} ms"
+    )
