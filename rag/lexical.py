@@ -9,6 +9,7 @@ chunks takes about 1 ms; building takes about 6 s.
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Sequence
@@ -24,6 +25,8 @@ from rag.generation import Generation
 from rag.models import Chunk
 from rag.store import UNDATED, ChromaStore
 from rag.text import content_terms
+
+logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every index build at DEBUG
 
 # Filters and priors see whole columns (publication times, outlet keys) at once, once a query.
 AllowedFn = Callable[[npt.NDArray[np.int64], npt.NDArray[np.str_]], npt.NDArray[np.bool_]]
