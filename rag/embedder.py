@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -33,6 +34,8 @@ class Embedder:
         from transformers.utils import logging as hf_logging
 
         hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
+        # Counting a long text's pieces is not feeding it to the model: no "too long" warning.
+        hf_logging.get_logger("transformers.tokenization_utils_base").setLevel(logging.ERROR)
         if threads > 0:
             # One thread per query keeps latency flat when other processes share the cores.
             torch.set_num_threads(threads)

@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 import chromadb
 from chromadb.api.shared_system_client import SharedSystemClient
+from chromadb.api.types import QueryResult
 from chromadb.config import Settings as ChromaSettings
 
 from rag.errors import StoreError
@@ -90,13 +91,13 @@ class ChromaStore:
         )
         self._batch = self._client.get_max_batch_size()
 
-    def _sync(self) -> None:
+    def _sync(self, force: bool = False) -> None:
         """Reopen when another process wrote since this one opened the store."""
-        if self.generation.read() == self._generation:
+        if not force and self.generation.read() == self._generation:
             return
         with self._lock:
             generation = self.generation.read()
-            if generation == self._generation:
+            if not force and generation == self._generation:
                 return
             # Drop Chroma's per-path cached client without stopping it: requests in flight may
             # still hold it; the next open loads the index afresh from disk.
@@ -180,13 +181,14 @@ class ChromaStore:
 
     def query(self, embedding: Sequence[float], n: int, where: Where | None) -> list[Passage]:
         self._sync()
-        with _store_errors("search"):
-            found = self._collection.query(
-                query_embeddings=[embedding],
-                n_results=n,
-                where=where or None,
-                include=["documents", "metadatas", "distances"],
-            )
+        try:
+            found = self._search(embedding, n, where or None)
+        except Exception:
+            # An index that another process is writing half-way can fail a search
+            # ("Error finding id"); the index as it now stands on disk answers.
+            with _store_errors("search"):
+                self._sync(force=True)
+                found = self._search(embedding, n, where or None)
         ids = found["ids"][0]
         documents = (found["documents"] or [[]])[0]
         metadatas = (found["metadatas"] or [[]])[0]
@@ -197,6 +199,14 @@ class ChromaStore:
                 zip(ids, documents, metadatas, distances, strict=True), start=1
             )
         ]
+
+    def _search(self, embedding: Sequence[float], n: int, where: Where | None) -> QueryResult:
+        return self._collection.query(
+            query_embeddings=[embedding],
+            n_results=n,
+            where=where,
+            include=["documents", "metadatas", "distances"],
+        )
 
     @staticmethod
     def passage(chunk_id: str, text: str, meta: Mapping[str, Any]) -> Passage:
