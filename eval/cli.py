@@ -6,10 +6,11 @@ import argparse
 import json
 import sys
 import tempfile
-from dataclasses import fields, replace
+from dataclasses import asdict, fields, replace
 from pathlib import Path
 from typing import Any
 
+from eval.outlets import run_outlet_eval
 from eval.retrieval import format_retrieval, load_realtimeqa, run_retrieval_eval
 from eval.seed import SEED_QUESTIONS, format_report, load_questions, run_seed_eval
 from rag.components import Components
@@ -63,6 +64,12 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
     retrieval.add_argument("--per-question", type=Path, help="write each question's rank here")
     retrieval.set_defaults(handler=run_retrieval)
 
+    outlets = kinds.add_parser("outlets", help="outlet recognition on MultiHop-RAG queries")
+    outlets.add_argument("--queries", type=Path, required=True, help="MultiHopRAG.json")
+    outlets.add_argument("--metadata", type=Path, required=True, help="corpus_metadata.json")
+    outlets.add_argument("--json", action="store_true")
+    outlets.set_defaults(handler=run_outlets)
+
 
 def run_eval(args: argparse.Namespace, settings: Settings) -> int:
     questions = load_questions(args.questions)
@@ -94,6 +101,12 @@ def tuning_from(without: str, overrides: list[str]) -> Tuning:
         else:
             changes[name] = int(value) if kinds[name] == "int" else float(value)
     return replace(Tuning(), **changes)
+
+
+def run_outlets(args: argparse.Namespace, settings: Settings) -> int:
+    report = run_outlet_eval(args.queries, args.metadata)
+    print(json.dumps(asdict(report)) if args.json else report.line())
+    return 0
 
 
 def run_retrieval(args: argparse.Namespace, settings: Settings) -> int:
