@@ -19,7 +19,10 @@ def test_precision_and_recall_on_hand_made_queries(tmp_path: Path) -> None:
     queries.write_text(
         json.dumps(
             [
-                {"query": "As reported by The Verge and TechCrunch, who?", "evidence_list": evidence},
+                {
+                    "query": "As reported by The Verge and TechCrunch, who?",
+                    "evidence_list": evidence,
+                },
                 {"query": "According to TechCrunch, what?", "evidence_list": evidence},
                 {"query": "No outlet here?", "evidence_list": []},
             ]
