@@ -78,7 +78,11 @@ def day_end(value: date | datetime) -> datetime:
 
 @dataclass(frozen=True)
 class _Bounds:
-    """Publication-time bounds in epoch seconds; ``dated_only`` for an explicit date range."""
+    """Publication-time bounds (epoch seconds) and requested outlets of one query.
+
+    ``earliest`` is set only for an explicit ``since``/``until`` range, and is never below 0, so
+    such a range leaves undated articles (``UNDATED``, -1) out while as-of alone keeps them.
+    """
 
     latest: int
     earliest: int | None
@@ -111,11 +115,6 @@ class _Bounds:
         if self.outlets:
             mask &= np.isin(outlet_keys, list(self.outlets))
         return mask
-
-
-def build_where(query: Query, as_of: datetime | None = None) -> Where:
-    """The Chroma filter of a query (kept for callers that filter without retrieving)."""
-    return _Bounds.of(query, as_of or datetime.now(UTC)).where()
 
 
 def recency_prior(published: int, as_of: int, tuning: Tuning) -> float:

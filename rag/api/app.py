@@ -43,7 +43,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 def _load(app: FastAPI, settings: Settings) -> None:
     try:
-        app.state.components = Components.load(settings)
+        components = Components.load(settings)
+        components.lexical.outlets()  # builds the BM25 matrix now, not on the first question
+        app.state.components = components
         log.info("ready: %s chunks in %s", app.state.components.store.count(), settings.data_dir)
     except Exception as exc:
         log.exception("failed to load the model or the store")
