@@ -28,9 +28,8 @@ from rag.text import content_terms
 
 logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every index build at DEBUG
 
-# Filters and priors see whole columns (publication times, outlet keys) at once, once a query.
+# A filter sees whole columns (publication times, outlet keys) at once, once a query.
 AllowedFn = Callable[[npt.NDArray[np.int64], npt.NDArray[np.str_]], npt.NDArray[np.bool_]]
-PriorFn = Callable[[npt.NDArray[np.int64]], npt.NDArray[np.float64]]
 _SCHEMA = """
 create table if not exists chunks (
     chunk_id text primary key,
@@ -123,6 +122,8 @@ class LexicalIndex:
             )
         extra = sorted(indexed - stored)
         self.delete(extra)
+        if missing or extra:
+            self._generation.bump()  # other processes' BM25 matrices are now stale
         return len(missing), len(extra)
 
     # Reads ---------------------------------------------------------------------------------
@@ -132,16 +133,13 @@ class LexicalIndex:
         question: str,
         k: int,
         allowed: AllowedFn | None = None,
-        prior: PriorFn | None = None,
     ) -> list[tuple[str, float]]:
-        """Top ``k`` (chunk id, BM25 score × prior) among chunks that ``allowed`` lets through."""
+        """Top ``k`` (chunk id, BM25 score) among chunks that ``allowed`` lets through."""
         index = self._current()
         terms = [index.vocab[t] for t in content_terms(question) if t in index.vocab]
         if index.bm25 is None or not terms:
             return []
         scores = np.asarray(index.bm25.get_scores(terms), dtype=np.float64)
-        if prior is not None:
-            scores = scores * prior(index.published_ts)
         if allowed is not None:
             scores[~allowed(index.published_ts, index.outlet_keys)] = 0.0
         k = min(k, len(scores))
