@@ -24,6 +24,7 @@ STAGES: dict[str, dict[str, Any]] = {
     "window": {"window_boost": 0.0},
     "outlets": {"outlet_boost": 0.0},
     "dedup": {"dedup": False},
+    "article-cap": {"max_per_article": 0},
 }
 
 

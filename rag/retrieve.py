@@ -42,6 +42,7 @@ class Tuning:
     outlet_boost: float = 0.5  # an outlet the question names ("according to CNN")
     dedup: bool = True
     duplicate_jaccard: float = 0.6
+    max_per_article: int = 0  # passages one article may place in the top-k; 0 = no limit
 
 
 @dataclass(frozen=True)
@@ -166,11 +167,7 @@ class Retriever:
                 score *= 1.0 + tuning.outlet_boost
             scored.append(replace(passage, score=score))
         scored.sort(key=lambda p: -p.score)
-        top = (
-            _collapse_duplicates(scored, query.top_k, tuning.duplicate_jaccard)
-            if tuning.dedup
-            else scored[: query.top_k]
-        )
+        top = _diverse(scored, query.top_k, tuning)
         passages = [replace(p, rank=rank) for rank, p in enumerate(top, start=1)]
         return Retrieved(passages, vector, window, named)
 
@@ -219,16 +216,23 @@ def _shingles(text: str) -> frozenset[str]:
     return frozenset(" ".join(tokens[i : i + 5]) for i in range(max(1, len(tokens) - 4)))
 
 
-def _collapse_duplicates(passages: list[Passage], k: int, threshold: float) -> list[Passage]:
-    """The best ``k`` passages, skipping any that mostly repeats a better one."""
+def _diverse(passages: list[Passage], k: int, tuning: Tuning) -> list[Passage]:
+    """The best ``k`` passages, skipping any that mostly repeats a better one (the same wire
+    story elsewhere) and, when capped, an article's passages beyond its share."""
     kept: list[tuple[Passage, frozenset[str]]] = []
+    per_article: dict[str, int] = {}
     for passage in passages:
-        shingles = _shingles(passage.text)
-        if any(
-            len(shingles & other) / max(1, len(shingles | other)) >= threshold for _, other in kept
+        count = per_article.get(passage.article_id, 0)
+        if tuning.max_per_article and count >= tuning.max_per_article:
+            continue
+        shingles = _shingles(passage.text) if tuning.dedup else frozenset()
+        if tuning.dedup and any(
+            len(shingles & other) / max(1, len(shingles | other)) >= tuning.duplicate_jaccard
+            for _, other in kept
         ):
             continue
         kept.append((passage, shingles))
+        per_article[passage.article_id] = count + 1
         if len(kept) == k:
             break
     return [p for p, _ in kept]
