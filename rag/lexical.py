@@ -67,6 +67,7 @@ class _Searchable:
     published_ts: npt.NDArray[np.int64]
     outlet_keys: npt.NDArray[np.str_]
     outlets: frozenset[str]
+    position: dict[str, int]
     vocab: dict[str, int]
     bm25: bm25s.BM25 | None
 
@@ -147,6 +148,17 @@ class LexicalIndex:
         top = top[np.argsort(-scores[top], kind="stable")]
         return [(index.ids[i], float(scores[i])) for i in top if scores[i] > 0]
 
+    def facts(self, chunk_ids: Iterable[str]) -> dict[str, tuple[int, str]]:
+        """(published_ts, outlet key) of each known chunk: enough to filter and rank candidates
+        without reading their metadata from Chroma."""
+        index = self._current()
+        found = {}
+        for chunk_id in chunk_ids:
+            i = index.position.get(chunk_id)
+            if i is not None:
+                found[chunk_id] = (int(index.published_ts[i]), str(index.outlet_keys[i]))
+        return found
+
     def outlets(self) -> frozenset[str]:
         """Every outlet in the index, as ingested (for recognising outlets named in questions)."""
         return self._current().outlets
@@ -177,6 +189,7 @@ class LexicalIndex:
             published_ts=np.array([row[2] for row in rows], dtype=np.int64),
             outlet_keys=np.array([row[3].casefold() for row in rows], dtype=np.str_),
             outlets=frozenset(row[3] for row in rows),
+            position={row[0]: i for i, row in enumerate(rows)},
             vocab=vocab,
             bm25=bm25,
         )

@@ -26,6 +26,8 @@ from rag.store import UNDATED, ChromaStore, Where
 from rag.timeparse import Window, time_window
 
 DAY = 86400
+DENSE_NET_FACTOR = 5  # unfiltered dense candidates searched per candidate wanted
+HEAD_FACTOR = 4  # passages read from the store per passage returned
 
 
 @dataclass(frozen=True)
@@ -107,6 +109,13 @@ class _Bounds:
             clauses.append({"outlet_key": {"$in": sorted(self.outlets)}})
         return clauses[0] if len(clauses) == 1 else {"$and": clauses}
 
+    def admits(self, published: int, outlet_key: str) -> bool:
+        return (
+            published <= self.latest
+            and (self.earliest is None or published >= self.earliest)
+            and (not self.outlets or outlet_key in self.outlets)
+        )
+
     def allowed(
         self, published: npt.NDArray[np.int64], outlet_keys: npt.NDArray[np.str_]
     ) -> npt.NDArray[np.bool_]:
@@ -146,30 +155,45 @@ class Retriever:
         named = () if query.outlets else tuple(self.recogniser().recognise(query.question))
         tuning = self.tuning
         vector = self._embedder.embed([query.question])[0]
-        dense = (
-            self._store.query(vector, tuning.candidates, bounds.where())
-            if tuning.dense_weight
-            else []
-        )
+        dense = self._dense(vector, bounds) if tuning.dense_weight else []
         lexical = (
             self._lexical.search(query.question, tuning.candidates, allowed=bounds.allowed)
             if tuning.lexical_weight
             else []
         )
+        fused = rrf(
+            [
+                ([chunk_id for chunk_id, _ in dense], tuning.dense_weight),
+                ([chunk_id for chunk_id, _ in lexical], tuning.lexical_weight),
+            ],
+            tuning.rrf_k,
+        )
+        facts = self._lexical.facts(fused)
         latest = int(as_of.timestamp())
         named_keys = {o.casefold() for o in named}
-        scored = []
-        for passage in self._fuse(dense, lexical):
-            score = passage.score * recency_prior(passage.published_ts, latest, tuning)
-            if window and _inside(passage.published_ts, window):
-                score *= 1.0 + tuning.window_boost
-            if passage.outlet.casefold() in named_keys:
-                score *= 1.0 + tuning.outlet_boost
-            scored.append(replace(passage, score=score))
-        scored.sort(key=lambda p: -p.score)
-        top = _diverse(scored, query.top_k, tuning)
-        passages = [replace(p, rank=rank) for rank, p in enumerate(top, start=1)]
-        return Retrieved(passages, vector, window, named)
+        for chunk_id, (published, outlet_key) in facts.items():
+            fused[chunk_id] *= recency_prior(published, latest, tuning)
+            if window and _inside(published, window):
+                fused[chunk_id] *= 1.0 + tuning.window_boost
+            if outlet_key in named_keys:
+                fused[chunk_id] *= 1.0 + tuning.outlet_boost
+        ranked = sorted(fused, key=lambda chunk_id: -fused[chunk_id])
+        # Only the head of the ranking is read from the store: enough for k after collapsing.
+        head = ranked[: query.top_k * HEAD_FACTOR]
+        similarity, bm25 = dict(dense), dict(lexical)
+        passages = [
+            replace(
+                self._store.passage(chunk_id, text, meta),
+                dense_score=similarity.get(chunk_id, 0.0),
+                lexical_score=bm25.get(chunk_id, 0.0),
+                score=fused[chunk_id],
+            )
+            for chunk_id, text, meta in self._store.documents(head)
+        ]
+        passages.sort(key=lambda p: -p.score)
+        top = _diverse(passages, query.top_k, tuning)
+        ranked_top = [replace(p, rank=rank) for rank, p in enumerate(top, start=1)]
+        return Retrieved(ranked_top, vector, window, named)
 
     def recogniser(self) -> OutletRecogniser:
         outlets = self._lexical.outlets()
@@ -177,25 +201,21 @@ class Retriever:
             self._recogniser = (outlets, OutletRecogniser(outlets))
         return self._recogniser[1]
 
-    def _fuse(self, dense: list[Passage], lexical: list[tuple[str, float]]) -> list[Passage]:
-        """Reciprocal-rank fusion; passages found only lexically are read from the store."""
-        tuning = self.tuning
-        scores = rrf(
-            [
-                ([p.chunk_id for p in dense], tuning.dense_weight),
-                ([chunk_id for chunk_id, _ in lexical], tuning.lexical_weight),
-            ],
-            tuning.rrf_k,
-        )
-        passages = {p.chunk_id: p for p in dense}
-        lexical_only = [chunk_id for chunk_id, _ in lexical if chunk_id not in passages]
-        for chunk_id, text, meta in self._store.documents(lexical_only):
-            passages[chunk_id] = self._store.passage(chunk_id, text, meta)
-        lexical_scores = dict(lexical)
-        return [
-            replace(p, score=scores[p.chunk_id], lexical_score=lexical_scores.get(p.chunk_id, 0.0))
-            for p in passages.values()
+    def _dense(self, vector: list[float], bounds: _Bounds) -> list[tuple[str, float]]:
+        """Nearest chunks within the bounds. Chroma's metadata filter costs ~10x the search, so
+        an unfiltered search over a wider net is filtered here, with the index's own dates and
+        outlets; only when too few pass does Chroma filter."""
+        wanted = self.tuning.candidates
+        net = self._store.nearest(vector, wanted * DENSE_NET_FACTOR)
+        facts = self._lexical.facts(chunk_id for chunk_id, _ in net)
+        kept = [
+            (chunk_id, similarity)
+            for chunk_id, similarity in net
+            if chunk_id in facts and bounds.admits(*facts[chunk_id])
         ]
+        if len(kept) < wanted and len(net) == wanted * DENSE_NET_FACTOR:
+            return self._store.nearest(vector, wanted, bounds.where())
+        return kept[:wanted]
 
 
 def rrf(rankings: list[tuple[list[str], float]], k: int) -> dict[str, float]:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -179,33 +178,29 @@ class ChromaStore:
             for start in range(0, len(ids), self._batch):
                 self._collection.delete(ids=list(ids[start : start + self._batch]))
 
-    def query(self, embedding: Sequence[float], n: int, where: Where | None) -> list[Passage]:
+    def nearest(
+        self, embedding: Sequence[float], n: int, where: Where | None = None
+    ) -> list[tuple[str, float]]:
+        """(chunk id, cosine similarity) of the ``n`` nearest chunks, ids and distances only:
+        reading metadata for every candidate costs more than the search itself."""
         self._sync()
         try:
-            found = self._search(embedding, n, where or None)
+            found = self._search(embedding, n, where)
         except Exception:
             # An index that another process is writing half-way can fail a search
             # ("Error finding id"); the index as it now stands on disk answers.
             with _store_errors("search"):
                 self._sync(force=True)
-                found = self._search(embedding, n, where or None)
-        ids = found["ids"][0]
-        documents = (found["documents"] or [[]])[0]
-        metadatas = (found["metadatas"] or [[]])[0]
+                found = self._search(embedding, n, where)
         distances = (found["distances"] or [[]])[0]
         return [
-            replace(self.passage(chunk_id, str(text), meta), rank=rank, dense_score=1 - distance)
-            for rank, (chunk_id, text, meta, distance) in enumerate(
-                zip(ids, documents, metadatas, distances, strict=True), start=1
-            )
+            (chunk_id, 1.0 - float(d))
+            for chunk_id, d in zip(found["ids"][0], distances, strict=True)
         ]
 
     def _search(self, embedding: Sequence[float], n: int, where: Where | None) -> QueryResult:
         return self._collection.query(
-            query_embeddings=[embedding],
-            n_results=n,
-            where=where,
-            include=["documents", "metadatas", "distances"],
+            query_embeddings=[embedding], n_results=n, where=where, include=["distances"]
         )
 
     @staticmethod
