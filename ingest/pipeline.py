@@ -44,7 +44,6 @@ class IngestSummary:
 
 @dataclass
 class _Plan:
-    chunks: list[Chunk]
     to_embed: list[Chunk]
     to_update: list[Chunk]
     stale: list[str]
@@ -86,7 +85,10 @@ class Ingestor:
             except IngestError as exc:
                 self._reject(summary, exc.message)
                 continue
-            if sum(len(p.to_embed) for p in self._pending.values()) >= self._batch_size * 4:
+            # Metadata rewrites count too, so that a run that only rewrites them still commits
+            # as it goes.
+            pending = sum(len(p.to_embed) + len(p.to_update) for p in self._pending.values())
+            if pending >= self._batch_size * 4:
                 self._flush(summary)
         self._flush(summary)
         return summary
@@ -122,7 +124,6 @@ class Ingestor:
         else:
             summary.new += 1
         self._pending[article.id] = _Plan(
-            chunks=chunks,
             to_embed=[c for c in chunks if c.id not in stored],
             to_update=[c for c in chunks if c.id in stored],
             stale=[chunk_id for chunk_id in stored if chunk_id not in wanted] + replaced,
