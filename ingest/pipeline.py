@@ -29,6 +29,7 @@ class IngestSummary:
     new: int = 0
     updated: int = 0
     unchanged: int = 0
+    duplicate: int = 0
     rejected: int = 0
     chunks_embedded: int = 0
     chunks_deleted: int = 0
@@ -37,7 +38,7 @@ class IngestSummary:
     def line(self) -> str:
         return (
             f"read {self.read} · new {self.new} · updated {self.updated} · "
-            f"unchanged {self.unchanged} · rejected {self.rejected} · "
+            f"unchanged {self.unchanged} · duplicate {self.duplicate} · rejected {self.rejected} · "
             f"chunks embedded {self.chunks_embedded} · chunks deleted {self.chunks_deleted}"
         )
 
@@ -74,12 +75,19 @@ class Ingestor:
         self, items: Iterable[Article | IngestError], progress: bool = False
     ) -> IngestSummary:
         summary = IngestSummary()
+        seen: set[str] = set()
         bar = tqdm(items, unit=" articles", disable=not progress, desc="ingest", leave=False)
         for item in bar:
             summary.read += 1
             if isinstance(item, IngestError):
                 self._reject(summary, item.message)
                 continue
+            if item.id in seen:
+                # One run, one version of an article: the first copy wins, so that running the
+                # same input again finds everything unchanged.
+                summary.duplicate += 1
+                continue
+            seen.add(item.id)
             try:
                 self._plan(item, summary)
             except IngestError as exc:
@@ -107,8 +115,6 @@ class Ingestor:
             self._on_error(message)
 
     def _plan(self, article: Article, summary: IngestSummary) -> None:
-        if article.id in self._pending:  # the same article twice: the later copy wins
-            self._flush(summary)
         chunks = self._chunker.chunk(article)
         if not chunks:
             raise IngestError(f"{article.source}: article has no text to index")

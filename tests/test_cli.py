@@ -25,7 +25,7 @@ def test_ingest_then_ask_json(tmp_path: Path) -> None:
     bad.write_text('{"title": "x"\n', encoding="utf-8")
     ingested = run("ingest", "--quiet", str(SEEDS), str(bad), data_dir=tmp_path / "data")
     assert ingested.returncode == 1  # something was rejected
-    assert "read 3 · new 2 · updated 0 · unchanged 0 · rejected 1" in ingested.stdout
+    assert "read 3 · new 2 · updated 0 · unchanged 0 · duplicate 0 · rejected 1" in ingested.stdout
     assert f"{bad}:1: invalid JSON" in ingested.stderr
 
     asked = run(

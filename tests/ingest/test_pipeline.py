@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -117,3 +118,23 @@ def test_an_edited_headline_replaces_the_files_earlier_article(
     assert titles == ["NATO Gives Zelenskyy's Plan a Lukewarm Welcome"]
     again = fresh.ingestor().ingest_paths([article])
     assert (again.unchanged, again.chunks_embedded) == (1, 0)
+
+
+def test_a_repeated_article_in_one_run_keeps_the_first_copy_and_reruns_change_nothing(
+    fresh: Components, tmp_path: Path
+) -> None:
+    export = tmp_path / "dupes.jsonl"
+    first = {
+        "title": "Dam opens",
+        "body": "The new dam opened on Monday.",
+        "outlet": "Example Wire",
+        "url": "https://example.org/dam",
+    }
+    second = dict(first, body="The new dam opened on Tuesday, a day late.")
+    export.write_text(json.dumps(first) + "\n" + json.dumps(second) + "\n", encoding="utf-8")
+    summary = fresh.ingestor().ingest_paths([export])
+    assert (summary.new, summary.duplicate) == (1, 1)
+    documents = fresh.store._collection.get(include=["documents"])["documents"] or []
+    assert documents == ["The new dam opened on Monday."]
+    again = fresh.ingestor().ingest_paths([export])
+    assert (again.unchanged, again.duplicate, again.chunks_embedded) == (1, 1, 0)
