@@ -16,6 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from eval.common import percentile
 from eval.seed import load_questions
 from ingest.records import read_jsonl
 from rag.components import Components
@@ -24,11 +25,6 @@ from rag.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT.parent / "shared" / "datasets" / "realtimeqa-2023" / "corpus.jsonl.gz"
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def main() -> None:

@@ -7,16 +7,17 @@ text). Each question is asked as of its ``question_date`` (end of that day).
 
 from __future__ import annotations
 
-import json
 import re
 import statistics
 import time
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from tqdm import tqdm
 
+from eval.common import load_jsonl, percentile, share
 from rag.models import Passage
 from rag.retrieve import Query, Retriever, day_end
 
@@ -44,24 +45,16 @@ class RetrievalReport:
 
 
 def load_realtimeqa(path: Path) -> list[RetrievalQuestion]:
-    questions = []
-    with path.open(encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-                questions.append(
-                    RetrievalQuestion(
-                        id=str(record["id"]),
-                        question=record["question"],
-                        question_date=date.fromisoformat(record["question_date"]),
-                        answer=record["answer"],
-                    )
-                )
-            except (json.JSONDecodeError, KeyError, ValueError) as exc:
-                raise ValueError(f"{path}:{number}: not a RealTime QA question ({exc})") from exc
-    return questions
+    return load_jsonl(path, _realtimeqa_question, "a RealTime QA question")
+
+
+def _realtimeqa_question(record: dict[str, Any]) -> RetrievalQuestion:
+    return RetrievalQuestion(
+        id=str(record["id"]),
+        question=record["question"],
+        question_date=date.fromisoformat(record["question_date"]),
+        answer=record["answer"],
+    )
 
 
 def fold(text: str) -> str:
@@ -95,22 +88,13 @@ def run_retrieval_eval(
         ranks.append(rank)
         per_question.append({"id": question.id, "rank": rank})
     n = len(questions)
-    recall = {str(k): _share(sum(1 for r in ranks if r is not None and r <= k), n) for k in KS}
+    recall = {str(k): share(sum(1 for r in ranks if r is not None and r <= k), n) for k in KS}
     mrr = round(sum(1 / r for r in ranks if r is not None) / n, 4) if n else 0.0
     latency = {
         "p50": round(statistics.median(latencies), 1) if latencies else 0.0,
-        "p95": round(_percentile(latencies, 0.95), 1) if latencies else 0.0,
+        "p95": round(percentile(latencies, 0.95), 1) if latencies else 0.0,
     }
     return RetrievalReport(n, recall, mrr, latency, per_question)
-
-
-def _share(part: int, whole: int) -> float:
-    return round(part / whole, 4) if whole else 0.0
-
-
-def _percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def format_retrieval(report: RetrievalReport) -> str:

@@ -13,6 +13,7 @@ import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from eval.common import load_jsonl, share
 from rag.models import Answer
 from rag.retrieve import Query
 from rag.service import AskService
@@ -54,16 +55,7 @@ class SeedReport:
 
 
 def load_questions(path: Path = SEED_QUESTIONS) -> list[SeedQuestion]:
-    questions = []
-    with path.open(encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                questions.append(SeedQuestion(**json.loads(line)))
-            except (json.JSONDecodeError, TypeError) as exc:
-                raise ValueError(f"{path}:{number}: not a seed question ({exc})") from exc
-    return questions
+    return load_jsonl(path, lambda record: SeedQuestion(**record), "a seed question")
 
 
 def _folded(text: str) -> str:
@@ -95,16 +87,12 @@ def run_seed_eval(service: AskService, questions: list[SeedQuestion], top_k: int
     cited_answerable = [r for r in answerable if not r.declined]
     citations = sum(len(r.outlets_cited) for r in cited_answerable)
     return SeedReport(
-        phrase_hit_rate=_share(sum(bool(r.phrase_hit) for r in answerable), len(answerable)),
-        cited_outlet_precision=_share(sum(r.outlets_ok for r in cited_answerable), citations),
-        decline_accuracy=_share(sum(r.declined != r.answerable for r in results), len(results)),
+        phrase_hit_rate=share(sum(bool(r.phrase_hit) for r in answerable), len(answerable), 3),
+        cited_outlet_precision=share(sum(r.outlets_ok for r in cited_answerable), citations, 3),
+        decline_accuracy=share(sum(r.declined != r.answerable for r in results), len(results), 3),
         questions=len(results),
         results=results,
     )
-
-
-def _share(part: int, whole: int) -> float:
-    return round(part / whole, 3) if whole else 0.0
 
 
 def format_report(report: SeedReport) -> str:
