@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from eval.retrieval import first_hit, fold, load_realtimeqa, run_retrieval_eval
+from rag.components import Components
+from rag.models import Passage
+from rag.retrieve import Retriever
+
+
+def passage(text: str) -> Passage:
+    return Passage("c", "a", text, "Headline", "Outlet", "", None, -1)
+
+
+def test_gold_answers_match_whole_words_with_punctuation_folded() -> None:
+    assert fold("The U.S.-led plan, Brazil!") == " the u s led plan brazil "
+    passages = [passage("Crowds in Brazilian cities."), passage("Crowds in Santos, Brazil.")]
+    assert first_hit("Brazil", passages) == 2
+    assert first_hit("€40 billion", [passage("its €40 billion goal")]) == 1
+    assert first_hit("Headline", [passage("text")]) == 1  # the answerer sees the headline too
+    assert first_hit("Argentina", passages) is None
+    assert first_hit("!!", passages) is None
+
+
+def test_the_retrieval_report_on_the_seed_articles(seeded: Components, tmp_path: Path) -> None:
+    questions = tmp_path / "questions.jsonl"
+    rows = [
+        ("q1", "How much military aid did NATO promise Ukraine?", "€40 billion"),
+        ("q2", "Who is the US Ambassador to NATO?", "Julianne Smith"),
+        ("q3", "Who won the 2022 World Cup?", "Argentina"),
+    ]
+    questions.write_text(
+        "".join(
+            json.dumps({"id": i, "question": q, "question_date": "2024-10-20", "answer": a}) + "\n"
+            for i, q, a in rows
+        ),
+        encoding="utf-8",
+    )
+    retriever = Retriever(seeded.store, seeded.lexical, seeded.embedder)
+    report = run_retrieval_eval(retriever, load_realtimeqa(questions), progress=False)
+    summary = report.summary()
+    assert summary["n"] == 3
+    assert report.recall["20"] == round(2 / 3, 4)
+    assert report.recall["1"] <= report.recall["5"] <= report.recall["10"] <= report.recall["20"]
+    assert 0 < report.mrr <= 2 / 3
+    assert set(report.latency_ms) == {"p50", "p95"}
