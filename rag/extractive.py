@@ -142,7 +142,7 @@ def _missing_names(question: str, passages: list[Passage]) -> list[str]:
     plan?") does not answer; names match on their first five letters (Zelensky, Zelenskyy).
     """
     names = {w for w in _NAME.findall(question.split(" ", 1)[-1]) if w.casefold() not in STOPWORDS}
-    text = " ".join(f"{p.title} {p.text}" for p in passages).casefold()
+    text = " ".join(f"{p.outlet} {p.title} {p.text}" for p in passages).casefold()
     return [n for n in names if n.casefold()[:5] not in text]
 
 

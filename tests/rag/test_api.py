@@ -74,6 +74,14 @@ def test_unanswerable_questions_decline_without_citations(api: httpx.Client, que
     assert "not found in the ingested articles" in body["answer"].lower()
 
 
+def test_an_outlet_named_in_the_question_is_not_a_missing_name(api: httpx.Client) -> None:
+    body = api.post(
+        "/ask", json={"question": "According to NewsTrack, who is the US Ambassador to NATO?"}
+    ).json()
+    assert "Julianne Smith" in body["answer"]
+    assert {c["outlet"] for c in body["citations"]} == {"NewsTrack"}
+
+
 def test_outlet_and_date_filters(api: httpx.Client) -> None:
     only_newstrack = api.post(
         "/ask", json={"question": "What did NATO say about Ukraine?", "outlets": ["newstrack"]}
