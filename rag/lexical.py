@@ -12,10 +12,11 @@ from __future__ import annotations
 import logging
 import sqlite3
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import bm25s
 import numpy as np
@@ -23,7 +24,7 @@ import numpy.typing as npt
 
 from rag.generation import Generation
 from rag.models import Chunk
-from rag.store import UNDATED, ChromaStore
+from rag.store import UNDATED, ChromaStore, chunk_metadata
 from rag.text import content_terms
 
 logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every index build at DEBUG
@@ -55,10 +56,17 @@ class LexicalRow:
 
     @classmethod
     def of(cls, chunk: Chunk) -> LexicalRow:
-        article = chunk.article
-        published = int(article.published_at.timestamp()) if article.published_at else UNDATED
-        terms = " ".join(chunk_terms(article.title, chunk.text))
-        return cls(chunk.id, terms, published, article.outlet)
+        return cls.stored(chunk.id, chunk.text, chunk_metadata(chunk))
+
+    @classmethod
+    def stored(cls, chunk_id: str, text: str, meta: Mapping[str, Any]) -> LexicalRow:
+        """The row of a chunk as Chroma holds it (text and flat metadata)."""
+        return cls(
+            chunk_id,
+            " ".join(chunk_terms(str(meta["title"]), text)),
+            int(meta.get("published_ts", UNDATED)),
+            str(meta["outlet"]),
+        )
 
 
 @dataclass
@@ -113,12 +121,7 @@ class LexicalIndex:
         missing = sorted(stored - indexed)
         for start in range(0, len(missing), batch):
             self.upsert(
-                LexicalRow(
-                    chunk_id,
-                    " ".join(chunk_terms(str(meta["title"]), text)),
-                    int(meta.get("published_ts", UNDATED)),
-                    str(meta["outlet"]),
-                )
+                LexicalRow.stored(chunk_id, text, meta)
                 for chunk_id, text, meta in store.documents(missing[start : start + batch])
             )
         extra = sorted(indexed - stored)

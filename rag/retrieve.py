@@ -61,8 +61,6 @@ class Query:
 class Retrieved:
     passages: list[Passage]
     question_vector: list[float]
-    window: Window | None = None
-    named_outlets: tuple[str, ...] = ()
 
 
 def day_start(value: date | datetime) -> datetime:
@@ -193,7 +191,7 @@ class Retriever:
         passages.sort(key=lambda p: -p.score)
         top = _diverse(passages, query.top_k, tuning)
         ranked_top = [replace(p, rank=rank) for rank, p in enumerate(top, start=1)]
-        return Retrieved(ranked_top, vector, window, named)
+        return Retrieved(ranked_top, vector)
 
     def recogniser(self) -> OutletRecogniser:
         outlets = self._lexical.outlets()

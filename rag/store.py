@@ -11,7 +11,7 @@ import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import chromadb
 from chromadb.api.shared_system_client import SharedSystemClient
@@ -23,7 +23,6 @@ from rag.generation import Generation
 from rag.models import Article, Chunk, Passage, stable_hash
 
 Where = dict[str, Any]
-T = TypeVar("T")
 UNDATED = -1
 # Bump when the metadata layout changes: the next ingest rewrites every chunk's metadata
 # (without embedding anything again).
