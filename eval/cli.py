@@ -63,6 +63,11 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
     )
     retrieval.add_argument("--limit", type=int, help="only the first N questions")
     retrieval.add_argument("--per-question", type=Path, help="write each question's rank here")
+    retrieval.add_argument(
+        "--pool",
+        action="store_true",
+        help="also report pool recall: gold anywhere among the fused candidates",
+    )
     retrieval.set_defaults(handler=run_retrieval)
 
     outlets = kinds.add_parser("outlets", help="outlet recognition on MultiHop-RAG queries")
@@ -120,7 +125,7 @@ def run_retrieval(args: argparse.Namespace, settings: Settings) -> int:
         tuning_from(args.without, args.set),
     )
     retriever.retrieve(Query("warm-up", 1))  # builds the lexical index outside the timings
-    report = run_retrieval_eval(retriever, questions, progress=not args.json)
+    report = run_retrieval_eval(retriever, questions, progress=not args.json, pool=args.pool)
     if args.per_question:
         args.per_question.write_text(json.dumps(report.per_question), encoding="utf-8")
     print(json.dumps(report.summary()) if args.json else format_retrieval(report))

@@ -39,9 +39,18 @@ class RetrievalReport:
     mrr: float
     latency_ms: dict[str, float]
     per_question: list[dict[str, object]] = field(default_factory=list)
+    pool_recall: float | None = None  # gold anywhere among the fused candidates (--pool)
 
     def summary(self) -> dict[str, object]:
-        return {"n": self.n, "recall": self.recall, "mrr": self.mrr, "latency_ms": self.latency_ms}
+        totals: dict[str, object] = {
+            "n": self.n,
+            "recall": self.recall,
+            "mrr": self.mrr,
+            "latency_ms": self.latency_ms,
+        }
+        if self.pool_recall is not None:
+            totals["pool_recall"] = self.pool_recall
+        return totals
 
 
 def load_realtimeqa(path: Path) -> list[RetrievalQuestion]:
@@ -73,20 +82,27 @@ def first_hit(answer: str, passages: list[Passage]) -> int | None:
 
 
 def run_retrieval_eval(
-    retriever: Retriever, questions: list[RetrievalQuestion], progress: bool = True
+    retriever: Retriever,
+    questions: list[RetrievalQuestion],
+    progress: bool = True,
+    pool: bool = False,
 ) -> RetrievalReport:
+    """``pool`` also measures how many questions have their gold anywhere among the fused
+    candidates, untimed: the recall no re-ranking of those candidates could exceed."""
     ranks: list[int | None] = []
     latencies: list[float] = []
     per_question: list[dict[str, object]] = []
+    in_pool = 0
     for question in tqdm(questions, unit=" questions", disable=not progress, leave=False):
+        query = Query(question.question, max(KS), as_of=day_end(question.question_date))
         started = time.perf_counter()
-        retrieved = retriever.retrieve(
-            Query(question.question, max(KS), as_of=day_end(question.question_date))
-        )
+        retrieved = retriever.retrieve(query)
         latencies.append((time.perf_counter() - started) * 1000)
         rank = first_hit(question.answer, retrieved.passages)
         ranks.append(rank)
         per_question.append({"id": question.id, "rank": rank})
+        if pool and first_hit(question.answer, retriever.candidate_pool(query)) is not None:
+            in_pool += 1
     n = len(questions)
     recall = {str(k): share(sum(1 for r in ranks if r is not None and r <= k), n) for k in KS}
     mrr = round(sum(1 / r for r in ranks if r is not None) / n, 4) if n else 0.0
@@ -94,12 +110,14 @@ def run_retrieval_eval(
         "p50": round(statistics.median(latencies), 1) if latencies else 0.0,
         "p95": round(percentile(latencies, 0.95), 1) if latencies else 0.0,
     }
-    return RetrievalReport(n, recall, mrr, latency, per_question)
+    pool_recall = share(in_pool, n) if pool else None
+    return RetrievalReport(n, recall, mrr, latency, per_question, pool_recall)
 
 
 def format_retrieval(report: RetrievalReport) -> str:
     recall = "  ".join(f"R@{k} {report.recall[str(k)]:.3f}" for k in KS)
+    pool = "" if report.pool_recall is None else f"  pool {report.pool_recall:.3f}"
     return (
-        f"questions {report.n}  {recall}  MRR {report.mrr:.3f}  "
+        f"questions {report.n}  {recall}  MRR {report.mrr:.3f}{pool}  "
         f"latency p50 {report.latency_ms['p50']:.1f} ms  p95 {report.latency_ms['p95']:.1f} ms"
     )

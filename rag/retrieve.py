@@ -153,12 +153,7 @@ class Retriever:
         named = () if query.outlets else tuple(self.recogniser().recognise(query.question))
         tuning = self.tuning
         vector = self._embedder.embed([query.question])[0]
-        dense = self._dense(vector, bounds) if tuning.dense_weight else []
-        lexical = (
-            self._lexical.search(query.question, tuning.candidates, allowed=bounds.allowed)
-            if tuning.lexical_weight
-            else []
-        )
+        dense, lexical = self._candidates(query.question, vector, bounds)
         fused = rrf(
             [
                 ([chunk_id for chunk_id, _ in dense], tuning.dense_weight),
@@ -192,6 +187,27 @@ class Retriever:
         top = _diverse(passages, query.top_k, tuning)
         ranked_top = [replace(p, rank=rank) for rank, p in enumerate(top, start=1)]
         return Retrieved(ranked_top, vector)
+
+    def candidate_pool(self, query: Query) -> list[Passage]:
+        """Every passage fusion ranks for this query, unordered: the ceiling that any re-ranking
+        of the candidates could reach (``byline eval retrieval --pool``)."""
+        bounds = _Bounds.of(query, query.as_of or datetime.now(UTC))
+        vector = self._embedder.embed([query.question])[0]
+        dense, lexical = self._candidates(query.question, vector, bounds)
+        ids = list(dict.fromkeys(chunk_id for chunk_id, _ in dense + lexical))
+        return [self._store.passage(*row) for row in self._store.documents(ids)]
+
+    def _candidates(
+        self, question: str, vector: list[float], bounds: _Bounds
+    ) -> tuple[list[tuple[str, float]], list[tuple[str, float]]]:
+        tuning = self.tuning
+        dense = self._dense(vector, bounds) if tuning.dense_weight else []
+        lexical = (
+            self._lexical.search(question, tuning.candidates, allowed=bounds.allowed)
+            if tuning.lexical_weight
+            else []
+        )
+        return dense, lexical
 
     def recogniser(self) -> OutletRecogniser:
         outlets = self._lexical.outlets()

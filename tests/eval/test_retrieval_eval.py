@@ -1,12 +1,13 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 from eval.retrieval import first_hit, fold, load_realtimeqa, run_retrieval_eval
 from rag.components import Components
 from rag.models import Passage
-from rag.retrieve import Retriever
+from rag.retrieve import Query, Retriever
 
 
 def passage(text: str) -> Passage:
@@ -38,10 +39,21 @@ def test_the_retrieval_report_on_the_seed_articles(seeded: Components, tmp_path:
         encoding="utf-8",
     )
     retriever = Retriever(seeded.store, seeded.lexical, seeded.embedder)
-    report = run_retrieval_eval(retriever, load_realtimeqa(questions), progress=False)
+    report = run_retrieval_eval(retriever, load_realtimeqa(questions), progress=False, pool=True)
     summary = report.summary()
     assert summary["n"] == 3
+    assert summary["pool_recall"] == round(2 / 3, 4)  # the World Cup is in no seed article
     assert report.recall["20"] == round(2 / 3, 4)
     assert report.recall["1"] <= report.recall["5"] <= report.recall["10"] <= report.recall["20"]
     assert 0 < report.mrr <= 2 / 3
     assert set(report.latency_ms) == {"p50", "p95"}
+
+
+def test_the_candidate_pool_keeps_to_the_as_of_time(seeded: Components) -> None:
+    retriever = Retriever(seeded.store, seeded.lexical, seeded.embedder)
+    question = "How much military aid did NATO promise Ukraine?"
+    pool = retriever.candidate_pool(Query(question, 5, as_of=datetime(2024, 12, 1, tzinfo=UTC)))
+    assert any("€40 billion" in p.text for p in pool)
+    assert len({p.chunk_id for p in pool}) == len(pool)
+    before = retriever.candidate_pool(Query(question, 5, as_of=datetime(2020, 1, 1, tzinfo=UTC)))
+    assert before and all(p.published_at is None for p in before)  # undated: kept, as documented
