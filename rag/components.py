@@ -9,8 +9,12 @@ from dataclasses import dataclass
 from ingest.chunker import Chunker
 from ingest.pipeline import Ingestor
 from rag.embedder import Embedder
-from rag.extractive import ExtractiveAnswerer
+from rag.extractive import DECLINE_TEXT, ExtractiveAnswerer
+from rag.followup import FollowUps
+from rag.generator import LLMAnswerer
 from rag.lexical import LexicalIndex
+from rag.llm import ChatModel
+from rag.prompts import load_prompt
 from rag.retrieve import Retriever
 from rag.service import AskService
 from rag.settings import Settings
@@ -44,10 +48,28 @@ class Components:
         return cls(settings, embedder, store, lexical)
 
     def ask_service(self) -> AskService:
-        answerer = ExtractiveAnswerer(
-            self.embedder, self.settings.max_answer_sentences, self.settings.min_answer_score
+        settings = self.settings
+        extractive = ExtractiveAnswerer(
+            self.embedder, settings.max_answer_sentences, settings.min_answer_score
         )
-        return AskService(Retriever(self.store, self.lexical, self.embedder), answerer)
+        # Loaded even without a model, so that a broken prompt file fails at start-up.
+        answer_prompt, condense_prompt = load_prompt("answer"), load_prompt("condense")
+        retriever = Retriever(self.store, self.lexical, self.embedder)
+        if not settings.llm_model:
+            return AskService(retriever, extractive)
+        model = ChatModel(
+            settings.llm_base_url,
+            settings.llm_model,
+            settings.llm_api_key.get_secret_value(),
+            settings.llm_timeout_s,
+            settings.llm_max_tokens,
+        )
+        return AskService(
+            retriever,
+            extractive,
+            LLMAnswerer(model, answer_prompt, DECLINE_TEXT),
+            FollowUps(model, condense_prompt),
+        )
 
     def ingestor(self, on_error: Callable[[str], None] | None = None) -> Ingestor:
         max_tokens = min(self.settings.chunk_max_tokens, self.embedder.max_tokens)

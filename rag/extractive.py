@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from rag.embedder import TextEmbedder
 from rag.models import Citation, Passage
 from rag.text import STOPWORDS, content_terms, ends_sentence, split_sentences
+from rag.untrusted import instruction_free
 
 DECLINE_TEXT = "Not found in the ingested articles."
 DENSE_WEIGHT = 0.65
@@ -125,7 +126,7 @@ def _candidates(passages: list[Passage]) -> list[_Candidate]:
     seen: set[str] = set()
     candidates = []
     for passage in passages:
-        for position, sentence in enumerate(split_sentences(passage.text)):
+        for position, sentence in enumerate(split_sentences(instruction_free(passage.text))):
             key = " ".join(sentence.casefold().split())
             if len(sentence.split()) < MIN_WORDS or key in seen or not ends_sentence(sentence):
                 continue

@@ -107,5 +107,8 @@ class Answer:
     text: str
     citations: list[Citation] = field(default_factory=list)
     declined: bool = False
+    # Who answered and why: "llm", "extractive", "extractive (fallback: timeout)", ...
+    answerer: str = "extractive"
+    question: str = ""  # the standalone question that was retrieved for
     retrieval_ms: float = 0.0
     answer_ms: float = 0.0

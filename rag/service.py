@@ -1,34 +1,121 @@
-"""The ask service: retrieve, answer, enforce citations, time each step."""
+"""The ask service: follow-up → standalone question, retrieve, answer, check citations.
+
+With a chat model configured the LLM answers and every sentence passes the citation check as it
+completes; when the model times out, fails, or leaves no validly cited sentence, the extractive
+answerer answers instead and the response says why (``Answer.answerer``). Both modes, plain and
+streamed, run the same code: a plain answer is the streamed one collected.
+"""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Generator, Iterator
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 
 from rag.citations import enforce_citations
 from rag.extractive import DECLINE_TEXT, ExtractiveAnswerer
+from rag.followup import FollowUps, Turn
+from rag.generator import LLMAnswerer
+from rag.grounding import CitationCheck, join_sentences
+from rag.llm import GenerationFailed
 from rag.models import Answer
-from rag.retrieve import Query, Retriever
+from rag.retrieve import Query, Retrieved, Retriever
+from rag.untrusted import cited_hosts, without_foreign_links
+
+
+@dataclass(frozen=True)
+class Delta:
+    """More answer text, already checked: it is never taken back."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Done:
+    answer: Answer
+
+
+Event = Delta | Done
 
 
 class AskService:
-    def __init__(self, retriever: Retriever, answerer: ExtractiveAnswerer) -> None:
+    def __init__(
+        self,
+        retriever: Retriever,
+        extractive: ExtractiveAnswerer,
+        llm: LLMAnswerer | None = None,
+        follow_ups: FollowUps | None = None,
+    ) -> None:
         self._retriever = retriever
-        self._answerer = answerer
+        self._extractive = extractive
+        self._llm = llm
+        self._follow_ups = follow_ups or FollowUps()
 
-    def ask(self, query: Query) -> Answer:
+    def ask(self, query: Query, history: list[Turn] | None = None) -> Answer:
+        for event in self.events(query, history, stream=False):
+            if isinstance(event, Done):
+                return event.answer
+        raise AssertionError("events() always ends with Done")
+
+    def events(
+        self, query: Query, history: list[Turn] | None = None, stream: bool = True
+    ) -> Iterator[Event]:
+        """Checked text deltas, then Done with the whole answer. Closing the iterator early
+        (a client gone) closes the model's stream, which stops generation."""
         started = time.perf_counter()
+        question = self._follow_ups.standalone(query.question, history or [])
+        query = replace(query, question=question, as_of=query.as_of or datetime.now(UTC))
         retrieved = self._retriever.retrieve(query)
         retrieved_at = time.perf_counter()
-        drafted = self._answerer.answer(
-            query.question, retrieved.question_vector, retrieved.passages
-        )
+        answer: Answer | None = None
+        if self._llm is not None and retrieved.passages:
+            answer = yield from self._generate(self._llm, query, retrieved, stream)
+            if answer.declined:
+                yield Delta(answer.text)
+        if answer is None or answer.answerer.startswith("extractive"):
+            reason = answer.answerer if answer else "extractive"
+            answer = replace(self._extractive_answer(question, retrieved), answerer=reason)
+            yield Delta(answer.text)
+        answer.question = question
+        answer.retrieval_ms = round((retrieved_at - started) * 1000, 1)
+        answer.answer_ms = round((time.perf_counter() - retrieved_at) * 1000, 1)
+        yield Done(answer)
+
+    def _generate(
+        self, llm: LLMAnswerer, query: Query, retrieved: Retrieved, stream: bool
+    ) -> Generator[Delta, None, Answer]:
+        """The model's checked sentences as deltas; the Answer names the fallback if one is due."""
+        check = CitationCheck(retrieved.passages, DECLINE_TEXT)
+        shown: list[str] = []
+        failure: str | None = None
+        as_of = query.as_of or datetime.now(UTC)
+        sentences = llm.sentences(query.question, retrieved.passages, as_of, stream)
+        try:
+            for raw in sentences:
+                checked = check.sentence(raw)
+                if checked is not None:
+                    before = join_sentences(shown)
+                    shown.append(checked)
+                    yield Delta(join_sentences(shown)[len(before) :])
+        except GenerationFailed as exc:
+            failure = exc.reason
+        finally:
+            sentences.close()
+        if shown:
+            label = "llm" if failure is None else f"llm (interrupted: {failure})"
+            return Answer(join_sentences(shown), check.citations(), answerer=label)
+        if check.declined and failure is None:
+            return Answer(DECLINE_TEXT, declined=True, answerer="llm")
+        return Answer("", answerer=f"extractive (fallback: {failure or 'no valid citations'})")
+
+    def _extractive_answer(self, question: str, retrieved: Retrieved) -> Answer:
+        drafted = self._extractive.answer(question, retrieved.question_vector, retrieved.passages)
         text, citations = enforce_citations(drafted.text, drafted.citations, retrieved.passages)
-        declined = drafted.declined or not citations
-        finished = time.perf_counter()
+        if drafted.declined or not citations:
+            return Answer(DECLINE_TEXT, declined=True)
+        hosts = cited_hosts(retrieved.passages)
         return Answer(
-            text=DECLINE_TEXT if declined else text,
-            citations=[] if declined else citations,
-            declined=declined,
-            retrieval_ms=round((retrieved_at - started) * 1000, 1),
-            answer_ms=round((finished - retrieved_at) * 1000, 1),
+            without_foreign_links(text, hosts),
+            [replace(c, quote=without_foreign_links(c.quote, hosts)) for c in citations],
         )

@@ -9,7 +9,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -51,6 +51,20 @@ class Settings(BaseSettings):
         le=1.0,
         description="Below this support score the extractive answerer declines.",
     )
+    llm_model: str = Field(
+        "", description="Chat model name; set it to answer with an LLM (empty: extractive only)."
+    )
+    llm_base_url: str | None = Field(
+        None,
+        description="OpenAI-compatible API root, e.g. http://localhost:11434/v1 (default: OpenAI).",
+    )
+    llm_api_key: SecretStr = Field(
+        SecretStr(""), description="API key for the chat model (local servers take any)."
+    )
+    llm_timeout_s: float = Field(
+        30.0, gt=0, le=600, description="Seconds the chat model gets per answer before fallback."
+    )
+    llm_max_tokens: int = Field(512, ge=16, le=8192, description="Longest answer, in tokens.")
     host: str = Field("127.0.0.1", description="Address `byline serve` binds.")
     port: int = Field(8000, ge=1, le=65535, description="Port `byline serve` listens on.")
     log_level: str = Field("info", description="Log level of the service and the CLI.")

@@ -12,6 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from rag.api.openai_compat import router as openai_router
 from rag.api.routes import router
 from rag.components import Components
 from rag.errors import BylineError, error_envelope
@@ -37,6 +38,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.components = None
     app.state.load_error = None
     app.include_router(router)
+    app.include_router(openai_router)
     _install_error_handlers(app)
     return app
 

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import StreamingResponse
+from starlette.concurrency import run_in_threadpool
 
 from rag.api.deps import AskServiceDep, ComponentsDep
 from rag.api.schemas import ArticleOut, ArticlePage, AskRequest, AskResponse, ErrorEnvelope
+from rag.api.streaming import event_stream, sse
+from rag.service import Delta, Event
 from rag.store import UNDATED
 
 ERRORS: dict[int | str, dict[str, Any]] = {
@@ -16,9 +20,24 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 router = APIRouter()
 
 
-@router.post("/ask", response_model=AskResponse, responses=ERRORS)
-def ask(body: AskRequest, service: AskServiceDep, components: ComponentsDep) -> AskResponse:
-    return AskResponse.of(service.ask(body.to_query(components.settings.top_k)))
+@router.post(
+    "/ask",
+    response_model=AskResponse,
+    responses={**ERRORS, 200: {"content": {"text/event-stream": {}}}},
+)
+async def ask(
+    body: AskRequest, request: Request, service: AskServiceDep, components: ComponentsDep
+) -> AskResponse | StreamingResponse:
+    query = body.to_query(components.settings.top_k)
+    if body.stream:
+        return await event_stream(request, service.events(query), _ask_event)
+    return AskResponse.of(await run_in_threadpool(service.ask, query))
+
+
+def _ask_event(event: Event) -> list[str]:
+    if isinstance(event, Delta):
+        return [sse({"text": event.text}, "delta")]
+    return [sse(AskResponse.of(event.answer).model_dump(mode="json"), "done")]
 
 
 @router.get("/healthz")

@@ -43,6 +43,9 @@ class AskRequest(BaseModel):
         description="Answer as of this date (end of day) or time: 'this week' is the week before"
         " it, and nothing published after it is used. Default: now.",
     )
+    stream: bool = Field(
+        False, description="Answer as Server-Sent Events: 'delta' events, then one 'done' event."
+    )
 
     @field_validator("question")
     @classmethod
@@ -72,6 +75,11 @@ class AskResponse(BaseModel):
     answer: str
     citations: list[Citation]
     declined: bool
+    answerer: str = Field(
+        description="'llm', 'extractive', or 'extractive (fallback: timeout|error|no valid"
+        " citations)'"
+    )
+    question: str = Field(description="The standalone question retrieval used.")
     retrieval_ms: float
     answer_ms: float
 
@@ -81,6 +89,8 @@ class AskResponse(BaseModel):
             answer=answer.text,
             citations=answer.citations,
             declined=answer.declined,
+            answerer=answer.answerer,
+            question=answer.question,
             retrieval_ms=answer.retrieval_ms,
             answer_ms=answer.answer_ms,
         )

@@ -28,8 +28,16 @@ def test_the_aid_question_is_answered_and_cited_to_icaro(api: httpx.Client) -> N
     response = api.post("/ask", json={"question": AID_QUESTION})
     assert response.status_code == 200
     body = response.json()
-    assert set(body) == {"answer", "citations", "declined", "retrieval_ms", "answer_ms"}
-    assert not body["declined"]
+    assert set(body) == {
+        "answer",
+        "citations",
+        "declined",
+        "answerer",
+        "question",
+        "retrieval_ms",
+        "answer_ms",
+    }
+    assert not body["declined"] and body["answerer"] == "extractive"
     assert "€40 billion" in body["answer"]
     cited = {c["n"]: c for c in body["citations"]}
     marker = re.search(r"€40 billion[^\[]*\[(\d+)\]", body["answer"])

@@ -1,0 +1,83 @@
+"""Follow-up questions become standalone ones before retrieval.
+
+"Did he endorse all of it?" after "What did Rutte call the victory plan?" is searched as
+"Did he endorse all of it? (Rutte victory plan)". The chat model rewrites the question when one is
+configured; otherwise, or when it fails, a deterministic rule carries the previous question's
+names and topic words over to a question that refers back (a pronoun, "and ...", "what about").
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+
+from rag.llm import ChatModel, GenerationFailed
+from rag.prompts import Prompt
+from rag.text import STOPWORDS, words
+from rag.untrusted import quoted
+
+log = logging.getLogger("byline.followup")
+HISTORY_TURNS = 6  # earlier messages the model sees when rewriting
+_REFERS_BACK = frozenset(
+    "he she it they him her them his hers its their theirs this that these those there".split()
+)
+_OPENERS = re.compile(r"^\s*(?:and|but|so|also|what about|how about)\b", re.I)
+_QUESTION_WORDS = frozenset("what who whom whose which when where why how".split())
+_SOURCES = re.compile(r"\n+\**Sources\**:?\n.*", re.S)
+
+
+@dataclass(frozen=True)
+class Turn:
+    role: str  # "user" or "assistant"
+    content: str
+
+
+def refers_back(question: str) -> bool:
+    return bool(_OPENERS.search(question)) or any(w in _REFERS_BACK for w in words(question))
+
+
+def carried_over(question: str, history: list[Turn]) -> str:
+    """The rule, applied turn by turn so that a chain of follow-ups keeps its subject."""
+    previous: str | None = None
+    for turn in history:
+        if turn.role == "user":
+            previous = _with_subject(turn.content, previous)
+    return _with_subject(question, previous)
+
+
+def _with_subject(question: str, previous: str | None) -> str:
+    """The previous question's words that this one lacks, appended in brackets."""
+    if previous is None or not refers_back(question):
+        return question
+    have = set(words(question))
+    carry: list[str] = []
+    for word in re.findall(r"[^\W_]+(?:['’.-][^\W_]+)*", previous.replace("?", " ")):
+        key = word.casefold()
+        skip = STOPWORDS | _QUESTION_WORDS | _REFERS_BACK
+        if key not in skip and key not in have and key not in {c.casefold() for c in carry}:
+            carry.append(word)
+    return f"{question} ({' '.join(carry)})" if carry else question
+
+
+class FollowUps:
+    def __init__(self, model: ChatModel | None = None, prompt: Prompt | None = None) -> None:
+        self._model = model
+        self._prompt = prompt
+
+    def standalone(self, question: str, history: list[Turn]) -> str:
+        if not any(t.role == "user" for t in history):
+            return question
+        if self._model is None or self._prompt is None:
+            return carried_over(question, history)
+        conversation = "\n".join(
+            f"{t.role}: {quoted(_SOURCES.sub('', t.content)).strip()}"
+            for t in history[-HISTORY_TURNS:]
+        )
+        messages = self._prompt.render(history=conversation, question=quoted(question))
+        try:
+            rewritten = self._model.complete(messages).strip().splitlines()
+        except GenerationFailed as exc:
+            log.info("follow-up rewrite fell back to the rule (%s)", exc.reason)
+            return carried_over(question, history)
+        return rewritten[0].strip() if rewritten and rewritten[0].strip() else question

@@ -1,0 +1,172 @@
+"""The deterministic check every generated answer passes before anyone sees it.
+
+The model cites the numbered passages of its prompt as ``[n]``. Sentence by sentence:
+markers that point at no passage are removed, and so are markers of a passage that holds under
+30 % of the sentence's content words (it cannot say what the sentence says); a sentence left
+without a citation is dropped; citations are renumbered in order of first use; images, foreign links and
+URLs are removed. Each citation quotes the passage sentences that best support the sentences
+citing it. A sentence whose cited passages hold under 60 % of its content words is dropped
+too, and text addressed to a model inside a passage supports nothing. The same check runs on a
+streamed answer as its sentences complete, so streaming never shows what the final answer would
+not contain.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from rag.models import Citation, Passage
+from rag.text import content_terms, split_sentences
+from rag.untrusted import (
+    cited_hosts,
+    instruction_free,
+    looks_like_injection,
+    without_foreign_links,
+)
+
+# [3], [1, 2], [1][2]; also the 【1】 some models write.
+_MARKERS = re.compile(r"\s*[\[【](\d{1,3}(?:\s*,\s*\d{1,3})*)[\]】]")
+_LEADING_MARKERS = re.compile(r"^(?:\s*[\[【]\d{1,3}(?:\s*,\s*\d{1,3})*[\]】])+")
+_LIST_ITEM = re.compile(r"^(?:[-*•]|\d+[.)])\s")
+# Share of a sentence's content words its cited passages must hold: a deterministic proxy for
+# "the source says what the sentence says" (paraphrase keeps most names, numbers and nouns).
+SUPPORT_SHARE = 0.6
+MARKER_SHARE = 0.3  # each cited passage must hold this much of the sentence on its own
+
+
+def generated_sentences(text: str) -> list[str]:
+    """Sentences of a model's answer, markers that follow a full stop kept with their sentence."""
+    sentences: list[str] = []
+    for piece in split_sentences(text):
+        leading = _LEADING_MARKERS.match(piece)
+        if leading and sentences:
+            sentences[-1] += leading[0]
+            piece = piece[leading.end() :].strip()
+        if piece:
+            sentences.append(piece)
+    return sentences
+
+
+@dataclass
+class _Support:
+    passage: Passage
+    quotes: list[str] = field(default_factory=list)
+
+
+class CitationCheck:
+    """Checks one answer's sentences against the passages its prompt numbered 1..n."""
+
+    def __init__(self, passages: list[Passage], decline_text: str) -> None:
+        self._passages = passages
+        self._decline = _plain(decline_text)
+        self._cited: dict[int, _Support] = {}  # prompt number -> support, in order of first use
+        self.declined = False
+        self._sentences: dict[int, list[tuple[frozenset[str], str]]] = {}
+
+    def sentence(self, raw: str) -> str | None:
+        """The checked sentence, or None when it is dropped."""
+        body = _MARKERS.sub("", raw).strip()
+        if _plain(body) == self._decline:
+            self.declined = True
+            return None
+        # Support is judged on the words a reader sees, not on those inside URLs.
+        terms = frozenset(content_terms(without_foreign_links(body, frozenset())))
+        if not terms or looks_like_injection(body):
+            return None
+        kept: list[int] = []
+        for match in _MARKERS.finditer(raw):
+            for number in (int(n) for n in match[1].split(",")):
+                if number not in kept and self._shares_words(number, terms):
+                    kept.append(number)
+        covered = set().union(*(self._passage_terms(n) for n in kept)) & terms
+        if not kept or len(covered) < SUPPORT_SHARE * len(terms):
+            return None
+        hosts = cited_hosts(self._passages[n - 1] for n in kept)
+        renumbered = "".join(f"[{self._number(n, terms)}]" for n in kept)
+        return _place_markers(without_foreign_links(body, hosts), renumbered)
+
+    def citations(self) -> list[Citation]:
+        return [
+            Citation(
+                n=n,
+                chunk_id=s.passage.chunk_id,
+                article_id=s.passage.article_id,
+                outlet=s.passage.outlet,
+                title=s.passage.title,
+                url=s.passage.url,
+                published_at=s.passage.published_at,
+                quote=" … ".join(s.quotes),
+            )
+            for n, s in enumerate(self._cited.values(), start=1)
+        ]
+
+    def _shares_words(self, number: int, terms: frozenset[str]) -> bool:
+        if not 1 <= number <= len(self._passages):
+            return False
+        return len(terms & self._passage_terms(number)) >= MARKER_SHARE * len(terms)
+
+    def _passage_terms(self, number: int) -> frozenset[str]:
+        return frozenset().union(*(t for t, _ in self._passage_sentences(number)))
+
+    def _number(self, number: int, terms: frozenset[str]) -> int:
+        support = self._cited.setdefault(number, _Support(self._passages[number - 1]))
+        best = max(self._passage_sentences(number), key=lambda st: len(terms & st[0]))[1]
+        if best not in support.quotes:
+            support.quotes.append(best)
+        return list(self._cited).index(number) + 1
+
+    def _passage_sentences(self, number: int) -> list[tuple[frozenset[str], str]]:
+        if number not in self._sentences:
+            # Words aimed at a model support nothing; quotes carry no foreign links either.
+            passage = self._passages[number - 1]
+            hosts = cited_hosts([passage])
+            sentences = [
+                without_foreign_links(s, hosts)
+                for s in split_sentences(instruction_free(passage.text))
+            ]
+            self._sentences[number] = [
+                (frozenset(content_terms(s)), s) for s in sentences if s
+            ] or [(frozenset(content_terms(passage.title)), passage.title)]
+        return self._sentences[number]
+
+
+def join_sentences(sentences: list[str]) -> str:
+    """Checked sentences back into prose; list items keep their own lines."""
+    text = ""
+    for sentence in sentences:
+        separator = "\n" if _LIST_ITEM.match(sentence) else " "
+        text = f"{text}{separator}{sentence}" if text else sentence
+    return text
+
+
+class SentenceStream:
+    """Feeds streamed text in; hands out sentences once a later one has begun (so are final)."""
+
+    def __init__(self) -> None:
+        self._text = ""
+        self._handed = 0
+
+    def feed(self, delta: str) -> list[str]:
+        self._text += delta
+        sentences = generated_sentences(self._text)
+        ready = sentences[self._handed : max(self._handed, len(sentences) - 1)]
+        self._handed += len(ready)
+        return ready
+
+    def finish(self) -> list[str]:
+        rest = generated_sentences(self._text)[self._handed :]
+        self._handed += len(rest)
+        return rest
+
+
+def _plain(text: str) -> str:
+    return " ".join(re.sub(r"[^\w\s]", " ", text.casefold()).split())
+
+
+def _place_markers(body: str, markers: str) -> str:
+    """Markers go before the sentence's closing punctuation: 'It fell 3% [1].'"""
+    match = re.search(r"[.!?…][\"'”’)]*$", body)
+    if not match:
+        return f"{body} {markers}"
+    return f"{body[: match.start()]} {markers}{body[match.start() :]}"
