@@ -1,14 +1,14 @@
 """The deterministic check every generated answer passes before anyone sees it.
 
-The model cites the numbered passages of its prompt as ``[n]``. Sentence by sentence:
-markers that point at no passage are removed, and so are markers of a passage that holds under
-30 % of the sentence's content words (it cannot say what the sentence says); a sentence left
-without a citation is dropped; citations are renumbered in order of first use; images, foreign links and
-URLs are removed. Each citation quotes the passage sentences that best support the sentences
-citing it. A sentence whose cited passages hold under 60 % of its content words is dropped
-too, and text addressed to a model inside a passage supports nothing. The same check runs on a
-streamed answer as its sentences complete, so streaming never shows what the final answer would
-not contain.
+The model cites the numbered passages of its prompt as ``[n]``. Sentence by sentence: markers
+that point at no passage are removed, and so are markers of a passage that holds under 30 % of
+the sentence's content words (it cannot say what the sentence says); a sentence whose cited
+passages together hold under 60 % of its content words, or that is left without a citation, is
+dropped; citations are renumbered in order of first use; images, foreign links and URLs are
+removed. Text addressed to a model inside a passage supports nothing. Each citation quotes the
+passage sentences that best support the sentences citing it. The same check runs on a streamed
+answer as its sentences complete, so streaming never shows what the final answer would not
+contain.
 """
 
 from __future__ import annotations
