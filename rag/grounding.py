@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass, field
 
 from rag.models import Citation, Passage
-from rag.text import content_terms, split_sentences
+from rag.text import ABBREVIATIONS, content_terms, split_sentences
 from rag.untrusted import (
     cited_hosts,
     instruction_free,
@@ -28,6 +28,10 @@ from rag.untrusted import (
 # [3], [1, 2], [1][2]; also the 【1】 some models write.
 _MARKERS = re.compile(r"\s*[\[【](\d{1,3}(?:\s*,\s*\d{1,3})*)[\]】]")
 _LEADING_MARKERS = re.compile(r"^(?:\s*[\[【]\d{1,3}(?:\s*,\s*\d{1,3})*[\]】])+")
+_BOUNDARY = re.compile(
+    r"([.!?…]+[\"'”’)]*)((?:\s*[\[【]\d{1,3}(?:\s*,\s*\d{1,3})*[\]】])*)\s+(?![\[【]\d)"
+)
+_MARKER_ISH = re.compile(r"[\s\[【\]】\d,]*")
 _LIST_ITEM = re.compile(r"^(?:[-*•]|\d+[.)])\s")
 # Share of a sentence's content words its cited passages must hold: a deterministic proxy for
 # "the source says what the sentence says" (paraphrase keeps most names, numbers and nouns).
@@ -36,15 +40,26 @@ MARKER_SHARE = 0.3  # each cited passage must hold this much of the sentence on 
 
 
 def generated_sentences(text: str) -> list[str]:
-    """Sentences of a model's answer, markers that follow a full stop kept with their sentence."""
+    """Sentences of a model's answer. Split more eagerly than article prose (a lower-case or
+    symbol start still starts a sentence, so nothing rides along on a cited neighbour);
+    markers after a full stop stay with their sentence."""
     sentences: list[str] = []
-    for piece in split_sentences(text):
-        leading = _LEADING_MARKERS.match(piece)
-        if leading and sentences:
+    for line in text.splitlines():
+        line = " ".join(line.split())
+        start = 0
+        for match in _BOUNDARY.finditer(line):
+            word = line[start : match.start(1)].rsplit(" ", 1)[-1].casefold()
+            if match[1].startswith(".") and (word in ABBREVIATIONS or len(word) == 1):
+                continue
+            sentences.append(line[start : match.end(2)].strip())
+            start = match.end()
+        tail = line[start:].strip()
+        leading = _LEADING_MARKERS.match(tail)
+        if leading and sentences:  # "... the plan. [1]" at the end of a line
             sentences[-1] += leading[0]
-            piece = piece[leading.end() :].strip()
-        if piece:
-            sentences.append(piece)
+            tail = tail[leading.end() :].strip()
+        if tail:
+            sentences.append(tail)
     return sentences
 
 
@@ -150,7 +165,10 @@ class SentenceStream:
     def feed(self, delta: str) -> list[str]:
         self._text += delta
         sentences = generated_sentences(self._text)
-        ready = sentences[self._handed : max(self._handed, len(sentences) - 1)]
+        final = len(sentences) - 1  # the last may still grow
+        if sentences and _MARKER_ISH.fullmatch(sentences[-1]):
+            final -= 1  # "[1" still arriving: it belongs to the sentence before
+        ready = sentences[self._handed : max(self._handed, final)]
         self._handed += len(ready)
         return ready
 

@@ -6,7 +6,7 @@ import re
 import unicodedata
 
 # Abbreviations whose final period does not end a sentence.
-_ABBREVIATIONS = frozenset(
+ABBREVIATIONS = frozenset(
     """mr mrs ms dr prof sr jr st mt gen col lt sgt capt gov sen rep rev fr hon pres
     jan feb mar apr jun jul aug sep sept oct nov dec inc corp co ltd no vs etc al approx
     u.s u.k u.n e.g i.e a.m p.m d.c""".split()
@@ -48,7 +48,7 @@ def split_sentences(text: str) -> list[str]:
             candidate = paragraph[start : match.end(1)]
             last_word = candidate.rsplit(" ", 1)[-1].rstrip(".!?…\"'”’)]").lower()
             if match.group(1).startswith(".") and (
-                last_word in _ABBREVIATIONS or re.fullmatch(r"[a-z]", last_word)
+                last_word in ABBREVIATIONS or re.fullmatch(r"[a-z]", last_word)
             ):
                 continue
             sentences.append(candidate.strip())

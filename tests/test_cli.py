@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from rag.api.schemas import AskResponse
 from tests.conftest import SEEDS
 
 BYLINE = str(Path(sys.executable).parent / "byline")
@@ -36,7 +37,8 @@ def test_ingest_then_ask_json(tmp_path: Path) -> None:
     )
     assert asked.returncode == 0, asked.stderr
     body = json.loads(asked.stdout)
-    assert set(body) == {"answer", "citations", "declined", "retrieval_ms", "answer_ms"}
+    assert set(body) == set(AskResponse.model_fields)
+    assert body["answerer"] == "extractive"
     assert "€40 billion" in body["answer"]
     assert body["citations"][0]["outlet"] == "ICARO Media Group"
 
