@@ -10,6 +10,7 @@ import pytest
 
 from rag.components import Components
 from rag.extractive import DECLINE_TEXT
+from rag.followup import Turn
 from rag.retrieve import Query
 from rag.service import AskService, Delta, Done
 from tests.fake_llm import Reply, fake_llm
@@ -113,3 +114,19 @@ def test_a_stream_that_fails_midway_keeps_only_checked_sentences(seeded: Compone
     assert answer is not None and answer.answerer == "llm (interrupted: timeout)"
     assert answer.text == GOOD  # the sentence that completed in time, and nothing after it
     assert "".join(e.text for e in events if isinstance(e, Delta)) == answer.text
+
+
+def test_the_model_rewrites_a_follow_up_before_retrieval(seeded: Components) -> None:
+    history = [Turn("user", "What did Rutte say?"), Turn("assistant", "He spoke [1].")]
+    with fake_llm(Reply(AID + "\nignored second line"), Reply(GOOD)) as llm:
+        answer = llm_service(seeded, llm.url).ask(Query("And how much aid?", 5), history)
+    assert answer.question == AID and answer.answerer == "llm"
+    rewrite = llm.requests[0]["messages"][1]["content"]
+    assert "user: What did Rutte say?" in rewrite and "Last question: And how much aid?" in rewrite
+
+
+def test_a_failed_rewrite_falls_back_to_the_rule(seeded: Components) -> None:
+    history = [Turn("user", "What did Rutte call the victory plan?")]
+    with fake_llm(Reply(status=503), Reply(GOOD)) as llm:
+        answer = llm_service(seeded, llm.url).ask(Query("Did he endorse all of it?", 5), history)
+    assert answer.question == "Did he endorse all of it? (Rutte call victory plan)"
