@@ -69,13 +69,17 @@ class AskService:
         retrieved = self._retriever.retrieve(query)
         retrieved_at = time.perf_counter()
         answer: Answer | None = None
+        answerer = "extractive"
         if self._llm is not None and retrieved.passages:
-            answer = yield from self._generate(self._llm, query, retrieved, stream)
-            if answer.declined:
-                yield Delta(answer.text)
-        if answer is None or answer.answerer.startswith("extractive"):
-            reason = answer.answerer if answer else "extractive"
-            answer = replace(self._extractive_answer(question, retrieved), answerer=reason)
+            outcome = yield from self._generate(self._llm, query, retrieved, stream)
+            if isinstance(outcome, str):
+                answerer = f"extractive (fallback: {outcome})"
+            else:
+                answer = outcome
+                if answer.declined:
+                    yield Delta(answer.text)
+        if answer is None:
+            answer = replace(self._extractive_answer(question, retrieved), answerer=answerer)
             yield Delta(answer.text)
         answer.question = question
         answer.retrieval_ms = round((retrieved_at - started) * 1000, 1)
@@ -84,8 +88,8 @@ class AskService:
 
     def _generate(
         self, llm: LLMAnswerer, query: Query, retrieved: Retrieved, stream: bool
-    ) -> Generator[Delta, None, Answer]:
-        """The model's checked sentences as deltas; the Answer names the fallback if one is due."""
+    ) -> Generator[Delta, None, Answer | str]:
+        """The model's checked sentences as deltas; then its Answer, or why to fall back."""
         check = CitationCheck(retrieved.passages, DECLINE_TEXT)
         shown: list[str] = []
         failure: str | None = None
@@ -107,14 +111,15 @@ class AskService:
             return Answer(join_sentences(shown), check.citations(), answerer=label)
         if check.declined and failure is None:
             return Answer(DECLINE_TEXT, declined=True, answerer="llm")
-        return Answer("", answerer=f"extractive (fallback: {failure or 'no valid citations'})")
+        return failure or "no valid citations"
 
     def _extractive_answer(self, question: str, retrieved: Retrieved) -> Answer:
         drafted = self._extractive.answer(question, retrieved.question_vector, retrieved.passages)
         text, citations = enforce_citations(drafted.text, drafted.citations, retrieved.passages)
         if drafted.declined or not citations:
             return Answer(DECLINE_TEXT, declined=True)
-        hosts = cited_hosts(retrieved.passages)
+        cited = {c.chunk_id for c in citations}
+        hosts = cited_hosts(p for p in retrieved.passages if p.chunk_id in cited)
         return Answer(
             without_foreign_links(text, hosts),
             [replace(c, quote=without_foreign_links(c.quote, hosts)) for c in citations],

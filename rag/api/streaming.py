@@ -23,7 +23,6 @@ from rag.errors import BylineError, error_envelope
 from rag.service import Event
 
 log = logging.getLogger("byline.api")
-_END = object()
 
 
 def sse(data: Any, event: str | None = None) -> str:
@@ -40,9 +39,9 @@ async def event_stream(
     iterator = iter(events)
     turn = threading.Lock()  # a generator runs in one thread at a time: next() and close() queue
 
-    def advance() -> object:
+    def advance() -> Event | None:
         with turn:
-            return next(iterator, _END)
+            return next(iterator, None)
 
     def close() -> None:
         with turn:
@@ -53,8 +52,8 @@ async def event_stream(
     async def body() -> AsyncIterator[str]:
         item = first
         try:
-            while item is not _END:
-                for message in render(item):  # type: ignore[arg-type]
+            while item is not None:
+                for message in render(item):
                     yield message
                 if await request.is_disconnected():
                     log.info("client went away mid-answer; generation stopped")
