@@ -24,6 +24,7 @@ _REFERS_BACK = frozenset(
 )
 _OPENERS = re.compile(r"^\s*(?:and|but|so|also|what about|how about)\b", re.I)
 _QUESTION_WORDS = frozenset("what who whom whose which when where why how".split())
+_NOT_SUBJECT = STOPWORDS | _QUESTION_WORDS | _REFERS_BACK
 _SOURCES = re.compile(r"\n+\**Sources\**:?\n.*", re.S)
 
 
@@ -54,8 +55,7 @@ def _with_subject(question: str, previous: str | None) -> str:
     carry: list[str] = []
     for word in re.findall(r"[^\W_]+(?:['’.-][^\W_]+)*", previous.replace("?", " ")):
         key = word.casefold()
-        skip = STOPWORDS | _QUESTION_WORDS | _REFERS_BACK
-        if key not in skip and key not in have and key not in {c.casefold() for c in carry}:
+        if key not in _NOT_SUBJECT and key not in have and key not in {c.casefold() for c in carry}:
             carry.append(word)
     return f"{question} ({' '.join(carry)})" if carry else question
 
