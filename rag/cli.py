@@ -70,6 +70,15 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--as-of", help="answer as of this date or time (default: now)")
     ask.set_defaults(handler=run_ask)
 
+    slack = commands.add_parser("slack", help="run the Slack bot over Socket Mode")
+    slack.set_defaults(handler=run_slack)
+
+    feedback = commands.add_parser("feedback", help="the Slack bot's helpful / not helpful clicks")
+    feedback_commands = feedback.add_subparsers(dest="feedback_command", required=True)
+    export = feedback_commands.add_parser("export", help="print every click")
+    export.add_argument("--format", choices=["jsonl", "csv"], default="jsonl")
+    export.set_defaults(handler=run_feedback_export)
+
     for entry in entry_points(group="byline.commands"):
         register: Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None]
         register = entry.load()
@@ -129,6 +138,53 @@ def run_ask(args: argparse.Namespace, settings: Settings) -> int:
     service = Components.load(settings).ask_service()
     response = AskResponse.of(service.ask(request.to_query(settings.top_k)))
     print(response.model_dump_json() if args.json else format_answer(response))
+    return 0
+
+
+def run_slack(args: argparse.Namespace, settings: Settings) -> int:
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    from rag.components import Components
+    from rag.followup import Turn
+    from rag.models import Answer
+    from rag.retrieve import Query
+    from rag.slack.bot import SlackBot, web_client
+    from rag.slack.store import SlackStore
+
+    bot_token = settings.slack_bot_token.get_secret_value()
+    app_token = settings.slack_app_token.get_secret_value()
+    if not bot_token or not app_token.startswith("xapp-"):
+        raise BylineError(
+            "Socket Mode needs BYLINE_SLACK_BOT_TOKEN (xoxb-...) and BYLINE_SLACK_APP_TOKEN "
+            "(xapp-..., an app-level token with connections:write); see the README's Slack section"
+        )
+    service = Components.load(settings).ask_service()
+
+    def answer(question: str, history: list[Turn]) -> Answer:
+        return service.ask(Query(question, settings.top_k), history)
+
+    client = web_client(bot_token, settings.slack_api_url)
+    bot = SlackBot(answer, SlackStore(settings.data_dir), client)
+    SocketModeHandler(bot.app, app_token).start()  # type: ignore[no-untyped-call]
+    return 0
+
+
+def run_feedback_export(args: argparse.Namespace, settings: Settings) -> int:
+    import csv
+    import json
+
+    from rag.slack.store import SlackStore
+
+    rows = SlackStore(settings.data_dir).feedback()
+    if args.format == "csv":
+        writer = csv.DictWriter(
+            sys.stdout, ["at", "team", "channel", "message_ts", "user", "value", "question"]
+        )
+        writer.writeheader()
+        writer.writerows(rows)
+    else:
+        for row in rows:
+            print(json.dumps(row, ensure_ascii=False))
     return 0
 
 

@@ -65,6 +65,20 @@ class Settings(BaseSettings):
         30.0, gt=0, le=600, description="Seconds the chat model gets per answer before fallback."
     )
     llm_max_tokens: int = Field(512, ge=16, le=8192, description="Longest answer, in tokens.")
+    slack_bot_token: SecretStr = Field(
+        SecretStr(""),
+        description="Slack bot token (xoxb-...); with the signing secret, enables Slack.",
+    )
+    slack_signing_secret: SecretStr = Field(
+        SecretStr(""), description="Slack signing secret: verifies POST /slack/events."
+    )
+    slack_app_token: SecretStr = Field(
+        SecretStr(""),
+        description="Slack app-level token (xapp-...) for `byline slack` (Socket Mode).",
+    )
+    slack_api_url: str = Field(
+        "https://slack.com/api/", description="Slack Web API root (a proxy or a test server)."
+    )
     host: str = Field("127.0.0.1", description="Address `byline serve` binds.")
     port: int = Field(8000, ge=1, le=65535, description="Port `byline serve` listens on.")
     log_level: str = Field("info", description="Log level of the service and the CLI.")

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from rag.api.schemas import AskResponse
+from rag.slack.store import SlackStore
 from tests.conftest import SEEDS
 
 BYLINE = str(Path(sys.executable).parent / "byline")
@@ -56,3 +57,23 @@ def test_a_bad_setting_is_named(tmp_path: Path) -> None:
     )
     assert result.returncode == 2
     assert "BYLINE_TOP_K" in result.stderr
+
+
+def test_feedback_export_prints_every_click(tmp_path: Path) -> None:
+    store = SlackStore(tmp_path)
+    store.add_feedback(
+        team="T1", channel="C1", message_ts="1.2", user="U1", value="helpful", question="Q, “1”?"
+    )
+    exported = run("feedback", "export", data_dir=tmp_path)
+    assert exported.returncode == 0, exported.stderr
+    [row] = [json.loads(line) for line in exported.stdout.splitlines()]
+    assert (row["user"], row["value"], row["question"]) == ("U1", "helpful", "Q, “1”?")
+    as_csv = run("feedback", "export", "--format", "csv", data_dir=tmp_path)
+    assert as_csv.stdout.splitlines()[0] == "at,team,channel,message_ts,user,value,question"
+    assert len(as_csv.stdout.splitlines()) == 2
+
+
+def test_socket_mode_without_tokens_says_what_is_missing(tmp_path: Path) -> None:
+    started = run("slack", data_dir=tmp_path)
+    assert started.returncode == 2
+    assert "BYLINE_SLACK_APP_TOKEN" in started.stderr

@@ -12,21 +12,30 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from rag.api.deps import ask_service_of
 from rag.api.openai_compat import router as openai_router
 from rag.api.routes import router
 from rag.components import Components
 from rag.errors import BylineError, error_envelope
+from rag.followup import Turn
+from rag.models import Answer
+from rag.retrieve import Query
 from rag.settings import Settings, get_settings
+from rag.slack.bot import SlackBot, web_client
+from rag.slack.events import router as slack_router
+from rag.slack.store import SlackStore
 
 log = logging.getLogger("byline.api")
 _HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 413: "too_large"}
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # Loading torch and the model takes seconds: serve /healthz and a 503 /readyz meanwhile.
-        threading.Thread(target=_load, args=(app, settings or get_settings()), daemon=True).start()
+        threading.Thread(target=_load, args=(app, settings), daemon=True).start()
         yield
 
     app = FastAPI(
@@ -39,8 +48,24 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.load_error = None
     app.include_router(router)
     app.include_router(openai_router)
+    app.include_router(slack_router)
+    app.state.slack_bot = _slack_bot(app, settings)
+    app.state.slack_signing_secret = settings.slack_signing_secret.get_secret_value()
     _install_error_handlers(app)
     return app
+
+
+def _slack_bot(app: FastAPI, settings: Settings) -> SlackBot | None:
+    """The Slack bot, when its token and signing secret are set; it answers like /ask."""
+    token = settings.slack_bot_token.get_secret_value()
+    if not token or not settings.slack_signing_secret.get_secret_value():
+        return None
+
+    def answer(question: str, history: list[Turn]) -> Answer:
+        return ask_service_of(app).ask(Query(question, settings.top_k), history)
+
+    store = SlackStore(settings.data_dir)
+    return SlackBot(answer, store, web_client(token, settings.slack_api_url))
 
 
 def _load(app: FastAPI, settings: Settings) -> None:

@@ -4,26 +4,34 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, FastAPI, Request
 
 from rag.components import Components
 from rag.errors import NotReady
 from rag.service import AskService
 
 
-def get_components(request: Request) -> Components:
-    components: Components | None = getattr(request.app.state, "components", None)
+def components_of(app: FastAPI) -> Components:
+    components: Components | None = getattr(app.state, "components", None)
     if components is None:
-        error = getattr(request.app.state, "load_error", None)
+        error = getattr(app.state, "load_error", None)
         raise NotReady(f"failed to load: {error}" if error else "still loading the model and store")
     return components
 
 
-def get_ask_service(request: Request, components: ComponentsDep) -> AskService:
-    service: AskService | None = getattr(request.app.state, "ask_service", None)
+def ask_service_of(app: FastAPI) -> AskService:
+    service: AskService | None = getattr(app.state, "ask_service", None)
     if service is None:
-        service = request.app.state.ask_service = components.ask_service()
+        service = app.state.ask_service = components_of(app).ask_service()
     return service
+
+
+def get_components(request: Request) -> Components:
+    return components_of(request.app)
+
+
+def get_ask_service(request: Request) -> AskService:
+    return ask_service_of(request.app)
 
 
 ComponentsDep = Annotated[Components, Depends(get_components)]

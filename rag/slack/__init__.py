@@ -1,0 +1,1 @@
+"""The Slack bot: the same ask service, answering in threads (HTTP Events API or Socket Mode)."""

@@ -1,0 +1,114 @@
+"""An answer as a Slack message: mrkdwn sections, a sources block, feedback buttons.
+
+Everything that comes from articles or users is escaped (``&``, ``<``, ``>``), so text such as
+``<!channel>``, ``<!here>`` or ``<@U123>`` inside an article reaches Slack as harmless
+characters, never as a mass mention; only the links Byline builds itself are live.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from rag.models import Answer, Citation
+from rag.text import split_sentences
+
+SECTION_LIMIT = 3000  # Slack's limit for a section block's text
+HELPFUL, NOT_HELPFUL = "byline_helpful", "byline_not_helpful"
+_MD_LINK = re.compile(r"\[([^\]]+)\]\((https?://[^)\s]+)\)")
+
+
+def escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def to_mrkdwn(markdown: str) -> str:
+    """Escaped text with markdown's bold, headings, bullets and links in Slack's mrkdwn."""
+    text = escape(markdown)
+    text = _MD_LINK.sub(lambda m: f"<{m[2]}|{m[1].replace('|', '¦')}>", text)
+    text = re.sub(r"\*\*(.+?)\*\*|__(.+?)__", lambda m: f"*{m[1] or m[2]}*", text)
+    text = re.sub(r"^#{1,6}\s+(.+)$", r"*\1*", text, flags=re.M)
+    return re.sub(r"^[ \t]*[-*]\s+", "• ", text, flags=re.M)
+
+
+def split_sections(text: str, limit: int = SECTION_LIMIT) -> list[str]:
+    """Pieces under ``limit`` characters, cut between lines, then sentences, then words."""
+    pieces: list[str] = []
+    current = ""
+    for line in text.split("\n"):
+        for position, unit in enumerate(_units(line, limit)):
+            separator = "\n" if position == 0 else " "
+            joined = f"{current}{separator}{unit}" if current else unit
+            if len(joined) <= limit:
+                current = joined
+            else:
+                pieces.append(current)
+                current = unit
+    if current.strip():
+        pieces.append(current)
+    return pieces
+
+
+def _units(line: str, limit: int) -> list[str]:
+    if len(line) <= limit:
+        return [line]
+    units: list[str] = []
+    for sentence in split_sentences(line):
+        while len(sentence) > limit:
+            cut = sentence.rfind(" ", 0, limit)
+            cut = cut if cut > 0 else limit
+            units.append(sentence[:cut])
+            sentence = sentence[cut:].lstrip()
+        if sentence:
+            units.append(sentence)
+    return units
+
+
+def source_line(citation: Citation) -> str:
+    label = escape(f"{citation.outlet} — {citation.title}").replace("|", "¦")
+    linked = f"<{citation.url}|{label}>" if citation.url.startswith("http") else label
+    date = f" ({citation.published_at[:10]})" if citation.published_at else ""
+    return f"[{citation.n}] {linked}{date}"
+
+
+def answer_message(answer: Answer, question: str) -> dict[str, Any]:
+    """Keyword arguments for chat.postMessage (channel and thread added by the caller)."""
+    blocks: list[dict[str, Any]] = [
+        {"type": "section", "text": {"type": "mrkdwn", "text": piece}}
+        for piece in split_sections(to_mrkdwn(answer.text))
+    ]
+    if answer.citations:
+        sources = "*Sources*\n" + "\n".join(source_line(c) for c in answer.citations)
+        blocks += [
+            {"type": "section", "text": {"type": "mrkdwn", "text": piece}}
+            for piece in split_sections(sources)
+        ]
+    value = json.dumps({"q": question[:1500]})
+    blocks.append(
+        {
+            "type": "actions",
+            "elements": [
+                _button("Helpful", HELPFUL, value, "primary"),
+                _button("Not helpful", NOT_HELPFUL, value, None),
+            ],
+        }
+    )
+    return {
+        "text": split_sections(escape(answer.text))[0] if answer.text else "…",
+        "blocks": blocks,
+        "unfurl_links": False,
+        "unfurl_media": False,
+    }
+
+
+def _button(label: str, action_id: str, value: str, style: str | None) -> dict[str, Any]:
+    button: dict[str, Any] = {
+        "type": "button",
+        "text": {"type": "plain_text", "text": label},
+        "action_id": action_id,
+        "value": value,
+    }
+    if style:
+        button["style"] = style
+    return button
