@@ -1,6 +1,7 @@
 # Two commands do all the set-up on a fresh clone:
 #   make run   create .venv, install Byline, ingest examples/articles, serve on 127.0.0.1:8000
-#   make test  create .venv, install Byline with its test extras, lint, type-check and test
+#   make test  create .venv, install Byline with its test extras, lint, type-check, test, and
+#              check the seed eval against its baseline run
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -32,6 +33,8 @@ test: $(VENV)/.installed-test
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/pytest
+	# Answer quality must not drop below the kept baseline run of the seed set.
+	$(BIN)/byline eval check --baseline eval/baselines/seed.json --tolerance 0.02
 
 eval: $(VENV)/.installed-run
 	$(BIN)/byline eval --corpus examples/articles

@@ -10,13 +10,29 @@ from dataclasses import asdict, fields, replace
 from pathlib import Path
 from typing import Any
 
+from eval.compare import compare, flips, format_comparison, regressions
 from eval.outlets import run_outlet_eval
+from eval.questions import DATASETS
+from eval.questions import load_questions as load_eval_questions
+from eval.report import render_report
 from eval.retrieval import format_retrieval, load_realtimeqa, run_retrieval_eval
+from eval.runs import (
+    RunSetup,
+    configuration,
+    execute,
+    in_process,
+    load_run,
+    over_http,
+    save_run,
+    timed_name,
+)
 from eval.seed import SEED_QUESTIONS, format_report, load_questions, run_seed_eval
 from rag.components import Components
 from rag.retrieve import Query, Retriever, Tuning
 from rag.settings import Settings
 
+# The sample articles the seed questions are about (a checkout's examples/ folder).
+SEED_CORPUS = Path(__file__).resolve().parent.parent / "examples" / "articles"
 STAGES: dict[str, dict[str, Any]] = {
     "dense": {"dense_weight": 0.0},
     "lexical": {"lexical_weight": 0.0},
@@ -69,6 +85,31 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
         help="also report pool recall: gold anywhere among the fused candidates",
     )
     retrieval.set_defaults(handler=run_retrieval)
+
+    run = kinds.add_parser("run", help="run a dataset through the ask service into a run file")
+    run.add_argument("--dataset", choices=DATASETS, required=True)
+    run.add_argument("--questions", type=Path, help="questions file (default for seed: built in)")
+    run.add_argument(
+        "--corpus", type=Path, action="append", help="ingest into a fresh temporary store first"
+    )
+    run.add_argument("--url", help="ask a running Byline at this URL instead of in process")
+    run.add_argument("--name", help="run name (default: dataset and time)")
+    run.add_argument("--runs-dir", type=Path, default=Path("runs"), help="where run files go")
+    run.add_argument("--limit", type=int, help="only the first N questions")
+    run.add_argument("--top-k", type=int, help="passages per answer (default: BYLINE_TOP_K)")
+    run.set_defaults(handler=run_run)
+
+    comparison = kinds.add_parser("compare", help="compare two run files")
+    comparison.add_argument("run_a", type=Path)
+    comparison.add_argument("run_b", type=Path)
+    comparison.add_argument("--html", type=Path, help="also write a self-contained HTML report")
+    comparison.set_defaults(handler=run_compare)
+
+    check = kinds.add_parser("check", help="fail when a metric drops below a baseline run")
+    check.add_argument("--baseline", type=Path, required=True)
+    check.add_argument("--tolerance", type=float, default=0.02)
+    check.add_argument("--run", type=Path, help="a run file to check (default: run it again)")
+    check.set_defaults(handler=run_check)
 
     outlets = kinds.add_parser("outlets", help="outlet recognition on MultiHop-RAG queries")
     outlets.add_argument("--queries", type=Path, required=True, help="MultiHopRAG.json")
@@ -130,3 +171,92 @@ def run_retrieval(args: argparse.Namespace, settings: Settings) -> int:
         args.per_question.write_text(json.dumps(report.per_question), encoding="utf-8")
     print(json.dumps(report.summary()) if args.json else format_retrieval(report))
     return 0
+
+
+def execute_run(
+    setup: RunSetup, settings: Settings, top_k: int | None, limit: int | None, runs_dir: Path
+) -> Any:
+    """Run the setup's questions (in process or over HTTP), save the run file, return the run."""
+    questions = load_eval_questions(setup.dataset, Path(setup.questions))[:limit]
+    if top_k:  # recorded in the run's configuration as the top_k it ran with
+        settings = settings.model_copy(update={"top_k": top_k})
+    with tempfile.TemporaryDirectory(prefix="byline-run-") as scratch:
+        if setup.url:
+            rows = execute(questions, over_http(setup.url), progress=True)
+            return _save(setup, settings, "server", rows, runs_dir)
+        if setup.corpus:
+            settings = settings.model_copy(update={"data_dir": Path(scratch)})
+        components = Components.load(settings)
+        if setup.corpus:
+            summary = components.ingestor().ingest_paths([Path(c) for c in setup.corpus])
+            print(summary.line(), file=sys.stderr)
+        retriever = Retriever(components.store, components.lexical, components.embedder)
+        ask = in_process(components.ask_service(), retriever, settings.top_k)
+        rows = execute(questions, ask, progress=True)
+        return _save(setup, settings, components.embedder.model_path.name, rows, runs_dir)
+
+
+def _save(
+    setup: RunSetup, settings: Settings, model: str, rows: list[dict[str, Any]], runs_dir: Path
+) -> Any:
+    path = runs_dir / f"{setup.name}.json"
+    run = save_run(path, configuration(setup, settings, model), rows)
+    print(f"run file: {path}", file=sys.stderr)
+    return run
+
+
+def _portable(path: Path) -> str:
+    """Relative to the working directory when inside it, so a kept run file works in any clone."""
+    resolved = path.resolve()
+    try:
+        return str(resolved.relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(resolved)
+
+
+def run_run(args: argparse.Namespace, settings: Settings) -> int:
+    questions = args.questions or (SEED_QUESTIONS if args.dataset == "seed" else None)
+    if questions is None:
+        raise SystemExit(f"byline: --questions is required for --dataset {args.dataset}")
+    corpus = [_portable(c) for c in args.corpus or []]
+    if args.dataset == "seed" and not corpus and not args.url:
+        corpus = [_portable(SEED_CORPUS)]
+    name = args.name or timed_name(args.dataset)
+    setup = RunSetup(name, args.dataset, _portable(questions), corpus, args.url)
+    run = execute_run(setup, settings, args.top_k, args.limit, args.runs_dir)
+    print(json.dumps(run["totals"], indent=1))
+    return 0
+
+
+def run_compare(args: argparse.Namespace, settings: Settings) -> int:
+    run_a, run_b = load_run(args.run_a), load_run(args.run_b)
+    names = (run_a["config"].get("name", "A"), run_b["config"].get("name", "B"))
+    rows, flipped = compare(run_a, run_b), flips(run_a, run_b)
+    print(format_comparison(rows, flipped, *names))
+    if args.html:
+        args.html.write_text(render_report(run_a, run_b, rows, flipped, names), encoding="utf-8")
+        print(f"report: {args.html}", file=sys.stderr)
+    return 0
+
+
+def run_check(args: argparse.Namespace, settings: Settings) -> int:
+    baseline = load_run(args.baseline)
+    if args.run:
+        run = load_run(args.run)
+    else:
+        config = baseline["config"]
+        setup = RunSetup(
+            f"check-{config['name']}",
+            config["dataset"],
+            config["questions"],
+            config["corpus"],
+            None,
+        )
+        runs_dir = Path(tempfile.mkdtemp(prefix="byline-check-"))
+        run = execute_run(setup, settings, config["settings"].get("top_k"), None, runs_dir)
+    dropped = regressions(baseline, run, args.tolerance)
+    for metric, before, after in dropped:
+        print(f"REGRESSION {metric}: {before:.3f} -> {after:.3f}", file=sys.stderr)
+    status = "fails" if dropped else "passes"
+    print(f"check {status}: {len(dropped)} metric(s) dropped more than {args.tolerance}")
+    return 1 if dropped else 0

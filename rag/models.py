@@ -110,5 +110,6 @@ class Answer:
     # Who answered and why: "llm", "extractive", "extractive (fallback: timeout)", ...
     answerer: str = "extractive"
     question: str = ""  # the standalone question that was retrieved for
+    passages: list[Passage] = field(default_factory=list)  # what the answerer was given
     retrieval_ms: float = 0.0
     answer_ms: float = 0.0

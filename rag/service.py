@@ -82,6 +82,7 @@ class AskService:
             answer = replace(self._extractive_answer(question, retrieved), answerer=answerer)
             yield Delta(answer.text)
         answer.question = question
+        answer.passages = retrieved.passages
         answer.retrieval_ms = round((retrieved_at - started) * 1000, 1)
         answer.answer_ms = round((time.perf_counter() - retrieved_at) * 1000, 1)
         yield Done(answer)

@@ -30,14 +30,16 @@ async def ask(
 ) -> AskResponse | StreamingResponse:
     query = body.to_query(components.settings.top_k)
     if body.stream:
-        return await event_stream(request, service.events(query), _ask_event)
-    return AskResponse.of(await run_in_threadpool(service.ask, query))
 
+        def render(event: Event) -> list[str]:
+            if isinstance(event, Delta):
+                return [sse({"text": event.text}, "delta")]
+            done = AskResponse.of(event.answer, body.include_passages)
+            return [sse(done.model_dump(mode="json"), "done")]
 
-def _ask_event(event: Event) -> list[str]:
-    if isinstance(event, Delta):
-        return [sse({"text": event.text}, "delta")]
-    return [sse(AskResponse.of(event.answer).model_dump(mode="json"), "done")]
+        return await event_stream(request, service.events(query), render)
+    answer = await run_in_threadpool(service.ask, query)
+    return AskResponse.of(answer, body.include_passages)
 
 
 @router.get("/healthz")

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
-from rag.models import Answer, Citation
+from rag.models import Answer, Citation, Passage
 from rag.retrieve import Query, day_end, day_start
 
 
@@ -46,6 +46,9 @@ class AskRequest(BaseModel):
     stream: bool = Field(
         False, description="Answer as Server-Sent Events: 'delta' events, then one 'done' event."
     )
+    include_passages: bool = Field(
+        False, description="Also return the retrieved passages the answer was drawn from."
+    )
 
     @field_validator("question")
     @classmethod
@@ -82,9 +85,12 @@ class AskResponse(BaseModel):
     question: str = Field(description="The standalone question retrieval used.")
     retrieval_ms: float
     answer_ms: float
+    passages: list[Passage] | None = Field(
+        None, description="The retrieved passages, in rank order (with include_passages)."
+    )
 
     @classmethod
-    def of(cls, answer: Answer) -> AskResponse:
+    def of(cls, answer: Answer, include_passages: bool = False) -> AskResponse:
         return cls(
             answer=answer.text,
             citations=answer.citations,
@@ -93,6 +99,7 @@ class AskResponse(BaseModel):
             question=answer.question,
             retrieval_ms=answer.retrieval_ms,
             answer_ms=answer.answer_ms,
+            passages=answer.passages if include_passages else None,
         )
 
 

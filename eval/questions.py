@@ -1,0 +1,84 @@
+"""Eval questions from the three datasets, in one shape.
+
+- ``seed``: ``eval/datasets/seed.jsonl`` (expected phrases and outlets, answerable or not);
+- ``realtimeqa``: RealTime QA ``questions-dev.jsonl`` (gold choice among four, question date);
+- ``multihop``: MultiHop-RAG ``MultiHopRAG.json`` (answer, question type, gold evidence facts
+  with their outlets; ``null_query`` questions have no answer in the corpus).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from eval.common import load_jsonl
+
+DATASETS = ("seed", "realtimeqa", "multihop")
+
+
+@dataclass(frozen=True)
+class EvalQuestion:
+    id: str
+    question: str
+    kind: str  # the question type, for per-type figures
+    answerable: bool
+    answers: tuple[str, ...] = ()  # gold strings: any one in a passage counts for recall
+    choices: tuple[str, ...] = ()  # all choices (RealTime QA): the answer names only the gold
+    expected_outlets: tuple[str, ...] = ()
+    evidence: tuple[str, ...] = ()  # gold evidence facts (MultiHop-RAG)
+    as_of: date | None = None
+    all_answers: bool = False  # a right answer holds every gold string (seed phrases)
+
+
+def load_questions(dataset: str, path: Path) -> list[EvalQuestion]:
+    if dataset == "seed":
+        return load_jsonl(path, _seed, "a seed question")
+    if dataset == "realtimeqa":
+        return load_jsonl(path, _realtimeqa, "a RealTime QA question")
+    if dataset == "multihop":
+        records = json.loads(path.read_text(encoding="utf-8"))
+        return [_multihop(i, record) for i, record in enumerate(records)]
+    raise ValueError(f"unknown dataset {dataset!r} (one of {', '.join(DATASETS)})")
+
+
+def _seed(record: dict[str, Any]) -> EvalQuestion:
+    answerable = bool(record["answerable"])
+    return EvalQuestion(
+        id=str(record["id"]),
+        question=record["question"],
+        kind="answerable" if answerable else "unanswerable",
+        answerable=answerable,
+        answers=tuple(record["expected_phrases"]),
+        expected_outlets=tuple(record["expected_outlets"]),
+        all_answers=True,
+    )
+
+
+def _realtimeqa(record: dict[str, Any]) -> EvalQuestion:
+    return EvalQuestion(
+        id=str(record["id"]),
+        question=record["question"],
+        kind=str(record.get("quiz_source") or "quiz"),
+        answerable=True,
+        answers=(record["answer"],),
+        choices=tuple(record["choices"]),
+        as_of=date.fromisoformat(record["question_date"]),
+    )
+
+
+def _multihop(index: int, record: dict[str, Any]) -> EvalQuestion:
+    kind = str(record["question_type"])
+    evidence = record.get("evidence_list") or []
+    answerable = kind != "null_query"
+    return EvalQuestion(
+        id=f"mh-{index:04d}",
+        question=record["query"],
+        kind=kind,
+        answerable=answerable,
+        answers=(str(record["answer"]),) if answerable else (),
+        expected_outlets=tuple(dict.fromkeys(e["source"] for e in evidence)),
+        evidence=tuple(e["fact"] for e in evidence),
+    )

@@ -1,0 +1,227 @@
+"""``byline eval run``: every question through the ask service, into one run file.
+
+In process, each question is asked exactly as ``POST /ask`` asks it (configured ``top_k``), and
+retrieval is also read 20 deep for recall@k; with ``--url`` the questions go to a running server
+(``/ask`` with ``include_passages``), so recall@k is measured only as deep as its ``top_k``.
+The run file (JSON, under ``runs/``) holds the configuration (settings without secrets, model,
+prompt versions, git commit), per question the retrieved passages, the answer, its citations,
+timings and scores, and the totals.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import subprocess
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+from tqdm import tqdm
+
+from eval import metrics
+from eval.common import percentile
+from eval.questions import EvalQuestion
+from rag.models import Answer, Citation, Passage
+from rag.prompts import load_prompt
+from rag.retrieve import Query, Retriever, day_end
+from rag.service import AskService
+from rag.settings import Settings
+
+SECRETS = {"llm_api_key", "slack_bot_token", "slack_signing_secret", "slack_app_token"}
+DEPTH = max(metrics.RECALL_KS)
+QUALITY = (
+    "recall@1",
+    "recall@5",
+    "recall@10",
+    "recall@20",
+    "mrr",
+    "hits@4",
+    "hits@10",
+    "map@10",
+    "accuracy",
+    "citation_precision",
+    "citation_recall",
+    "outlet_attribution",
+    "decline_accuracy",
+)
+# An asker answers one question and says how deep its retrieval list was asked to go.
+Asker = Callable[[EvalQuestion], tuple[Answer, list[Passage], int]]
+
+
+@dataclass(frozen=True)
+class RunSetup:
+    name: str
+    dataset: str
+    questions: str
+    corpus: list[str]
+    url: str | None
+
+
+def configuration(setup: RunSetup, settings: Settings, model: str) -> dict[str, Any]:
+    values = settings.model_dump(mode="json", exclude=SECRETS)
+    return {
+        **asdict(setup),
+        "settings": values,
+        "llm": settings.llm_model or None,
+        "embedding_model": model,
+        "prompts": [load_prompt("answer").label, load_prompt("condense").label],
+        "git_commit": _git_commit(),
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+
+
+def execute(questions: list[EvalQuestion], ask: Asker, progress: bool) -> list[dict[str, Any]]:
+    rows = []
+    # disable=None: a bar on a terminal, none in CI logs.
+    for question in tqdm(
+        questions, unit=" questions", disable=None if progress else True, leave=False
+    ):
+        answer, deep, depth = ask(question)
+        rows.append(score_question(question, answer, deep, depth))
+    return rows
+
+
+def score_question(
+    question: EvalQuestion, answer: Answer, deep: list[Passage], depth: int = DEPTH
+) -> dict[str, Any]:
+    """One run-file row: what was retrieved and answered, and every metric that applies."""
+    texts = [f"{p.title}\n{p.text}" for p in deep]
+    scores: dict[str, Any] = {}
+    if question.answers:
+        rank = metrics.first_rank(texts, question.answers)
+        scores["rank"] = rank
+        for k in metrics.RECALL_KS:
+            found = rank is not None and rank <= k
+            scores[f"recall@{k}"] = float(found) if k <= depth or found else None
+        scores["mrr"] = 1 / rank if rank else 0.0
+    if question.evidence:
+        relevant = metrics.evidence_relevance(texts, question.evidence)
+        for k in metrics.HITS_KS:
+            scores[f"hits@{k}"] = metrics.hits_at(relevant, k)
+        scores["map@10"] = metrics.average_precision_at_10(relevant, len(question.evidence))
+    if question.answerable:
+        scores["accuracy"] = float(metrics.answer_correct(answer.text, answer.declined, question))
+    quotes = {c.n: c.quote for c in answer.citations}
+    if not answer.declined:
+        precision, recall = metrics.citation_scores(answer.text, quotes)
+        scores["citation_precision"], scores["citation_recall"] = precision, recall
+    scores["outlet_attribution"] = metrics.outlet_attribution(
+        [c.outlet for c in answer.citations], question.expected_outlets
+    )
+    scores["decline_accuracy"] = float(answer.declined != question.answerable)
+    scores["latency_ms"] = round(answer.retrieval_ms + answer.answer_ms, 1)
+    return {
+        "id": question.id,
+        "question": question.question,
+        "kind": question.kind,
+        "answerable": question.answerable,
+        "gold": list(question.answers),
+        "searched": answer.question,
+        "passages": [_passage(p, question) for p in deep],
+        "answer": answer.text,
+        "answerer": answer.answerer,
+        "declined": answer.declined,
+        "citations": [asdict(c) for c in answer.citations],
+        "retrieval_ms": answer.retrieval_ms,
+        "answer_ms": answer.answer_ms,
+        "scores": scores,
+    }
+
+
+def totals(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Mean of each metric over the questions it applies to; latency p50/p95."""
+    result: dict[str, Any] = {"questions": len(rows)}
+    for name in QUALITY:
+        values = [r["scores"][name] for r in rows if r["scores"].get(name) is not None]
+        result[name] = round(statistics.fmean(values), 4) if values else None
+    latencies = [r["scores"]["latency_ms"] for r in rows]
+    result["latency_p50_ms"] = round(statistics.median(latencies), 1) if latencies else None
+    result["latency_p95_ms"] = round(percentile(latencies, 0.95), 1) if latencies else None
+    return result
+
+
+def in_process(service: AskService, retriever: Retriever, top_k: int) -> Asker:
+    service.ask(Query("warm-up", 1))  # lazy loads (BM25 matrix, model kernels) stay out of timings
+
+    def ask(question: EvalQuestion) -> tuple[Answer, list[Passage], int]:
+        as_of = day_end(question.as_of) if question.as_of else None
+        answer = service.ask(Query(question.question, top_k, as_of=as_of))
+        deep = retriever.retrieve(Query(answer.question, DEPTH, as_of=as_of)).passages
+        return answer, deep, DEPTH
+
+    return ask
+
+
+def over_http(url: str, timeout_s: float = 120) -> Asker:
+    client = httpx.Client(base_url=url.rstrip("/"), timeout=timeout_s)
+
+    def ask(question: EvalQuestion) -> tuple[Answer, list[Passage], int]:
+        body: dict[str, Any] = {"question": question.question, "include_passages": True}
+        if question.as_of:
+            body["as_of"] = question.as_of.isoformat()
+        response = client.post("/ask", json=body)
+        response.raise_for_status()
+        data = response.json()
+        passages = [Passage(**p) for p in data.pop("passages") or []]
+        citations = [Citation(**c) for c in data.pop("citations")]
+        answer = Answer(
+            text=data["answer"],
+            citations=citations,
+            declined=data["declined"],
+            answerer=data["answerer"],
+            question=data["question"],
+            passages=passages,
+            retrieval_ms=data["retrieval_ms"],
+            answer_ms=data["answer_ms"],
+        )
+        return answer, passages, len(passages)
+
+    return ask
+
+
+def save_run(path: Path, config: dict[str, Any], rows: list[dict[str, Any]]) -> dict[str, Any]:
+    run = {"config": config, "totals": totals(rows), "questions": rows}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(run, ensure_ascii=False, indent=1), encoding="utf-8")
+    return run
+
+
+def load_run(path: Path) -> dict[str, Any]:
+    try:
+        run: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise ValueError(f"{path}: not a run file ({exc})") from exc
+    if not {"config", "totals", "questions"} <= run.keys():
+        raise ValueError(f"{path}: not a run file (needs config, totals and questions)")
+    return run
+
+
+def _passage(passage: Passage, question: EvalQuestion) -> dict[str, Any]:
+    text = f"{passage.title}\n{passage.text}"
+    return {
+        "rank": passage.rank,
+        "chunk_id": passage.chunk_id,
+        "title": passage.title,
+        "outlet": passage.outlet,
+        "published_at": passage.published_at,
+        "holds_gold": bool(question.answers) and metrics.first_rank([text], question.answers) == 1,
+    }
+
+
+def _git_commit() -> str | None:
+    try:
+        done = subprocess.run(
+            ["git", "rev-parse", "HEAD"], capture_output=True, text=True, timeout=5, check=False
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return done.stdout.strip() or None
+
+
+def timed_name(prefix: str) -> str:
+    return f"{prefix}-{time.strftime('%Y%m%d-%H%M%S')}"
