@@ -77,7 +77,7 @@ def _svg(body: str, y_max: float, y_label: str) -> str:
     ticks = "".join(
         f'<line x1="{PAD}" x2="{W - 10}" y1="{_y(v, y_max)}" y2="{_y(v, y_max)}" stroke="#eee"/>'
         f'<text x="{PAD - 4}" y="{_y(v, y_max) + 4}" text-anchor="end" font-size="10">'
-        f"{_tick(v)}</text>"
+        f"{_tick(v, y_max)}</text>"
         for v in (y_max * i / 4 for i in range(5))
     )
     return (
@@ -89,8 +89,8 @@ def _svg(body: str, y_max: float, y_label: str) -> str:
     )
 
 
-def _tick(value: float) -> str:
-    return f"{value:.2f}" if value <= 1 else f"{value:.0f}"
+def _tick(value: float, y_max: float) -> str:
+    return f"{value:.2f}" if y_max <= 1 else f"{value:.0f}"
 
 
 def _y(value: float, y_max: float) -> float:

@@ -57,6 +57,9 @@ def test_accuracy_wants_the_gold_choice_and_no_other() -> None:
     )
     assert metrics.answer_correct("Rutte confirmed €40 billion.", False, seed)
     assert not metrics.answer_correct("Rutte confirmed it.", False, seed)
+    unicode = EvalQuestion("u", "?", "inference", True, answers=("Zelenskyy’s plan",))
+    assert metrics.answer_correct("He backed ZELENSKYY’S PLAN.", False, unicode)
+    assert not metrics.answer_correct("He backed Zelenskyy.", False, unicode)
 
 
 def test_citation_precision_and_recall() -> None:
