@@ -9,7 +9,7 @@ streamed, run the same code: a plain answer is the streamed one collected.
 from __future__ import annotations
 
 import time
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
@@ -51,6 +51,7 @@ class AskService:
         self._extractive = extractive
         self._llm = llm
         self._follow_ups = follow_ups or FollowUps()
+        self.on_answer: Callable[[Answer], None] | None = None  # e.g. the API's metrics
 
     def ask(self, query: Query, history: list[Turn] | None = None) -> Answer:
         for event in self.events(query, history, stream=False):
@@ -85,6 +86,8 @@ class AskService:
         answer.passages = retrieved.passages
         answer.retrieval_ms = round((retrieved_at - started) * 1000, 1)
         answer.answer_ms = round((time.perf_counter() - retrieved_at) * 1000, 1)
+        if self.on_answer is not None:
+            self.on_answer(answer)
         yield Done(answer)
 
     def _generate(

@@ -79,9 +79,24 @@ class Settings(BaseSettings):
     slack_api_url: str = Field(
         "https://slack.com/api/", description="Slack Web API root (a proxy or a test server)."
     )
+    api_keys: SecretStr = Field(
+        SecretStr(""),
+        description="Comma-separated API keys; when set, every route but health, readiness,"
+        " metrics, the schema and Slack's needs one (Authorization: Bearer KEY or X-API-Key).",
+    )
+    rate_limit_per_min: int = Field(
+        0, ge=0, description="Requests a minute per API key (per client without keys); 0 = off."
+    )
+    cors_origins: str = Field(
+        "", description="Comma-separated origins allowed by CORS (empty: none; '*' for any)."
+    )
     host: str = Field("127.0.0.1", description="Address `byline serve` binds.")
     port: int = Field(8000, ge=1, le=65535, description="Port `byline serve` listens on.")
     log_level: str = Field("info", description="Log level of the service and the CLI.")
+
+
+def split_list(value: str) -> list[str]:
+    return [item.strip() for item in value.split(",") if item.strip()]
 
 
 @lru_cache(maxsize=1)

@@ -9,10 +9,13 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from rag.api.deps import ask_service_of
+from rag.api.guard import Guard
+from rag.api.metrics import Metrics, RequestMetrics
 from rag.api.openai_compat import router as openai_router
 from rag.api.routes import router
 from rag.components import Components
@@ -20,13 +23,13 @@ from rag.errors import BylineError, error_envelope
 from rag.followup import Turn
 from rag.models import Answer
 from rag.retrieve import Query
-from rag.settings import Settings, get_settings
+from rag.settings import Settings, get_settings, split_list
 from rag.slack.bot import SlackBot, web_client
 from rag.slack.events import router as slack_router
 from rag.slack.store import SlackStore
 
 log = logging.getLogger("byline.api")
-_HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 413: "too_large"}
+_HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 413: "too_large", 429: "rate_limited"}
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -46,11 +49,27 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.components = None
     app.state.load_error = None
+    app.state.metrics = Metrics(lambda: _chunks(app))
     app.include_router(router)
     app.include_router(openai_router)
     app.include_router(slack_router)
     app.state.slack_bot = _slack_bot(app, settings)
     app.state.slack_signing_secret = settings.slack_signing_secret.get_secret_value()
+    # Added innermost first: metrics see every answered request, even a refused one; the guard
+    # runs inside CORS, so that a browser's preflight needs no key.
+    app.add_middleware(RequestMetrics, metrics=app.state.metrics)
+    app.add_middleware(
+        Guard,
+        api_keys=split_list(settings.api_keys.get_secret_value()),
+        per_minute=settings.rate_limit_per_min,
+    )
+    if origins := split_list(settings.cors_origins):
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=origins,
+            allow_methods=["GET", "POST"],
+            allow_headers=["authorization", "content-type", "x-api-key"],
+        )
     _install_error_handlers(app)
     return app
 
@@ -66,6 +85,11 @@ def _slack_bot(app: FastAPI, settings: Settings) -> SlackBot | None:
 
     store = SlackStore(settings.data_dir)
     return SlackBot(answer, store, web_client(token, settings.slack_api_url))
+
+
+def _chunks(app: FastAPI) -> float:
+    components: Components | None = app.state.components
+    return float(components.store.count()) if components else float("nan")
 
 
 def _load(app: FastAPI, settings: Settings) -> None:

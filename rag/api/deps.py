@@ -22,7 +22,9 @@ def components_of(app: FastAPI) -> Components:
 def ask_service_of(app: FastAPI) -> AskService:
     service: AskService | None = getattr(app.state, "ask_service", None)
     if service is None:
-        service = app.state.ask_service = components_of(app).ask_service()
+        service = components_of(app).ask_service()
+        service.on_answer = app.state.metrics.observe_answer
+        app.state.ask_service = service
     return service
 
 

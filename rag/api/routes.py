@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import StreamingResponse
+from fastapi.responses import PlainTextResponse, StreamingResponse
+from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.concurrency import run_in_threadpool
 
 from rag.api.deps import AskServiceDep, ComponentsDep
@@ -40,6 +41,12 @@ async def ask(
         return await event_stream(request, service.events(query), render)
     answer = await run_in_threadpool(service.ask, query)
     return AskResponse.of(answer, body.include_passages)
+
+
+@router.get("/metrics", response_class=PlainTextResponse)
+def metrics(request: Request) -> PlainTextResponse:
+    """Prometheus text format (this worker's counters)."""
+    return PlainTextResponse(request.app.state.metrics.exposition(), media_type=CONTENT_TYPE_LATEST)
 
 
 @router.get("/healthz")

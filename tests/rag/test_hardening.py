@@ -1,0 +1,100 @@
+"""API keys, body limits, rate limits, CORS and /metrics, over HTTP with the real app."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from pydantic import SecretStr
+
+from rag.components import Components
+from rag.settings import Settings
+from tests.conftest import serving
+
+AID = {"question": "How much military aid did NATO promise Ukraine?"}
+
+
+@pytest.fixture(scope="module")
+def guarded(seeded: Components) -> Iterator[httpx.Client]:
+    settings: Settings = seeded.settings.model_copy(
+        update={
+            "api_keys": SecretStr("k1, k2,k3"),
+            "rate_limit_per_min": 4,
+            "cors_origins": "https://news.example",
+        }
+    )
+    with serving(settings) as client:
+        yield client
+
+
+def envelope(response: httpx.Response, status: int, code: str) -> None:
+    assert response.status_code == status
+    assert response.json()["error"]["code"] == code
+
+
+def test_keys_are_required_and_checked(guarded: httpx.Client) -> None:
+    missing = guarded.post("/ask", json=AID)
+    wrong = guarded.post("/ask", json=AID, headers={"Authorization": "Bearer k4"})
+    envelope(missing, 401, "unauthorized")
+    assert missing.content == wrong.content and wrong.status_code == 401
+    assert missing.headers["www-authenticate"] == "Bearer"
+    assert guarded.post("/ask", json=AID, headers={"Authorization": "Bearer k1"}).status_code == 200
+    assert guarded.get("/articles", headers={"X-API-Key": "k2"}).status_code == 200
+    for open_path in ("/healthz", "/readyz", "/metrics", "/openapi.json"):
+        assert guarded.get(open_path).status_code == 200
+
+
+def test_bodies_over_64_kib_get_413_unread(guarded: httpx.Client) -> None:
+    big = b'{"question": "' + b"x" * 70_000 + b'"}'
+    headers = {"Authorization": "Bearer k1", "Content-Type": "application/json"}
+    envelope(guarded.post("/ask", content=big, headers=headers), 413, "too_large")
+
+    def chunked() -> Iterator[bytes]:  # no Content-Length: counted as it arrives
+        yield b'{"question": "'
+        for _ in range(20):
+            yield b"y" * 4096
+        yield b'"}'
+
+    envelope(guarded.post("/ask", content=chunked(), headers=headers), 413, "too_large")
+
+
+def test_the_rate_limit_answers_429_with_retry_after(guarded: httpx.Client) -> None:
+    headers = {"X-API-Key": "k3"}
+    statuses = [guarded.get("/articles", headers=headers).status_code for _ in range(4)]
+    assert statuses == [200] * 4
+    limited = guarded.get("/articles", headers=headers)
+    envelope(limited, 429, "rate_limited")
+    assert 1 <= int(limited.headers["retry-after"]) <= 60
+    assert guarded.get("/articles", headers={"X-API-Key": "k2"}).status_code == 200  # per key
+
+
+def test_cors_allows_only_the_configured_origins(guarded: httpx.Client, api: httpx.Client) -> None:
+    def preflight(client: httpx.Client, origin: str) -> httpx.Response:
+        return client.options(
+            "/ask",
+            headers={
+                "Origin": origin,
+                "Access-Control-Request-Method": "POST",
+                "Access-Control-Request-Headers": "authorization,content-type",
+            },
+        )
+
+    allowed = preflight(guarded, "https://news.example")
+    assert allowed.status_code == 200
+    assert allowed.headers["access-control-allow-origin"] == "https://news.example"
+    assert "access-control-allow-origin" not in preflight(guarded, "https://evil.example").headers
+    assert "access-control-allow-origin" not in preflight(api, "https://news.example").headers
+
+
+def test_metrics_count_requests_per_route_and_time_answers(api: httpx.Client) -> None:
+    assert api.post("/ask", json=AID).status_code == 200
+    api.get("/no-such-page")
+    text = api.get("/metrics").text
+    assert 'byline_http_requests_total{method="POST",route="/ask",status="200"}' in text
+    assert 'route="unmatched",status="404"' in text
+    assert (
+        'byline_http_request_duration_seconds_bucket{le="0.5",method="POST",route="/ask"}' in text
+    )
+    assert 'byline_answers_total{answerer="extractive",declined="false"}' in text
+    assert "byline_retrieval_seconds_count" in text and "byline_store_chunks 5.0" in text
