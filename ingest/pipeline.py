@@ -21,6 +21,7 @@ from rag.errors import IngestError
 from rag.lexical import LexicalIndex, LexicalRow
 from rag.models import Article, Chunk
 from rag.store import ChromaStore, article_state
+from rag.writelock import exclusive_writer
 
 
 @dataclass
@@ -74,6 +75,11 @@ class Ingestor:
     def ingest(
         self, items: Iterable[Article | IngestError], progress: bool = False
     ) -> IngestSummary:
+        """Raises StoreBusy at once when another ingest writes to the same data dir."""
+        with exclusive_writer(self._store.data_dir):
+            return self._ingest(items, progress)
+
+    def _ingest(self, items: Iterable[Article | IngestError], progress: bool) -> IngestSummary:
         summary = IngestSummary()
         seen: set[str] = set()
         bar = tqdm(items, unit=" articles", disable=not progress, desc="ingest", leave=False)

@@ -90,12 +90,15 @@ def run_ingest(args: argparse.Namespace, settings: Settings) -> int:
     from tqdm import tqdm
 
     from rag.components import Components
+    from rag.writelock import exclusive_writer
 
-    components = Components.load(settings, threads=settings.ingest_threads)
-    ingestor = components.ingestor(
-        on_error=lambda message: tqdm.write(f"rejected: {message}", file=sys.stderr)
-    )
-    summary = ingestor.ingest_paths(args.paths, progress=not args.quiet)
+    # Taken before the model loads, so a second writer fails in a moment, not after seconds.
+    with exclusive_writer(settings.data_dir):
+        components = Components.load(settings, threads=settings.ingest_threads)
+        ingestor = components.ingestor(
+            on_error=lambda message: tqdm.write(f"rejected: {message}", file=sys.stderr)
+        )
+        summary = ingestor.ingest_paths(args.paths, progress=not args.quiet)
     print(summary.line())
     return 1 if summary.rejected else 0
 

@@ -5,6 +5,7 @@
     +-- NotReady                     503 not_ready        the store or the model is not loaded yet
     +-- StoreError                   503 store_unavailable the vector store failed a read or write
     +-- IngestError                  400 ingest_error     a source file or record cannot be ingested
+    +-- StoreBusy                    409 store_busy       another ingest writes the embedded store
 
 Every non-2xx response body is ``{"error": {"code": ..., "message": ...}}``; FastAPI's own
 validation and routing errors are mapped onto the same envelope in ``rag.api.app``.
@@ -40,6 +41,11 @@ class StoreError(BylineError):
 class IngestError(BylineError):
     status_code = 400
     code = "ingest_error"
+
+
+class StoreBusy(BylineError):
+    status_code = 409
+    code = "store_busy"
 
 
 def error_envelope(code: str, message: str) -> dict[str, dict[str, str]]:

@@ -71,6 +71,7 @@ class ChromaStore:
     """
 
     def __init__(self, data_dir: Path, collection: str) -> None:
+        self.data_dir = data_dir
         self._path = data_dir / "chroma"
         self.generation = Generation(data_dir)
         self._name = collection
