@@ -17,11 +17,19 @@ from typing import Any, Literal
 
 from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    ValidationError,
+    model_validator,
+)
 from starlette.concurrency import run_in_threadpool
 
 from rag.api.deps import AskServiceDep, ComponentsDep
-from rag.api.schemas import AskRequest
+from rag.api.schemas import AskRequest, ErrorEnvelope
 from rag.api.streaming import event_stream, sse
 from rag.errors import InvalidRequest
 from rag.followup import Turn
@@ -29,6 +37,9 @@ from rag.models import Answer, Citation
 from rag.service import Delta, Event
 
 MODEL_ID = "byline"
+ERRORS: dict[int | str, dict[str, Any]] = {
+    code: {"model": ErrorEnvelope} for code in (400, 422, 500, 503)
+}
 router = APIRouter(prefix="/v1", tags=["OpenAI-compatible"])
 
 
@@ -54,7 +65,7 @@ class BylineOptions(BaseModel):
     """The /ask filters, for the chat endpoint."""
 
     model_config = ConfigDict(extra="forbid")
-    top_k: int | None = Field(None, ge=1, le=20)
+    top_k: StrictInt | None = Field(None, ge=1, le=20)
     outlets: list[str] | None = Field(None, max_length=50)
     since: str | None = None
     until: str | None = None
@@ -66,7 +77,7 @@ class ChatRequest(BaseModel):
     model_config = ConfigDict(extra="allow")
     model: str = MODEL_ID
     messages: list[ChatMessage] = Field(min_length=1, max_length=100)
-    stream: bool = False
+    stream: StrictBool = False
     byline: BylineOptions | None = None
 
     @model_validator(mode="after")
@@ -119,7 +130,7 @@ def models() -> dict[str, Any]:
     }
 
 
-@router.post("/chat/completions", response_model=None)
+@router.post("/chat/completions", response_model=None, responses=ERRORS)
 async def chat_completions(
     body: ChatRequest, request: Request, service: AskServiceDep, components: ComponentsDep
 ) -> dict[str, Any] | StreamingResponse:

@@ -5,14 +5,26 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    field_validator,
+    model_validator,
+)
 
 from rag.models import Answer, Citation, Passage
 from rag.retrieve import Query, day_end, day_start
 
 
 def _date_or_time(value: object) -> object:
-    """A bare YYYY-MM-DD stays a date, so that 'until' covers the whole day."""
+    """A bare YYYY-MM-DD stays a date, so that 'until' covers the whole day; a number is not a
+    date (pydantic would read it as seconds since 1970)."""
+    if isinstance(value, int | float):
+        raise ValueError("expected a date (YYYY-MM-DD) or an ISO 8601 time, not a number")
     if isinstance(value, str) and len(value.strip()) == 10:
         try:
             return date.fromisoformat(value.strip())
@@ -28,7 +40,8 @@ class AskRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     question: str = Field(min_length=1, max_length=2000, description="The question, 1-2000 chars.")
-    top_k: int | None = Field(None, ge=1, le=20, description="Passages to retrieve (1-20).")
+    # Strict: 0, "true" or 5.0 are not what a client meant; say so rather than guess.
+    top_k: StrictInt | None = Field(None, ge=1, le=20, description="Passages to retrieve (1-20).")
     outlets: list[str] | None = Field(
         None, max_length=50, description="Only these outlets (case-insensitive)."
     )
@@ -43,10 +56,10 @@ class AskRequest(BaseModel):
         description="Answer as of this date (end of day) or time: 'this week' is the week before"
         " it, and nothing published after it is used. Default: now.",
     )
-    stream: bool = Field(
+    stream: StrictBool = Field(
         False, description="Answer as Server-Sent Events: 'delta' events, then one 'done' event."
     )
-    include_passages: bool = Field(
+    include_passages: StrictBool = Field(
         False, description="Also return the retrieved passages the answer was drawn from."
     )
 

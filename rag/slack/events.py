@@ -19,6 +19,7 @@ from slack_bolt.adapter.starlette.handler import to_starlette_response
 from slack_sdk.signature import SignatureVerifier
 from starlette.concurrency import run_in_threadpool
 
+from rag.api.schemas import ErrorEnvelope
 from rag.errors import error_envelope
 from rag.slack.bot import SlackBot
 
@@ -37,7 +38,14 @@ def verified(headers: Mapping[str, str], body: bytes, secret: str, now: float) -
     return SignatureVerifier(secret).is_valid(body, timestamp, signature)
 
 
-@router.post("/slack/events", response_model=None)
+@router.post(
+    "/slack/events",
+    response_model=None,
+    responses={
+        200: {"description": "What Slack expects (an ack, a URL-check challenge)"},
+        **{code: {"model": ErrorEnvelope} for code in (400, 401, 404)},
+    },
+)
 async def slack_events(request: Request) -> Response:
     bot: SlackBot | None = getattr(request.app.state, "slack_bot", None)
     secret: str = getattr(request.app.state, "slack_signing_secret", "")

@@ -98,3 +98,10 @@ def test_metrics_count_requests_per_route_and_time_answers(api: httpx.Client) ->
     )
     assert 'byline_answers_total{answerer="extractive",declined="false"}' in text
     assert "byline_retrieval_seconds_count" in text and "byline_store_chunks 5.0" in text
+
+
+def test_loose_types_are_refused_not_guessed(api: httpx.Client) -> None:
+    for field, value in (("as_of", 0), ("top_k", "5"), ("stream", 0), ("include_passages", "yes")):
+        response = api.post("/ask", json={**AID, field: value})
+        envelope(response, 422, "invalid_request")
+        assert field in response.json()["error"]["message"]
