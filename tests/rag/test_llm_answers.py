@@ -85,7 +85,8 @@ def test_a_hanging_model_yields_the_extractive_answer_within_the_timeout(
         service = llm_service(seeded, llm.url, timeout_s)
         service.ask(Query("warm-up", 1))  # the first question loads lazily built parts
         started = time.monotonic()
-        events = list(service.events(Query(AID, 5), stream=stream))
+        # Three passages keep the extractive fallback itself short on a busy machine.
+        events = list(service.events(Query(AID, 3), stream=stream))
         elapsed = time.monotonic() - started
     answer = events[-1].answer if isinstance(events[-1], Done) else None
     assert answer is not None and answer.answerer == "extractive (fallback: timeout)"
