@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import random
 import statistics
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,15 +34,21 @@ class Flip:
     now_right: bool  # right in B, wrong in A (else the reverse)
 
 
+def paired_questions(
+    run_a: dict[str, Any], run_b: dict[str, Any]
+) -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
+    """Each question both runs asked, in run A's order."""
+    b_by_id = {q["id"]: q for q in run_b["questions"]}
+    for qa in run_a["questions"]:
+        if (qb := b_by_id.get(qa["id"])) is not None:
+            yield qa, qb
+
+
 def paired_values(
     run_a: dict[str, Any], run_b: dict[str, Any], name: str
 ) -> list[tuple[float, float]]:
-    b_by_id = {q["id"]: q for q in run_b["questions"]}
     pairs = []
-    for qa in run_a["questions"]:
-        qb = b_by_id.get(qa["id"])
-        if qb is None:
-            continue
+    for qa, qb in paired_questions(run_a, run_b):
         va, vb = qa["scores"].get(name), qb["scores"].get(name)
         if va is not None and vb is not None:
             pairs.append((float(va), float(vb)))
@@ -82,12 +89,8 @@ def correct(question: dict[str, Any]) -> bool | None:
 
 
 def flips(run_a: dict[str, Any], run_b: dict[str, Any]) -> list[Flip]:
-    b_by_id = {q["id"]: q for q in run_b["questions"]}
     found = []
-    for qa in run_a["questions"]:
-        qb = b_by_id.get(qa["id"])
-        if qb is None:
-            continue
+    for qa, qb in paired_questions(run_a, run_b):
         was, now = correct(qa), correct(qb)
         if was is not None and now is not None and was != now:
             found.append(Flip(qa["id"], qa["question"], qa["kind"], now_right=now))

@@ -12,7 +12,7 @@ from html import escape
 from typing import Any
 
 from eval.common import percentile
-from eval.compare import Flip, MetricRow, correct
+from eval.compare import Flip, MetricRow, correct, paired_questions
 from eval.metrics import RECALL_KS
 
 COLOURS = ("#2563eb", "#ea580c")  # run A, run B
@@ -244,14 +244,10 @@ def _metric_table(rows: list[MetricRow], names: tuple[str, str]) -> str:
 def _drill_down(
     run_a: dict[str, Any], run_b: dict[str, Any], flipped: list[Flip], names: tuple[str, str]
 ) -> str:
-    b_by_id = {q["id"]: q for q in run_b["questions"]}
     flipped_ids = {f.id for f in flipped}
-    ordered = sorted(run_a["questions"], key=lambda q: q["id"] not in flipped_ids)
+    pairs = sorted(paired_questions(run_a, run_b), key=lambda p: p[0]["id"] not in flipped_ids)
     items = []
-    for qa in ordered:
-        qb = b_by_id.get(qa["id"])
-        if qb is None:
-            continue
+    for qa, qb in pairs:
         marks = f"{_mark(correct(qa))} → {_mark(correct(qb))}"
         flag = " <strong>flipped</strong>" if qa["id"] in flipped_ids else ""
         gold = ", ".join(qa["gold"]) or "(none: should decline)"
