@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import statistics
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -26,6 +27,11 @@ def load_jsonl(path: Path, build: Callable[[dict[str, Any]], T], what: str) -> l
 
 def share(part: int, whole: int, digits: int = 4) -> float:
     return round(part / whole, digits) if whole else 0.0
+
+
+def p50_p95(values: list[float]) -> tuple[float, float]:
+    """Median and nearest-rank 95th percentile of a non-empty list, to 0.1."""
+    return round(statistics.median(values), 1), round(percentile(values, 0.95), 1)
 
 
 def percentile(values: list[float], q: float) -> float:

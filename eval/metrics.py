@@ -5,37 +5,23 @@ Text matching folds case and punctuation and matches whole words (``eval.retriev
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from eval.questions import EvalQuestion
-from eval.retrieval import fold
+from eval.retrieval import contains, fold
+from rag.citations import MARKER, markers_in
 from rag.grounding import generated_sentences
 from rag.text import content_terms
 
 RECALL_KS = (1, 5, 10, 20)
 HITS_KS = (4, 10)
 SUPPORT_SHARE = 0.5  # a quote supports a sentence holding half of the sentence's content words
-_MARKER = re.compile(r"\[(\d{1,3})\]")
 
 
 @dataclass(frozen=True)
 class CitedSentence:
     text: str  # without its markers
     cited: tuple[int, ...]
-
-
-def contains(text: str, phrase: str) -> bool:
-    needle = fold(phrase)
-    return bool(needle.strip()) and needle in fold(text)
-
-
-def first_rank(passages: list[str], answers: tuple[str, ...]) -> int | None:
-    """Rank (from 1) of the first passage holding any gold answer."""
-    for rank, text in enumerate(passages, start=1):
-        if any(contains(text, a) for a in answers):
-            return rank
-    return None
 
 
 def evidence_relevance(passages: list[str], evidence: tuple[str, ...]) -> list[bool]:
@@ -76,8 +62,8 @@ def answer_correct(answer: str, declined: bool, question: EvalQuestion) -> bool:
 def cited_sentences(answer: str) -> list[CitedSentence]:
     sentences = []
     for sentence in generated_sentences(answer):
-        cited = tuple(dict.fromkeys(int(n) for n in _MARKER.findall(sentence)))
-        sentences.append(CitedSentence(_MARKER.sub("", sentence).strip(), cited))
+        cited = tuple(dict.fromkeys(markers_in(sentence)))
+        sentences.append(CitedSentence(MARKER.sub("", sentence).strip(), cited))
     return sentences
 
 

@@ -8,7 +8,6 @@ text). Each question is asked as of its ``question_date`` (end of that day).
 from __future__ import annotations
 
 import re
-import statistics
 import time
 from dataclasses import dataclass, field
 from datetime import date
@@ -17,7 +16,7 @@ from typing import Any
 
 from tqdm import tqdm
 
-from eval.common import load_jsonl, percentile, share
+from eval.common import load_jsonl, p50_p95, share
 from rag.models import Passage
 from rag.retrieve import Query, Retriever, day_end
 
@@ -71,14 +70,22 @@ def fold(text: str) -> str:
     return " " + " ".join(re.sub(r"[^\w\s]|_", " ", text.casefold()).split()) + " "
 
 
-def first_hit(answer: str, passages: list[Passage]) -> int | None:
-    gold = fold(answer)
-    if not gold.strip():
-        return None
-    for rank, passage in enumerate(passages, start=1):
-        if gold in fold(f"{passage.title}\n{passage.text}"):
+def contains(text: str, phrase: str) -> bool:
+    needle = fold(phrase)
+    return bool(needle.strip()) and needle in fold(text)
+
+
+def first_rank(texts: list[str], answers: tuple[str, ...]) -> int | None:
+    """Rank (from 1) of the first text holding any gold answer."""
+    for rank, text in enumerate(texts, start=1):
+        if any(contains(text, a) for a in answers):
             return rank
     return None
+
+
+def first_hit(answer: str, passages: list[Passage]) -> int | None:
+    """Rank of the first passage (headline and text, as the answerer sees it) holding it."""
+    return first_rank([f"{p.title}\n{p.text}" for p in passages], (answer,))
 
 
 def run_retrieval_eval(
@@ -106,10 +113,8 @@ def run_retrieval_eval(
     n = len(questions)
     recall = {str(k): share(sum(1 for r in ranks if r is not None and r <= k), n) for k in KS}
     mrr = round(sum(1 / r for r in ranks if r is not None) / n, 4) if n else 0.0
-    latency = {
-        "p50": round(statistics.median(latencies), 1) if latencies else 0.0,
-        "p95": round(percentile(latencies, 0.95), 1) if latencies else 0.0,
-    }
+    p50, p95 = p50_p95(latencies) if latencies else (0.0, 0.0)
+    latency = {"p50": p50, "p95": p95}
     pool_recall = share(in_pool, n) if pool else None
     return RetrievalReport(n, recall, mrr, latency, per_question, pool_recall)
 

@@ -24,8 +24,9 @@ import httpx
 from tqdm import tqdm
 
 from eval import metrics
-from eval.common import percentile
+from eval.common import p50_p95
 from eval.questions import EvalQuestion
+from eval.retrieval import first_rank
 from rag.models import Answer, Citation, Passage
 from rag.prompts import load_prompt
 from rag.retrieve import Query, Retriever, day_end
@@ -93,7 +94,7 @@ def score_question(
     texts = [f"{p.title}\n{p.text}" for p in deep]
     scores: dict[str, Any] = {}
     if question.answers:
-        rank = metrics.first_rank(texts, question.answers)
+        rank = first_rank(texts, question.answers)
         scores["rank"] = rank
         for k in metrics.RECALL_KS:
             found = rank is not None and rank <= k
@@ -140,8 +141,8 @@ def totals(rows: list[dict[str, Any]]) -> dict[str, Any]:
         values = [r["scores"][name] for r in rows if r["scores"].get(name) is not None]
         result[name] = round(statistics.fmean(values), 4) if values else None
     latencies = [r["scores"]["latency_ms"] for r in rows]
-    result["latency_p50_ms"] = round(statistics.median(latencies), 1) if latencies else None
-    result["latency_p95_ms"] = round(percentile(latencies, 0.95), 1) if latencies else None
+    p50, p95 = p50_p95(latencies) if latencies else (None, None)
+    result["latency_p50_ms"], result["latency_p95_ms"] = p50, p95
     return result
 
 
@@ -209,7 +210,7 @@ def _passage(passage: Passage, question: EvalQuestion) -> dict[str, Any]:
         "title": passage.title,
         "outlet": passage.outlet,
         "published_at": passage.published_at,
-        "holds_gold": bool(question.answers) and metrics.first_rank([text], question.answers) == 1,
+        "holds_gold": bool(question.answers) and first_rank([text], question.answers) == 1,
     }
 
 

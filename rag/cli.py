@@ -148,11 +148,7 @@ def run_slack(args: argparse.Namespace, settings: Settings) -> int:
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
     from rag.components import Components
-    from rag.followup import Turn
-    from rag.models import Answer
-    from rag.retrieve import Query
-    from rag.slack.bot import SlackBot, web_client
-    from rag.slack.store import SlackStore
+    from rag.slack.bot import slack_bot
 
     bot_token = settings.slack_bot_token.get_secret_value()
     app_token = settings.slack_app_token.get_secret_value()
@@ -162,12 +158,7 @@ def run_slack(args: argparse.Namespace, settings: Settings) -> int:
             "(xapp-..., an app-level token with connections:write); see the README's Slack section"
         )
     service = Components.load(settings).ask_service()
-
-    def answer(question: str, history: list[Turn]) -> Answer:
-        return service.ask(Query(question, settings.top_k), history)
-
-    client = web_client(bot_token, settings.slack_api_url)
-    bot = SlackBot(answer, SlackStore(settings.data_dir), client)
+    bot = slack_bot(settings, lambda: service)
     SocketModeHandler(bot.app, app_token).start()  # type: ignore[no-untyped-call]
     return 0
 

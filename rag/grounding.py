@@ -25,12 +25,12 @@ from rag.untrusted import (
     without_foreign_links,
 )
 
-# [3], [1, 2], [1][2]; also the 【1】 some models write.
-_MARKERS = re.compile(r"\s*[\[【](\d{1,3}(?:\s*,\s*\d{1,3})*)[\]】]")
-_LEADING_MARKERS = re.compile(r"^(?:\s*[\[【]\d{1,3}(?:\s*,\s*\d{1,3})*[\]】])+")
-_BOUNDARY = re.compile(
-    r"([.!?…]+[\"'”’)]*)((?:\s*[\[【]\d{1,3}(?:\s*,\s*\d{1,3})*[\]】])*)\s+(?![\[【]\d)"
-)
+# One citation marker: [3], [1, 2]; also the 【1】 some models write. Group 1: the numbers.
+_MARKER = r"\s*[\[【](\d{1,3}(?:\s*,\s*\d{1,3})*)[\]】]"
+_MARKERS = re.compile(_MARKER)
+_LEADING_MARKERS = re.compile(rf"^(?:{_MARKER})+")
+# A sentence end, the markers that follow it, then the space before the next sentence.
+_BOUNDARY = re.compile(rf"([.!?…]+[\"'”’)]*)((?:{_MARKER})*)\s+(?![\[【]\d)")
 _MARKER_ISH = re.compile(r"[\s\[【\]】\d,]*")
 _LIST_ITEM = re.compile(r"^(?:[-*•]|\d+[.)])\s")
 # Share of a sentence's content words its cited passages must hold: a deterministic proxy for

@@ -20,13 +20,9 @@ from rag.api.openai_compat import router as openai_router
 from rag.api.routes import router
 from rag.components import Components
 from rag.errors import BylineError, error_envelope
-from rag.followup import Turn
-from rag.models import Answer
-from rag.retrieve import Query
 from rag.settings import Settings, get_settings, split_list
-from rag.slack.bot import SlackBot, web_client
+from rag.slack.bot import SlackBot, slack_bot
 from rag.slack.events import router as slack_router
-from rag.slack.store import SlackStore
 
 log = logging.getLogger("byline.api")
 _HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 413: "too_large", 429: "rate_limited"}
@@ -79,12 +75,7 @@ def _slack_bot(app: FastAPI, settings: Settings) -> SlackBot | None:
     token = settings.slack_bot_token.get_secret_value()
     if not token or not settings.slack_signing_secret.get_secret_value():
         return None
-
-    def answer(question: str, history: list[Turn]) -> Answer:
-        return ask_service_of(app).ask(Query(question, settings.top_k), history)
-
-    store = SlackStore(settings.data_dir)
-    return SlackBot(answer, store, web_client(token, settings.slack_api_url))
+    return slack_bot(settings, lambda: ask_service_of(app))
 
 
 def _chunks(app: FastAPI) -> float:

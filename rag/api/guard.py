@@ -8,7 +8,6 @@ route. Health, readiness, metrics, the OpenAPI schema and Slack's signed endpoin
 from __future__ import annotations
 
 import hmac
-import json
 import math
 import threading
 import time
@@ -17,6 +16,7 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 from starlette.exceptions import HTTPException
+from starlette.responses import JSONResponse
 
 from rag.errors import error_envelope
 
@@ -40,17 +40,10 @@ class TooLarge(HTTPException):
         super().__init__(413, f"request body over {MAX_BODY_BYTES} bytes")
 
 
-async def send_error(
-    send: Send, status: int, code: str, message: str, headers: dict[str, str] | None = None
-) -> None:
-    body = json.dumps(error_envelope(code, message)).encode()
-    raw_headers = [
-        (b"content-type", b"application/json"),
-        (b"content-length", str(len(body)).encode()),
-    ]
-    raw_headers += [(k.lower().encode(), v.encode()) for k, v in (headers or {}).items()]
-    await send({"type": "http.response.start", "status": status, "headers": raw_headers})
-    await send({"type": "http.response.body", "body": body})
+def refusal(
+    status: int, code: str, message: str, headers: dict[str, str] | None = None
+) -> JSONResponse:
+    return JSONResponse(error_envelope(code, message), status, headers=headers)
 
 
 class RateLimiter:
@@ -86,31 +79,32 @@ class Guard:
         headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
         length = headers.get("content-length", "")
         if length.isdigit() and int(length) > MAX_BODY_BYTES:
-            await send_error(send, 413, "too_large", f"request body over {MAX_BODY_BYTES} bytes")
+            too_large = refusal(413, "too_large", f"request body over {MAX_BODY_BYTES} bytes")
+            await too_large(scope, receive, send)
             return
         if scope["path"] not in OPEN_PATHS:
             key = self._key_of(headers)
             if self._keys and key is None:
-                await send_error(
-                    send,
+                unauthorized = refusal(
                     401,
                     "unauthorized",
                     "a valid API key is required",
                     {"WWW-Authenticate": "Bearer"},
                 )
+                await unauthorized(scope, receive, send)
                 return
             if self._limiter is not None:
                 # Per key when keys are on (a key is only ever a validated one), else per client.
                 client = scope.get("client") or ("unknown", 0)
                 wait = self._limiter.retry_after(key or f"ip:{client[0]}", time.monotonic())
                 if wait:
-                    await send_error(
-                        send,
+                    limited = refusal(
                         429,
                         "rate_limited",
                         f"over {self._limiter.per_minute} requests a minute; retry in {wait} s",
                         {"Retry-After": str(wait)},
                     )
+                    await limited(scope, receive, send)
                     return
         await self._call_with_body_limit(scope, receive, send)
 
@@ -130,7 +124,6 @@ class Guard:
 
     async def _call_with_body_limit(self, scope: Scope, receive: Receive, send: Send) -> None:
         received = 0
-        started = False
 
         async def counted_receive() -> Message:
             nonlocal received
@@ -138,19 +131,7 @@ class Guard:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > MAX_BODY_BYTES:
-                    raise TooLarge
+                    raise TooLarge  # answered by the app's HTTP error handler
             return message
 
-        async def tracked_send(message: Message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
-
-        try:
-            await self.app(scope, counted_receive, tracked_send)
-        except TooLarge:
-            if not started:
-                await send_error(
-                    send, 413, "too_large", f"request body over {MAX_BODY_BYTES} bytes"
-                )
+        await self.app(scope, counted_receive, send)

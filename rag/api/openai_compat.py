@@ -29,7 +29,8 @@ from pydantic import (
 from starlette.concurrency import run_in_threadpool
 
 from rag.api.deps import AskServiceDep, ComponentsDep
-from rag.api.schemas import AskRequest, ErrorEnvelope
+from rag.api.routes import ERRORS
+from rag.api.schemas import AskRequest
 from rag.api.streaming import event_stream, sse
 from rag.errors import InvalidRequest
 from rag.followup import Turn
@@ -37,9 +38,6 @@ from rag.models import Answer, Citation
 from rag.service import Delta, Event
 
 MODEL_ID = "byline"
-ERRORS: dict[int | str, dict[str, Any]] = {
-    code: {"model": ErrorEnvelope} for code in (400, 422, 500, 503)
-}
 router = APIRouter(prefix="/v1", tags=["OpenAI-compatible"])
 
 

@@ -24,6 +24,9 @@ from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from rag.errors import BylineError
 from rag.followup import Turn
 from rag.models import Answer
+from rag.retrieve import Query
+from rag.service import AskService
+from rag.settings import Settings
 from rag.slack.format import HELPFUL, NOT_HELPFUL, answer_message, escape
 from rag.slack.store import SlackStore
 
@@ -32,6 +35,17 @@ AnswerFn = Callable[[str, list[Turn]], Answer]
 SLACK_TIMEOUT_S = 10  # each Web API call
 _MENTION = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
 _LINK = re.compile(r"<((?:https?|mailto):[^|>]+)(?:\|([^>]*))?>")
+
+
+def slack_bot(settings: Settings, service: Callable[[], AskService]) -> SlackBot:
+    """The bot for these settings. ``service()`` is called per question, so that the API can
+    hand over its ask service once the model has loaded in the background."""
+
+    def answer(question: str, history: list[Turn]) -> Answer:
+        return service().ask(Query(question, settings.top_k), history)
+
+    client = web_client(settings.slack_bot_token.get_secret_value(), settings.slack_api_url)
+    return SlackBot(answer, SlackStore(settings.data_dir), client)
 
 
 def web_client(token: str, base_url: str) -> WebClient:

@@ -6,6 +6,7 @@ import pytest
 
 from eval import metrics
 from eval.questions import EvalQuestion
+from eval.retrieval import first_rank
 from eval.runs import score_question, totals
 from rag.models import Answer, Citation, Passage
 
@@ -30,9 +31,9 @@ CHOICE = EvalQuestion(
 
 def test_first_rank_matches_whole_words_only() -> None:
     texts = ["Brazilian fans", "crowds in Santos, Brazil", "Brazil again"]
-    assert metrics.first_rank(texts, ("Brazil",)) == 2
-    assert metrics.first_rank([], ("Brazil",)) is None  # empty retrieval
-    assert metrics.first_rank(["São Paulo, Brasil"], ("São Paulo",)) == 1  # unicode
+    assert first_rank(texts, ("Brazil",)) == 2
+    assert first_rank([], ("Brazil",)) is None  # empty retrieval
+    assert first_rank(["São Paulo, Brasil"], ("São Paulo",)) == 1  # unicode
 
 
 def test_hits_and_map_at_10() -> None:
