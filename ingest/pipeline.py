@@ -9,6 +9,7 @@ crash in between leaves extra chunks that the next run removes, never a hole).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -34,14 +35,40 @@ class IngestSummary:
     rejected: int = 0
     chunks_embedded: int = 0
     chunks_deleted: int = 0
+    other_shards: int = 0
     errors: list[str] = field(default_factory=list)
 
     def line(self) -> str:
+        shards = f" · other shards {self.other_shards}" if self.other_shards else ""
         return (
             f"read {self.read} · new {self.new} · updated {self.updated} · "
             f"unchanged {self.unchanged} · duplicate {self.duplicate} · rejected {self.rejected} · "
             f"chunks embedded {self.chunks_embedded} · chunks deleted {self.chunks_deleted}"
+            f"{shards}"
         )
+
+
+@dataclass(frozen=True)
+class Shard:
+    """Worker ``index`` of ``count``: it ingests the articles whose id falls to it."""
+
+    index: int
+    count: int
+
+    @classmethod
+    def parse(cls, text: str) -> Shard:
+        """``i/n`` with 0 <= i < n."""
+        try:
+            index, count = (int(part) for part in text.split("/"))
+        except ValueError:
+            raise ValueError(f"a shard is i/n, such as 0/4, not {text!r}") from None
+        if not 0 <= index < count:
+            raise ValueError(f"shard {text}: i must be at least 0 and below n")
+        return cls(index, count)
+
+    def owns(self, article_id: str) -> bool:
+        # Article ids are hex digests: their value is spread evenly over the workers.
+        return int(article_id[:12], 16) % self.count == self.index
 
 
 @dataclass
@@ -60,6 +87,7 @@ class Ingestor:
         chunker: Chunker,
         batch_size: int = 32,
         on_error: Callable[[str], None] | None = None,
+        shard: Shard | None = None,
     ) -> None:
         self._store = store
         self._lexical = lexical
@@ -67,6 +95,7 @@ class Ingestor:
         self._chunker = chunker
         self._batch_size = batch_size
         self._on_error = on_error
+        self._shard = shard
         self._pending: dict[str, _Plan] = {}
 
     def ingest_paths(self, paths: Iterable[Path], progress: bool = False) -> IngestSummary:
@@ -75,8 +104,11 @@ class Ingestor:
     def ingest(
         self, items: Iterable[Article | IngestError], progress: bool = False
     ) -> IngestSummary:
-        """Raises StoreBusy at once when another ingest writes to the same data dir."""
-        with exclusive_writer(self._store.data_dir):
+        """Raises StoreBusy at once when another ingest writes to the same embedded store (a
+        Chroma server takes concurrent writers)."""
+        server = self._store.is_server
+        with nullcontext() if server else exclusive_writer(self._store.data_dir):
+            self._store.announce_unfinished()
             return self._ingest(items, progress)
 
     def _ingest(self, items: Iterable[Article | IngestError], progress: bool) -> IngestSummary:
@@ -87,6 +119,9 @@ class Ingestor:
             summary.read += 1
             if isinstance(item, IngestError):
                 self._reject(summary, item.message)
+                continue
+            if self._shard and not self._shard.owns(item.id):
+                summary.other_shards += 1
                 continue
             if item.id in seen:
                 # One run, one version of an article: the first copy wins, so that running the
@@ -158,14 +193,17 @@ class Ingestor:
         to_embed = [c for p in plans for c in p.to_embed]
         vectors = self._embedder.embed([c.embed_text for c in to_embed], self._batch_size)
         to_update = [c for p in plans for c in p.to_update]
-        self._store.upsert(to_embed, vectors)
-        self._store.update_metadata(to_update)
-        self._lexical.upsert(LexicalRow.of(c) for c in to_embed + to_update)
+        written = to_embed + to_update
         stale = [chunk_id for p in plans for chunk_id in p.stale]
-        self._store.delete(stale)
-        self._lexical.delete(stale)
-        # A crash before this line leaves the lexical index behind; opening the store syncs it.
-        self._store.mark_written()
+        # A crash inside leaves the lexical indexes behind: an embedded store's is synced when
+        # it is next opened; a server's readers learn of it when the next run announces it.
+        with self._store.announcing([c.id for c in written] + stale):
+            self._store.upsert(to_embed, vectors)
+            self._store.update_metadata(to_update)
+            self._store.delete(stale)
+            if not self._store.is_server:  # a server's readers learn of it from the change log
+                self._lexical.upsert(LexicalRow.of(c) for c in written)
+                self._lexical.delete(stale)
         summary.chunks_embedded += len(to_embed)
         summary.chunks_deleted += len(stale)
         self._pending.clear()

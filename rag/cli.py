@@ -10,6 +10,7 @@ import argparse
 import logging
 import sys
 from collections.abc import Callable, Sequence
+from contextlib import nullcontext
 from importlib.metadata import entry_points
 from pathlib import Path
 
@@ -52,6 +53,11 @@ def build_parser() -> argparse.ArgumentParser:
     ingest = commands.add_parser("ingest", help="ingest article files and folders")
     ingest.add_argument("paths", nargs="+", type=Path, metavar="PATH")
     ingest.add_argument("--quiet", action="store_true", help="no progress bar")
+    ingest.add_argument(
+        "--shard",
+        metavar="I/N",
+        help="ingest only worker I's share of N (0-based), for N workers on a Chroma server",
+    )
     ingest.set_defaults(handler=run_ingest)
 
     serve = commands.add_parser("serve", help="serve the HTTP API")
@@ -89,14 +95,20 @@ def build_parser() -> argparse.ArgumentParser:
 def run_ingest(args: argparse.Namespace, settings: Settings) -> int:
     from tqdm import tqdm
 
+    from ingest.pipeline import Shard
     from rag.components import Components
     from rag.writelock import exclusive_writer
 
+    try:
+        shard = Shard.parse(args.shard) if args.shard else None
+    except ValueError as exc:
+        raise BylineError(str(exc)) from None
     # Taken before the model loads, so a second writer fails in a moment, not after seconds.
-    with exclusive_writer(settings.data_dir):
+    with nullcontext() if settings.chroma_url else exclusive_writer(settings.data_dir):
         components = Components.load(settings, threads=settings.ingest_threads)
         ingestor = components.ingestor(
-            on_error=lambda message: tqdm.write(f"rejected: {message}", file=sys.stderr)
+            on_error=lambda message: tqdm.write(f"rejected: {message}", file=sys.stderr),
+            shard=shard,
         )
         summary = ingestor.ingest_paths(args.paths, progress=not args.quiet)
     print(summary.line())

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ingest.chunker import Chunker
-from ingest.pipeline import Ingestor
+from ingest.pipeline import Ingestor, Shard
 from rag.embedder import Embedder
 from rag.extractive import DECLINE_TEXT, ExtractiveAnswerer
 from rag.followup import FollowUps
@@ -40,9 +40,11 @@ class Components:
     @classmethod
     def of(cls, settings: Settings, embedder: Embedder) -> Components:
         """Open the store and its lexical index, and bring the index level with the store."""
-        store = ChromaStore(settings.data_dir, settings.collection)
-        lexical = LexicalIndex(settings.data_dir)
-        added, removed = lexical.sync_with(store)
+        store = ChromaStore(
+            settings.data_dir, settings.collection, settings.chroma_url, settings.chroma_timeout_s
+        )
+        lexical = LexicalIndex(settings.data_dir, store)
+        added, removed = lexical.sync()
         if added or removed:
             log.info("lexical index synced with the store: %d added, %d removed", added, removed)
         return cls(settings, embedder, store, lexical)
@@ -71,7 +73,9 @@ class Components:
             FollowUps(model, condense_prompt),
         )
 
-    def ingestor(self, on_error: Callable[[str], None] | None = None) -> Ingestor:
+    def ingestor(
+        self, on_error: Callable[[str], None] | None = None, shard: Shard | None = None
+    ) -> Ingestor:
         max_tokens = min(self.settings.chunk_max_tokens, self.embedder.max_tokens)
         chunker = Chunker(
             self.embedder.count_pieces, max_tokens, self.settings.chunk_overlap_tokens
@@ -83,4 +87,5 @@ class Components:
             chunker,
             batch_size=self.settings.embed_batch_size,
             on_error=on_error,
+            shard=shard,
         )

@@ -13,6 +13,9 @@ validation and routing errors are mapped onto the same envelope in ``rag.api.app
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 
 class BylineError(Exception):
     status_code = 500
@@ -36,6 +39,17 @@ class NotReady(BylineError):
 class StoreError(BylineError):
     status_code = 503
     code = "store_unavailable"
+
+
+@contextmanager
+def store_errors(action: str) -> Iterator[None]:
+    """Any failure of the vector store inside becomes one StoreError naming ``action``."""
+    try:
+        yield
+    except StoreError:
+        raise
+    except Exception as exc:  # chromadb raises many unrelated types; callers need one
+        raise StoreError(f"vector store failed to {action}: {exc}") from exc
 
 
 class IngestError(BylineError):

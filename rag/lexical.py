@@ -3,8 +3,12 @@
 Ingest writes each chunk's terms to ``lexical.sqlite`` in the data dir (same chunk ids as Chroma,
 upserts and deletions applied in step); that table is the index's durable, incremental form. The
 searchable form is a bm25s matrix built in memory from the table when first searched and rebuilt
-only when the data dir's generation changes (after an ingest), never per query. Searching 76k
+only when the store's change token moves (after an ingest), never per query. Searching 76k
 chunks takes about 1 ms; building takes about 6 s.
+
+On a Chroma server the table is each host's own cache: filled from the store on first use and
+kept level by applying the server's change log (:mod:`rag.changelog`) before each rebuild; the
+ingest workers write only to the server.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import closing
 from dataclasses import dataclass
@@ -22,8 +27,8 @@ import bm25s
 import numpy as np
 import numpy.typing as npt
 
-from rag.generation import Generation
-from rag.models import Chunk
+from rag.changelog import Change
+from rag.models import Chunk, stable_hash
 from rag.store import UNDATED, ChromaStore, chunk_metadata
 from rag.text import content_terms
 
@@ -37,8 +42,12 @@ create table if not exists chunks (
     terms text not null,
     published_ts integer not null,
     outlet text not null
-)
+);
+create table if not exists applied_changes (change_id text primary key, at real not null);
 """
+# On a server store, the change log is read at most this often (one HTTP request each time),
+# and whenever the vectors return a chunk that this index does not hold.
+CHECK_EVERY_S = 1.0
 
 
 def chunk_terms(title: str, text: str) -> list[str]:
@@ -81,15 +90,19 @@ class _Searchable:
 
 
 class LexicalIndex:
-    def __init__(self, data_dir: Path) -> None:
+    def __init__(self, data_dir: Path, store: ChromaStore) -> None:
         data_dir.mkdir(parents=True, exist_ok=True)
-        self._db = data_dir / "lexical.sqlite"
-        self._generation = Generation(data_dir)
+        self._store = store
+        name = "lexical.sqlite"
+        if store.is_server:  # one cache per server and collection
+            name = f"lexical-{stable_hash(store.url, store.collection)[:12]}.sqlite"
+        self._db = data_dir / name
         self._lock = threading.Lock()
         self._searchable: _Searchable | None = None
         self._built_for: str | None = None
+        self._token, self._token_read = "", -CHECK_EVERY_S
         with closing(self._connect()) as db, db:
-            db.execute(_SCHEMA)
+            db.executescript(_SCHEMA)
 
     def _connect(self) -> sqlite3.Connection:
         db = sqlite3.connect(self._db, timeout=30)
@@ -113,22 +126,53 @@ class LexicalIndex:
         with closing(self._connect()) as db:
             return {row[0] for row in db.execute("select chunk_id from chunks")}
 
-    def sync_with(self, store: ChromaStore, batch: int = 1000) -> tuple[int, int]:
-        """Make the table hold exactly the store's chunks (a data dir written before the lexical
-        index existed, or an ingest cut off between the two writes); returns (added, removed)."""
-        stored = store.all_ids()
+    def sync(self) -> tuple[int, int]:
+        """Make the table of an embedded store hold exactly its chunks (a data dir written before
+        the lexical index existed, or an ingest cut off between the two writes); returns (added,
+        removed). A server store's table catches up on first use instead."""
+        if self._store.is_server:
+            return 0, 0
+        stored = self._store.all_ids()
         indexed = self.chunk_ids()
-        missing = sorted(stored - indexed)
-        for start in range(0, len(missing), batch):
-            self.upsert(
-                LexicalRow.stored(chunk_id, text, meta)
-                for chunk_id, text, meta in store.documents(missing[start : start + batch])
-            )
-        extra = sorted(indexed - stored)
+        missing, extra = sorted(stored - indexed), sorted(indexed - stored)
+        self._refresh(missing)
         self.delete(extra)
         if missing or extra:
-            self._generation.bump()  # other processes' BM25 matrices are now stale
+            self._store.generation.bump()  # other processes' BM25 matrices are now stale
         return len(missing), len(extra)
+
+    def _refresh(self, chunk_ids: Sequence[str], batch: int = 1000) -> None:
+        """Copy these chunks' current state from the store; those it no longer holds go."""
+        for start in range(0, len(chunk_ids), batch):
+            wanted = chunk_ids[start : start + batch]
+            found = self._store.documents(wanted)
+            self.upsert(LexicalRow.stored(chunk_id, text, meta) for chunk_id, text, meta in found)
+            present = {chunk_id for chunk_id, _, _ in found}
+            self.delete([chunk_id for chunk_id in wanted if chunk_id not in present])
+
+    def _catch_up(self) -> None:
+        """Apply the server's change log records this table has not seen; on a table that has
+        seen none, copy the whole store instead (and count every record as seen)."""
+        changes = self._store.changes
+        assert changes is not None
+        with closing(self._connect()) as db:
+            applied = dict(db.execute("select change_id, at from applied_changes").fetchall())
+        if not applied:
+            unseen = changes.since(None)
+            with closing(self._connect()) as db, db:
+                db.execute("delete from chunks")
+            self._refresh(sorted(self._store.all_ids()))
+        else:
+            unseen = [c for c in changes.since(max(applied.values())) if c.id not in applied]
+            self._refresh(sorted({i for change in unseen for i in change.chunk_ids}))
+        self._mark_applied(unseen)
+
+    def _mark_applied(self, changes: Sequence[Change]) -> None:
+        with closing(self._connect()) as db, db:
+            db.executemany(
+                "insert or replace into applied_changes values (?, ?)",
+                [(c.id, c.at) for c in changes],
+            )
 
     # Reads ---------------------------------------------------------------------------------
 
@@ -154,9 +198,13 @@ class LexicalIndex:
     def facts(self, chunk_ids: Iterable[str]) -> dict[str, tuple[int, str]]:
         """(published_ts, outlet key) of each known chunk: enough to filter and rank candidates
         without reading their metadata from Chroma."""
+        wanted = list(chunk_ids)
         index = self._current()
+        if any(chunk_id not in index.position for chunk_id in wanted):
+            # A chunk the vectors know and this index does not: it was just written elsewhere.
+            index = self._current(recheck=True)
         found = {}
-        for chunk_id in chunk_ids:
+        for chunk_id in wanted:
             i = index.position.get(chunk_id)
             if i is not None:
                 found[chunk_id] = (int(index.published_ts[i]), str(index.outlet_keys[i]))
@@ -166,15 +214,25 @@ class LexicalIndex:
         """Every outlet in the index, as ingested (for recognising outlets named in questions)."""
         return self._current().outlets
 
-    def _current(self) -> _Searchable:
-        generation = self._generation.read()
-        if self._searchable is not None and generation == self._built_for:
+    def _current(self, recheck: bool = False) -> _Searchable:
+        token = self._change_token(recheck)
+        if self._searchable is not None and token == self._built_for:
             return self._searchable
         with self._lock:
-            if self._searchable is None or generation != self._built_for:
+            if self._searchable is None or token != self._built_for:
+                if self._store.is_server:
+                    self._catch_up()
                 self._searchable = self._build()
-                self._built_for = generation
+                self._built_for = token
             return self._searchable
+
+    def _change_token(self, recheck: bool) -> str:
+        if not self._store.is_server:
+            return self._store.change_token()
+        now = time.monotonic()
+        if recheck or now - self._token_read >= CHECK_EVERY_S:
+            self._token, self._token_read = self._store.change_token(), now
+        return self._token
 
     def _build(self) -> _Searchable:
         with closing(self._connect()) as db:

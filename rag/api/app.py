@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -19,12 +20,14 @@ from rag.api.metrics import Metrics, RequestMetrics
 from rag.api.openai_compat import router as openai_router
 from rag.api.routes import router
 from rag.components import Components
-from rag.errors import BylineError, error_envelope
+from rag.embedder import Embedder
+from rag.errors import BylineError, StoreError, error_envelope
 from rag.settings import Settings, get_settings, split_list
 from rag.slack.bot import SlackBot, slack_bot
 from rag.slack.events import router as slack_router
 
 log = logging.getLogger("byline.api")
+STORE_RETRY_S = 2.0
 _HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 413: "too_large", 429: "rate_limited"}
 
 
@@ -80,18 +83,36 @@ def _slack_bot(app: FastAPI, settings: Settings) -> SlackBot | None:
 
 def _chunks(app: FastAPI) -> float:
     components: Components | None = app.state.components
-    return float(components.store.count()) if components else float("nan")
+    try:
+        return float(components.store.count()) if components else float("nan")
+    except StoreError:
+        return float("nan")  # metrics stay readable while the store is down
 
 
 def _load(app: FastAPI, settings: Settings) -> None:
     try:
-        components = Components.load(settings)
-        components.lexical.outlets()  # builds the BM25 matrix now, not on the first question
-        app.state.components = components
-        log.info("ready: %s chunks in %s", app.state.components.store.count(), settings.data_dir)
+        embedder = Embedder(settings.model_path, settings.torch_threads)
     except Exception as exc:
-        log.exception("failed to load the model or the store")
+        log.exception("failed to load the embedding model")
         app.state.load_error = str(exc)
+        return
+    while True:
+        try:
+            components = Components.of(settings, embedder)
+            components.lexical.outlets()  # builds the BM25 matrix now, not on the first question
+        except StoreError as exc:
+            # A Chroma server that is not up yet: not ready until it is, no restart needed.
+            log.warning("%s; retrying in %.0f s", exc.message, STORE_RETRY_S)
+            app.state.load_error = exc.message
+            time.sleep(STORE_RETRY_S)
+            continue
+        except Exception as exc:
+            log.exception("failed to open the store")
+            app.state.load_error = str(exc)
+            return
+        app.state.components = components
+        log.info("ready: %s chunks in %s", components.store.count(), settings.data_dir)
+        return
 
 
 def _install_error_handlers(app: FastAPI) -> None:

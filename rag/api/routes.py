@@ -9,9 +9,19 @@ from fastapi.responses import PlainTextResponse, StreamingResponse
 from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.concurrency import run_in_threadpool
 
+from ingest.records import article_from_record
 from rag.api.deps import AskServiceDep, ComponentsDep
-from rag.api.schemas import ArticleOut, ArticlePage, AskRequest, AskResponse, ErrorEnvelope
+from rag.api.schemas import (
+    ArticleIn,
+    ArticleOut,
+    ArticlePage,
+    AskRequest,
+    AskResponse,
+    ErrorEnvelope,
+    IngestOut,
+)
 from rag.api.streaming import event_stream, sse
+from rag.errors import IngestError
 from rag.service import Delta, Event
 from rag.store import UNDATED
 
@@ -61,6 +71,27 @@ def readyz(components: ComponentsDep) -> dict[str, Any]:
         "chunks": components.store.count(),
         "model": components.embedder.model_path.name,
     }
+
+
+@router.post(
+    "/articles",
+    response_model=IngestOut,
+    responses={**ERRORS, 409: {"model": ErrorEnvelope}},
+)
+def add_article(body: ArticleIn, components: ComponentsDep) -> IngestOut:
+    """Ingest one article (new, or a new version of one with the same URL); it is answerable
+    through every API worker once this returns."""
+    article = article_from_record(body.model_dump(exclude_none=True), "POST /articles")
+    summary = components.ingestor().ingest([article])
+    if summary.rejected:
+        raise IngestError(summary.errors[0])
+    status = "new" if summary.new else "updated" if summary.updated else "unchanged"
+    return IngestOut(
+        id=article.id,
+        status=status,
+        chunks_embedded=summary.chunks_embedded,
+        chunks_deleted=summary.chunks_deleted,
+    )
 
 
 @router.get("/articles", response_model=ArticlePage, responses=ERRORS)

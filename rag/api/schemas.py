@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import (
     BaseModel,
@@ -123,6 +123,27 @@ class ArticleOut(BaseModel):
     published_at: str | None
     url: str
     author: str
+
+
+class ArticleIn(BaseModel):
+    """One article to ingest: the fields of a JSONL export record."""
+
+    model_config = ConfigDict(extra="forbid")
+    title: str = Field(min_length=1, max_length=1000)
+    body: str = Field(min_length=1, description="The article's text (plain text).")
+    outlet: str = Field("", max_length=200, description="Default: read from the URL's host.")
+    url: str = Field("", max_length=2000)
+    author: str = Field("", max_length=500)
+    published_at: str | None = Field(
+        None, max_length=64, description="A date or an ISO 8601 time; none: undated."
+    )
+
+
+class IngestOut(BaseModel):
+    id: str
+    status: Literal["new", "updated", "unchanged"]
+    chunks_embedded: int
+    chunks_deleted: int
 
 
 class ArticlePage(BaseModel):

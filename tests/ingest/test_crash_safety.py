@@ -60,7 +60,7 @@ def start_ingest(data_dir: Path, corpus: Path) -> subprocess.Popen[bytes]:
 
 def state(data_dir: Path) -> tuple[set[str], set[str]]:
     store = ChromaStore(data_dir, "byline_chunks")
-    return store.all_ids(), LexicalIndex(data_dir).chunk_ids()
+    return store.all_ids(), LexicalIndex(data_dir, store).chunk_ids()
 
 
 def wait_for_writes(data_dir: Path, process: subprocess.Popen[bytes], writes: int) -> bool:

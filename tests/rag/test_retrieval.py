@@ -144,6 +144,6 @@ def test_a_lagging_lexical_index_is_rebuilt_from_the_store(fresh: Components) ->
 
     fresh.ingestor().ingest_paths([SEEDS])
     fresh.lexical.delete(sorted(fresh.lexical.chunk_ids())[:2])
-    added, removed = fresh.lexical.sync_with(fresh.store)
+    added, removed = fresh.lexical.sync()
     assert (added, removed) == (2, 0)
     assert fresh.lexical.chunk_ids() == fresh.store.all_ids()
