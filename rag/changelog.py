@@ -65,12 +65,13 @@ class ChangeLog:
         return len(entries)
 
     def record(self, chunk_ids: Sequence[str]) -> None:
-        self._collection.add(
-            ids=[uuid.uuid4().hex],
-            embeddings=[[1.0]],  # Chroma stores no record without a vector; never searched
-            documents=[json.dumps(sorted(chunk_ids))],
-            metadatas=[{"at": time.time()}],
-        )
+        with store_errors("append to the change log"):
+            self._collection.add(
+                ids=[uuid.uuid4().hex],
+                embeddings=[[1.0]],  # Chroma stores no record without a vector; never searched
+                documents=[json.dumps(sorted(chunk_ids))],
+                metadatas=[{"at": time.time()}],
+            )
 
     def token(self) -> str:
         with store_errors("read the change log"):

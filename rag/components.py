@@ -51,9 +51,7 @@ class Components:
 
     def ask_service(self) -> AskService:
         settings = self.settings
-        extractive = ExtractiveAnswerer(
-            self.embedder, settings.max_answer_sentences, settings.min_answer_score
-        )
+        extractive = ExtractiveAnswerer(settings.max_answer_sentences, settings.min_answer_score)
         # Loaded even without a model, so that a broken prompt file fails at start-up.
         answer_prompt, condense_prompt = load_prompt("answer"), load_prompt("condense")
         retriever = Retriever(self.store, self.lexical, self.embedder)

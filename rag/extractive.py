@@ -1,9 +1,11 @@
 """The offline answerer: the retrieved sentences that best answer the question, each cited.
 
-A sentence's support score mixes its embedding similarity to the question with how much of the
-question's rarer words it contains (IDF over the candidate sentences), plus a small bonus when it
-holds the kind of thing the question asks for (a number for "how much", a date for "when").
-Below ``min_score`` nothing supports an answer and the answerer declines.
+A sentence's support score mixes its passage's embedding similarity to the question (computed by
+retrieval) with how much of the question's rarer words the sentence contains (IDF over the
+candidate sentences), plus a small bonus when it holds the kind of thing the question asks for (a
+number for "how much", a date for "when"). Nothing is embedded here: embedding the sentences
+cost ~10 ms each on one thread, several times the whole retrieval. Below ``min_score`` nothing
+supports an answer and the answerer declines.
 """
 
 from __future__ import annotations
@@ -13,7 +15,6 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-from rag.embedder import TextEmbedder
 from rag.models import Citation, Passage
 from rag.text import STOPWORDS, content_terms, ends_sentence, split_sentences
 from rag.untrusted import instruction_free
@@ -24,7 +25,6 @@ LEXICAL_WEIGHT = 0.35
 TYPE_BONUS = 0.08
 KEEP_WITHIN = 0.10  # sentences this close to the best one join the answer
 MIN_WORDS = 4
-MAX_EMBEDDED = 32
 _NUMBER = re.compile(
     r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|hundred|"
     r"thousand|million|billion|trillion|percent|dozen)\b",
@@ -70,18 +70,15 @@ class _Candidate:
 
 
 class ExtractiveAnswerer:
-    def __init__(self, embedder: TextEmbedder, max_sentences: int, min_score: float) -> None:
-        self._embedder = embedder
+    def __init__(self, max_sentences: int, min_score: float) -> None:
         self.max_sentences = max_sentences
         self.min_score = min_score
 
-    def answer(
-        self, question: str, question_vector: list[float], passages: list[Passage]
-    ) -> Drafted:
+    def answer(self, question: str, passages: list[Passage]) -> Drafted:
         candidates = _candidates(passages)
         if not candidates or _missing_names(question, passages):
             return Drafted(DECLINE_TEXT, [], declined=True)
-        ranked = sorted(self._scores(question, question_vector, candidates), key=lambda sc: -sc[0])
+        ranked = sorted(_scores(question, passages, candidates), key=lambda sc: -sc[0])
         best = ranked[0][0]
         if best < self.min_score:
             return Drafted(DECLINE_TEXT, [], declined=True)
@@ -93,23 +90,27 @@ class ExtractiveAnswerer:
                 chosen.append(candidate)
         return _cite(chosen)
 
-    def _scores(
-        self, question: str, question_vector: list[float], candidates: list[_Candidate]
-    ) -> list[tuple[float, _Candidate]]:
-        coverage = _coverage(question, candidates)
-        # Embedding costs ~10 ms a sentence on one thread: only the lexically likeliest are read.
-        shortlist = sorted(
-            range(len(candidates)), key=lambda i: (-coverage[i], candidates[i].passage.rank)
-        )[:MAX_EMBEDDED]
-        vectors = self._embedder.embed([candidates[i].sentence for i in shortlist], 16)
-        wanted = _wanted_pattern(question)
-        scored = []
-        for i, vector in zip(shortlist, vectors, strict=True):
-            similarity = sum(q * s for q, s in zip(question_vector, vector, strict=True))
-            bonus = TYPE_BONUS if wanted and wanted.search(candidates[i].sentence) else 0.0
-            score = DENSE_WEIGHT * similarity + LEXICAL_WEIGHT * coverage[i] + bonus
-            scored.append((score, candidates[i]))
-        return scored
+
+def _scores(
+    question: str, passages: list[Passage], candidates: list[_Candidate]
+) -> list[tuple[float, _Candidate]]:
+    coverage = _coverage(question, candidates)
+    similarity = _passage_similarity(passages)
+    wanted = _wanted_pattern(question)
+    scored = []
+    for candidate, covered in zip(candidates, coverage, strict=True):
+        bonus = TYPE_BONUS if wanted and wanted.search(candidate.sentence) else 0.0
+        dense = similarity[candidate.passage.chunk_id]
+        scored.append((DENSE_WEIGHT * dense + LEXICAL_WEIGHT * covered + bonus, candidate))
+    return scored
+
+
+def _passage_similarity(passages: list[Passage]) -> dict[str, float]:
+    """Each passage's cosine similarity to the question; one found only by its words counts as
+    no closer than the farthest passage the vectors found."""
+    dense = [p.dense_score for p in passages if p.dense_score > 0]
+    floor = min(dense, default=0.0)
+    return {p.chunk_id: p.dense_score if p.dense_score > 0 else floor for p in passages}
 
 
 def _coverage(question: str, candidates: list[_Candidate]) -> list[float]:

@@ -118,7 +118,7 @@ class AskService:
         return failure or "no valid citations"
 
     def _extractive_answer(self, question: str, retrieved: Retrieved) -> Answer:
-        drafted = self._extractive.answer(question, retrieved.question_vector, retrieved.passages)
+        drafted = self._extractive.answer(question, retrieved.passages)
         text, citations = enforce_citations(drafted.text, drafted.citations, retrieved.passages)
         if drafted.declined or not citations:
             return Answer(DECLINE_TEXT, declined=True)

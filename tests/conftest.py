@@ -21,6 +21,16 @@ from rag.settings import Settings
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "examples" / "articles"
 SHARED_DATASETS = ROOT.parent / "shared" / "datasets"
+# An article that the sample articles know nothing about, as an export record.
+STORM = {
+    "title": "Storm closes Rotterdam port",
+    "body": "A powerful storm closed the port of Rotterdam on Monday, stranding 40 container "
+    "ships. Officials said the port would reopen on Wednesday.",
+    "outlet": "Example Wire",
+    "url": "https://example.org/storm",
+    "published_at": "2024-11-02",
+}
+STORM_QUESTION = {"question": "How many container ships were stranded in Rotterdam?"}
 
 
 @pytest.fixture(scope="session")

@@ -13,6 +13,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from rag.api.deps import ask_service_of
 from rag.api.guard import Guard
@@ -115,6 +116,18 @@ def _load(app: FastAPI, settings: Settings) -> None:
         return
 
 
+def _allowed_methods(request: Request) -> list[str]:
+    """The methods some route takes at this request's path."""
+    return [
+        method
+        for method in ("GET", "POST", "PUT", "PATCH", "DELETE")
+        if any(
+            route.matches({**request.scope, "method": method})[0] == Match.FULL
+            for route in request.app.router.routes
+        )
+    ]
+
+
 def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(BylineError)
     async def byline_error(_: Request, exc: BylineError) -> JSONResponse:
@@ -134,11 +147,13 @@ def _install_error_handlers(app: FastAPI) -> None:
         return JSONResponse(error_envelope("invalid_request", message), status_code=422)
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = _HTTP_CODES.get(exc.status_code, "http_error")
-        return JSONResponse(
-            error_envelope(code, str(exc.detail)), exc.status_code, headers=exc.headers
-        )
+        headers = exc.headers
+        if exc.status_code == 405:
+            # Starlette names only the first route of the path; GET and POST /articles are two.
+            headers = {"Allow": ", ".join(_allowed_methods(request))}
+        return JSONResponse(error_envelope(code, str(exc.detail)), exc.status_code, headers=headers)
 
     @app.exception_handler(Exception)
     async def unexpected(_: Request, exc: Exception) -> JSONResponse:

@@ -36,8 +36,7 @@ def test_no_citations_leave_no_markers() -> None:
 
 
 def test_no_passages_decline(seeded: Components) -> None:
-    answerer = ExtractiveAnswerer(seeded.embedder, 3, 0.3)
-    drafted = answerer.answer("Anything?", seeded.embedder.embed(["Anything?"])[0], [])
+    drafted = ExtractiveAnswerer(3, 0.3).answer("Anything?", [])
     assert drafted.declined and drafted.text == DECLINE_TEXT and not drafted.citations
 
 
@@ -46,8 +45,8 @@ def test_every_citation_is_a_retrieved_passage(seeded: Components, question: str
     retrieved = Retriever(seeded.store, seeded.lexical, seeded.embedder).retrieve(
         Query(question, 3)
     )
-    answerer = ExtractiveAnswerer(seeded.embedder, 3, seeded.settings.min_answer_score)
-    drafted = answerer.answer(question, retrieved.question_vector, retrieved.passages)
+    answerer = ExtractiveAnswerer(3, seeded.settings.min_answer_score)
+    drafted = answerer.answer(question, retrieved.passages)
     ids = {p.chunk_id for p in retrieved.passages}
     assert {c.chunk_id for c in drafted.citations} <= ids
     markers = {int(n) for n in re.findall(r"\[(\d+)\]", drafted.text)}

@@ -19,19 +19,9 @@ from rag.changelog import ChangeLog
 from rag.embedder import Embedder
 from rag.settings import Settings
 from tests.chroma_server import ChromaServer
-from tests.conftest import SEEDS, components_at, free_port, serving
+from tests.conftest import SEEDS, STORM, STORM_QUESTION, components_at, free_port, serving
 from tests.rag.test_api import AID_QUESTION, assert_envelope
 from tests.test_cli import BYLINE
-
-STORM = {
-    "title": "Storm closes Rotterdam port",
-    "body": "A powerful storm closed the port of Rotterdam on Monday, stranding 40 container "
-    "ships. Officials said the port would reopen on Wednesday.",
-    "outlet": "Example Wire",
-    "url": "https://example.org/storm",
-    "published_at": "2024-11-02",
-}
-STORM_QUESTION = {"question": "How many container ships were stranded in Rotterdam?"}
 
 
 @pytest.fixture(scope="module")

@@ -2,18 +2,34 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import httpx
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
+from rag.embedder import Embedder
+from tests.conftest import SEEDS, components_at, serving
+
 schema = schemathesis.pytest.from_fixture("api_schema")
 
 
 @pytest.fixture(scope="module")
-def api_schema(api: httpx.Client) -> schemathesis.BaseSchema:
-    base = str(api.base_url).rstrip("/")
+def fuzzed_api(
+    tmp_path_factory: pytest.TempPathFactory, embedder: Embedder
+) -> Iterator[httpx.Client]:
+    """Its own copy of the seeded store: the fuzzer posts articles, other tests count them."""
+    components = components_at(tmp_path_factory.mktemp("fuzzed"), embedder)
+    components.ingestor().ingest_paths([SEEDS])
+    with serving(components.settings) as client:
+        yield client
+
+
+@pytest.fixture(scope="module")
+def api_schema(fuzzed_api: httpx.Client) -> schemathesis.BaseSchema:
+    base = str(fuzzed_api.base_url).rstrip("/")
     return schemathesis.openapi.from_url(f"{base}/openapi.json")
 
 

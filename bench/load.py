@@ -1,0 +1,187 @@
+"""Load benchmark: /ask under concurrency against a separate server, and ingest against raw encode.
+
+    .venv/bin/python bench/load.py ask --data-dir DIR [--seconds 60] [--concurrency 1 4 16]
+    .venv/bin/python bench/load.py ingest [--articles N]
+
+``ask`` starts ``byline serve`` on DIR (a store that already holds the RealTime QA corpus) in its
+own process on a loopback port, then, from this process, keeps C requests in flight for the
+given time at each concurrency, asking the dev questions in turn as of their dates. It prints
+throughput, p50/p95/p99 latency, errors, and the server's peak resident memory (VmHWM).
+
+``ingest`` reads the first N corpus articles (default: all 7,587), ingests them into a fresh
+embedded store, then encodes exactly the chunks that ingest embedded with sentence-transformers
+alone (same model, batch size and threads): the ceiling that ingest is measured against.
+
+Run by hand, never in CI; each part takes the whole machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import httpx
+
+from eval.common import percentile
+from ingest.chunker import Chunker
+from ingest.pipeline import Ingestor
+from ingest.records import read_jsonl
+from rag.components import Components
+from rag.embedder import Embedder
+from rag.settings import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+DATASET = ROOT.parent / "shared" / "datasets" / "realtimeqa-2023"
+BYLINE = str(Path(sys.executable).parent / "byline")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parts = parser.add_subparsers(dest="part", required=True)
+    ask = parts.add_parser("ask")
+    ask.add_argument("--data-dir", type=Path, required=True)
+    ask.add_argument("--seconds", type=float, default=60)
+    ask.add_argument("--concurrency", type=int, nargs="+", default=[1, 4, 16])
+    ask.add_argument("--port", type=int, default=8765)
+    ingest = parts.add_parser("ingest")
+    ingest.add_argument("--articles", type=int, default=None)
+    args = parser.parse_args()
+    if args.part == "ask":
+        bench_ask(args.data_dir, args.seconds, args.concurrency, args.port)
+    else:
+        bench_ingest(args.articles)
+
+
+def bench_ask(data_dir: Path, seconds: float, levels: list[int], port: int) -> None:
+    questions = [
+        {"question": q["question"], "as_of": q["question_date"]}
+        for q in map(json.loads, (DATASET / "questions-dev.jsonl").open(encoding="utf-8"))
+    ]
+    env = {**os.environ, "BYLINE_DATA_DIR": str(data_dir), "BYLINE_LOG_LEVEL": "warning"}
+    server = subprocess.Popen([BYLINE, "serve", "--port", str(port)], env=env)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        with httpx.Client(base_url=base, timeout=60) as client:
+            while _status(client) != 200:
+                if server.poll() is not None:
+                    raise SystemExit("the server exited")
+                time.sleep(0.5)
+            print(f"server ready: {client.get('/readyz').json()}")
+            for body in questions[:20]:  # warm-up, not measured
+                client.post("/ask", json=body)
+        print("concurrency  requests  req/s    p50 ms   p95 ms   p99 ms  errors")
+        for level in levels:
+            latencies, errors = _load(base, questions, level, seconds)
+            done = len(latencies)
+            print(
+                f"{level:>11}  {done:>8}  {done / seconds:5.1f}  {percentile(latencies, 0.5):7.1f}"
+                f"  {percentile(latencies, 0.95):7.1f}  {percentile(latencies, 0.99):7.1f}"
+                f"  {errors:>6}"
+            )
+        print(f"server peak memory (VmHWM): {_peak_mib(server.pid):.0f} MiB")
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def _status(client: httpx.Client) -> int:
+    try:
+        return client.get("/readyz").status_code
+    except httpx.TransportError:
+        return 0
+
+
+def _load(
+    base: str, questions: list[dict[str, str]], level: int, seconds: float
+) -> tuple[list[float], int]:
+    """``level`` clients, each asking in turn until the time is up."""
+    latencies: list[float] = []
+    errors = 0
+    lock = threading.Lock()
+    counter = itertools.count()
+    deadline = time.monotonic() + seconds
+
+    def client() -> None:
+        nonlocal errors
+        with httpx.Client(base_url=base, timeout=60) as http:
+            while time.monotonic() < deadline:
+                body = questions[next(counter) % len(questions)]
+                started = time.perf_counter()
+                try:
+                    ok = http.post("/ask", json=body).status_code == 200
+                except httpx.HTTPError:
+                    ok = False
+                elapsed = (time.perf_counter() - started) * 1000
+                with lock:
+                    if ok:
+                        latencies.append(elapsed)
+                    else:
+                        errors += 1
+
+    threads = [threading.Thread(target=client) for _ in range(level)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return latencies, errors
+
+
+def _peak_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+class _Recording:
+    """The embedder, noting every text that ingest embeds."""
+
+    def __init__(self, embedder: Embedder) -> None:
+        self.embedder = embedder
+        self.texts: list[str] = []
+
+    def embed(self, texts: list[str], batch_size: int = 32) -> list[list[float]]:
+        self.texts += texts
+        return self.embedder.embed(texts, batch_size)
+
+
+def bench_ingest(limit: int | None) -> None:
+    corpus = DATASET / "corpus.jsonl.gz"
+    articles = list(itertools.islice(read_jsonl(corpus), limit))
+    with tempfile.TemporaryDirectory() as scratch:
+        settings = Settings(data_dir=Path(scratch))
+        components = Components.load(settings, threads=settings.ingest_threads)
+        embedder = components.embedder
+        recording = _Recording(embedder)
+        max_tokens = min(settings.chunk_max_tokens, embedder.max_tokens)
+        chunker = Chunker(embedder.count_pieces, max_tokens, settings.chunk_overlap_tokens)
+        ingestor = Ingestor(
+            components.store, components.lexical, recording, chunker, settings.embed_batch_size
+        )
+        started = time.perf_counter()
+        summary = ingestor.ingest(articles)
+        ingest_s = time.perf_counter() - started
+    started = time.perf_counter()
+    embedder.embed(recording.texts, settings.embed_batch_size)
+    encode_s = time.perf_counter() - started
+    ingest_rate = summary.chunks_embedded / ingest_s
+    encode_rate = len(recording.texts) / encode_s
+    print(
+        f"ingest: {summary.read} articles, {summary.chunks_embedded} chunks in {ingest_s:.1f} s"
+        f" = {ingest_rate:.1f} chunks/s\n"
+        f"raw encode of the same chunks: {len(recording.texts)} in {encode_s:.1f} s"
+        f" = {encode_rate:.1f} chunks/s\n"
+        f"ingest / raw encode: {ingest_rate / encode_rate:.1%}"
+    )
+
+
+if __name__ == "__main__":
+    main()
