@@ -6,7 +6,11 @@ import json
 import shutil
 from pathlib import Path
 
+import pytest
+
+from ingest.pipeline import Shard
 from rag.components import Components
+from rag.models import stable_hash
 from tests.conftest import SEEDS
 
 ICARO = SEEDS / "002_2d9d8c9a3c948d3e.txt"
@@ -138,3 +142,16 @@ def test_a_repeated_article_in_one_run_keeps_the_first_copy_and_reruns_change_no
     assert documents == ["The new dam opened on Monday."]
     again = fresh.ingestor().ingest_paths([export])
     assert (again.unchanged, again.duplicate, again.chunks_embedded) == (1, 1, 0)
+
+
+@pytest.mark.parametrize("text", ["2/2", "-1/2", "1/0", "a/2", "1", "1/2/3"])
+def test_a_shard_outside_its_workers_is_refused(text: str) -> None:
+    with pytest.raises(ValueError, match="shard"):
+        Shard.parse(text)
+
+
+def test_the_shards_of_n_workers_split_the_articles_exactly() -> None:
+    ids = [stable_hash("article", str(n)) for n in range(300)]
+    owners = [[Shard(i, 3).owns(article_id) for i in range(3)] for article_id in ids]
+    assert all(sum(owned) == 1 for owned in owners)
+    assert all(sum(owned[i] for owned in owners) > 60 for i in range(3))  # each gets a share
