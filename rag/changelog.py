@@ -54,7 +54,7 @@ class ChangeLog:
         entry.write_text(json.dumps(sorted(chunk_ids)), encoding="utf-8")
         yield
         self.record(chunk_ids)
-        entry.unlink()
+        entry.unlink(missing_ok=True)  # another writer's start-up may have announced it already
 
     def announce_unfinished(self) -> int:
         """Append the records of writes that a killed writer left in the journal."""
