@@ -198,3 +198,16 @@ def _jsonl(record: dict[str, str]) -> str:
 def _rewrite(export: Path, **changes: str) -> Path:
     export.write_text(_jsonl({**STORM, **changes}), encoding="utf-8")
     return export
+
+
+def test_a_writer_whose_journal_another_writer_announced_still_finishes(
+    chroma: ChromaServer, tmp_path: Path, embedder: Embedder
+) -> None:
+    store = components_at(tmp_path / "w", embedder, chroma_url=chroma.url, collection="race").store
+    changes = store.changes
+    assert changes is not None
+    before = int(changes.token())
+    with changes.announcing(["chunk-a"]):
+        assert changes.announce_unfinished() == 1  # a second writer starting in this data dir
+    assert int(changes.token()) == before + 2  # announced early, then again after the writes
+    assert changes.announce_unfinished() == 0
