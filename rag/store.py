@@ -106,7 +106,7 @@ class ChromaStore:
         return bool(self.url)
 
     def _open(self) -> None:
-        if self.url:
+        if self.is_server:
             self._client = http_client(self.url, self._timeout_s)
         else:
             self._client = chromadb.PersistentClient(
@@ -115,7 +115,7 @@ class ChromaStore:
         self._collection = self._client.get_or_create_collection(
             self.collection, configuration={"hnsw": {"space": "cosine"}}, embedding_function=None
         )
-        if self.url:
+        if self.is_server:
             self.changes = ChangeLog(
                 self._client.get_or_create_collection(
                     f"{self.collection}.changes", embedding_function=None

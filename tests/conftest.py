@@ -5,7 +5,7 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -58,6 +58,22 @@ def seeded(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Comp
     return components
 
 
+def readiness(client: httpx.Client) -> int:
+    """The status of ``GET /readyz``; 0 while nothing listens."""
+    try:
+        return client.get("/readyz").status_code
+    except httpx.TransportError:
+        return 0
+
+
+def wait_for(condition: Callable[[], bool], what: str, seconds: float = 90) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what}: not within {seconds} s")
+        time.sleep(0.2)
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -76,16 +92,11 @@ def serving(settings: Settings, ready: bool = True) -> Iterator[httpx.Client]:
     thread.start()
     try:
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    if client.get("/readyz").status_code == 200 or not ready:
-                        break
-                except httpx.TransportError:
-                    pass
-                if time.monotonic() > deadline:
-                    raise RuntimeError("the API did not become ready in 60 s")
-                time.sleep(0.2)
+            wait_for(
+                lambda: (status := readiness(client)) == 200 or (not ready and status != 0),
+                f"the API on port {port}",
+                60,
+            )
             yield client
     finally:
         server.should_exit = True

@@ -6,8 +6,7 @@ import json
 import os
 import re
 import subprocess
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -19,7 +18,16 @@ from rag.changelog import ChangeLog
 from rag.embedder import Embedder
 from rag.settings import Settings
 from tests.chroma_server import ChromaServer
-from tests.conftest import SEEDS, STORM, STORM_QUESTION, components_at, free_port, serving
+from tests.conftest import (
+    SEEDS,
+    STORM,
+    STORM_QUESTION,
+    components_at,
+    free_port,
+    readiness,
+    serving,
+    wait_for,
+)
 from tests.rag.test_api import AID_QUESTION, assert_envelope
 from tests.test_cli import BYLINE
 
@@ -51,26 +59,11 @@ def api_process(env: dict[str, str], log: Path) -> Iterator[httpx.Client]:
         )
     try:
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
-            wait_for(lambda: _status(client, "/readyz") == 200, f"API on port {port}")
+            wait_for(lambda: readiness(client) == 200, f"API on port {port}")
             yield client
     finally:
         process.terminate()
         process.wait(timeout=30)
-
-
-def _status(client: httpx.Client, path: str) -> int:
-    try:
-        return client.get(path).status_code
-    except httpx.TransportError:
-        return 0
-
-
-def wait_for(condition: Callable[[], bool], what: str, seconds: float = 90) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what}: not within {seconds} s")
-        time.sleep(0.2)
 
 
 def _count(line: str, label: str) -> int:
