@@ -1,12 +1,16 @@
 # Two commands do all the set-up on a fresh clone:
 #   make run   create .venv, install Byline, ingest examples/articles, serve on 127.0.0.1:8000
-#   make test  create .venv, install Byline with its test extras, lint, type-check, test, and
-#              check the seed eval against its baseline run
+#   make test  create .venv, install Byline with its test extras (and Debian's chromium for the
+#              browser tests), lint, type-check, test, and check the seed eval against its
+#              baseline run
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# The chat page's tests drive Debian's Chromium: browser downloads fail here, Debian's mirror answers.
+CHROMIUM ?= /usr/bin/chromium
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
 .PHONY: run test eval clean
 
@@ -24,15 +28,19 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -e '.[test]'
 	touch $@ $(VENV)/.installed-run
 
+$(CHROMIUM):
+	$(SUDO) apt-get update
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium
+
 run: $(VENV)/.installed-run
 	$(BIN)/byline ingest examples/articles
 	$(BIN)/byline serve --host $(HOST) --port $(PORT)
 
-test: $(VENV)/.installed-test
+test: $(VENV)/.installed-test $(CHROMIUM)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
-	$(BIN)/pytest
+	CHROMIUM=$(CHROMIUM) $(BIN)/pytest
 	# Answer quality must not drop below the kept baseline run of the seed set.
 	$(BIN)/byline eval check --baseline eval/baselines/seed.json --tolerance 0.02
 

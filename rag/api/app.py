@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -19,6 +18,8 @@ from rag.api.deps import ask_service_of
 from rag.api.guard import Guard
 from rag.api.metrics import Metrics, RequestMetrics
 from rag.api.openai_compat import router as openai_router
+from rag.api.page import ASSETS_PATH, assets
+from rag.api.page import router as page_router
 from rag.api.routes import router
 from rag.components import Components
 from rag.embedder import Embedder
@@ -38,8 +39,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # Loading torch and the model takes seconds: serve /healthz and a 503 /readyz meanwhile.
-        threading.Thread(target=_load, args=(app, settings), daemon=True).start()
+        stopping = threading.Event()
+        threading.Thread(target=_load, args=(app, settings, stopping), daemon=True).start()
         yield
+        stopping.set()  # a store still being waited for is waited for no more
 
     app = FastAPI(
         title="Byline",
@@ -53,6 +56,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(router)
     app.include_router(openai_router)
     app.include_router(slack_router)
+    app.include_router(page_router)
+    app.mount(ASSETS_PATH, assets(), name="page-assets")
     app.state.slack_bot = _slack_bot(app, settings)
     app.state.slack_signing_secret = settings.slack_signing_secret.get_secret_value()
     # Added innermost first: metrics see every answered request, even a refused one; the guard
@@ -90,7 +95,7 @@ def _chunks(app: FastAPI) -> float:
         return float("nan")  # metrics stay readable while the store is down
 
 
-def _load(app: FastAPI, settings: Settings) -> None:
+def _load(app: FastAPI, settings: Settings, stopping: threading.Event) -> None:
     try:
         embedder = Embedder(settings.model_path, settings.torch_threads)
     except Exception as exc:
@@ -105,7 +110,8 @@ def _load(app: FastAPI, settings: Settings) -> None:
             # A Chroma server that is not up yet: not ready until it is, no restart needed.
             log.warning("%s; retrying in %.0f s", exc.message, STORE_RETRY_S)
             app.state.load_error = exc.message
-            time.sleep(STORE_RETRY_S)
+            if stopping.wait(STORE_RETRY_S):
+                return
             continue
         except Exception as exc:
             log.exception("failed to open the store")

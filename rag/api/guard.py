@@ -18,6 +18,7 @@ from typing import Any
 from starlette.exceptions import HTTPException
 from starlette.responses import JSONResponse
 
+from rag.api.page import ASSETS_PATH
 from rag.errors import error_envelope
 
 Scope = MutableMapping[str, Any]
@@ -27,9 +28,11 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 MAX_BODY_BYTES = 64 * 1024
+# The chat page and its assets hold no data: the page sends the key with its own requests.
 OPEN_PATHS = frozenset(
-    {"/healthz", "/readyz", "/metrics", "/slack/events", "/openapi.json", "/docs", "/redoc"}
+    {"/", "/healthz", "/readyz", "/metrics", "/slack/events", "/openapi.json", "/docs", "/redoc"}
 )
+OPEN_PREFIX = ASSETS_PATH + "/"
 
 
 class TooLarge(HTTPException):
@@ -82,7 +85,7 @@ class Guard:
             too_large = refusal(413, "too_large", f"request body over {MAX_BODY_BYTES} bytes")
             await too_large(scope, receive, send)
             return
-        if scope["path"] not in OPEN_PATHS:
+        if scope["path"] not in OPEN_PATHS and not scope["path"].startswith(OPEN_PREFIX):
             key = self._key_of(headers)
             if self._keys and key is None:
                 unauthorized = refusal(

@@ -19,6 +19,8 @@ from rag.api.schemas import (
     AskResponse,
     ErrorEnvelope,
     IngestOut,
+    OutletList,
+    OutletOut,
 )
 from rag.api.streaming import event_stream, sse
 from rag.errors import IngestError
@@ -48,8 +50,8 @@ async def ask(
             done = AskResponse.of(event.answer, body.include_passages)
             return [sse(done.model_dump(mode="json"), "done")]
 
-        return await event_stream(request, service.events(query), render)
-    answer = await run_in_threadpool(service.ask, query)
+        return await event_stream(request, service.events(query, body.turns()), render)
+    answer = await run_in_threadpool(service.ask, query, body.turns())
     return AskResponse.of(answer, body.include_passages)
 
 
@@ -116,3 +118,22 @@ def articles(
         for m in heads[offset : offset + limit]
     ]
     return ArticlePage(total=len(heads), limit=limit, offset=offset, items=items)
+
+
+@router.get("/outlets", response_model=OutletList, responses=ERRORS)
+def outlets(components: ComponentsDep) -> OutletList:
+    """What is ingested, per outlet: article counts and the newest article's date."""
+    counts: dict[str, int] = {}
+    newest: dict[str, tuple[int, str | None]] = {}
+    heads = components.store.article_heads()
+    for head in heads:
+        outlet = head["outlet"]
+        counts[outlet] = counts.get(outlet, 0) + 1
+        dated = (int(head.get("published_ts", UNDATED)), head["published_at"] or None)
+        if outlet not in newest or dated[0] > newest[outlet][0]:
+            newest[outlet] = dated
+    items = [
+        OutletOut(outlet=outlet, articles=count, newest=newest[outlet][1])
+        for outlet, count in sorted(counts.items(), key=lambda item: (-item[1], item[0].casefold()))
+    ]
+    return OutletList(articles=len(heads), items=items)

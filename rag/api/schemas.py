@@ -16,6 +16,7 @@ from pydantic import (
     model_validator,
 )
 
+from rag.followup import Turn
 from rag.models import Answer, Citation, Passage
 from rag.retrieve import Query, day_end, day_start
 
@@ -34,6 +35,12 @@ def _date_or_time(value: object) -> object:
 
 
 DateOrTime = Annotated[datetime | date, BeforeValidator(_date_or_time)]
+
+
+class HistoryTurn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    role: Literal["user", "assistant"]
+    content: str = Field(max_length=8000)
 
 
 class AskRequest(BaseModel):
@@ -62,6 +69,12 @@ class AskRequest(BaseModel):
     include_passages: StrictBool = Field(
         False, description="Also return the retrieved passages the answer was drawn from."
     )
+    history: list[HistoryTurn] = Field(
+        default_factory=list,
+        max_length=20,
+        description="The conversation so far, oldest first: a follow-up question is read in its"
+        " light ('and what did he say next?').",
+    )
 
     @field_validator("question")
     @classmethod
@@ -75,6 +88,9 @@ class AskRequest(BaseModel):
         if self.since and self.until and day_start(self.since) > day_end(self.until):
             raise ValueError("since must not be after until")
         return self
+
+    def turns(self) -> list[Turn]:
+        return [Turn(t.role, t.content) for t in self.history]
 
     def to_query(self, default_top_k: int) -> Query:
         return Query(
@@ -144,6 +160,17 @@ class IngestOut(BaseModel):
     status: Literal["new", "updated", "unchanged"]
     chunks_embedded: int
     chunks_deleted: int
+
+
+class OutletOut(BaseModel):
+    outlet: str
+    articles: int
+    newest: str | None = Field(description="The newest article's publication time; none: undated.")
+
+
+class OutletList(BaseModel):
+    articles: int = Field(description="Articles in the store, all outlets.")
+    items: list[OutletOut] = Field(description="Most articles first.")
 
 
 class ArticlePage(BaseModel):
