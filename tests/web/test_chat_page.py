@@ -112,6 +112,28 @@ def test_an_answer_from_a_chat_model_streams_in_sentence_by_sentence(
     expect(page.get_by_role("dialog", name=ICARO_TITLE)).to_be_visible()
 
 
+def test_stop_ends_the_answer_and_the_chat_model_hears_the_hang_up(
+    seeded: Components, page: Page
+) -> None:
+    first = "NATO allies pledged €40 billion in military aid to Ukraine [1]."
+    rest = " ".join(["NATO has yet to formally invite Ukraine to join the alliance [1]."] * 20)
+    reply = Reply(f"{first} {rest}", delta_chars=8, delta_delay_s=0.1)
+    with fake_llm(reply) as llm:
+        settings = seeded.settings.model_copy(
+            update={"llm_model": "fake-model", "llm_base_url": llm.url}
+        )
+        with serving(settings) as client:
+            page.goto(url(client))
+            ask(page, AID_QUESTION)
+            expect(page.locator(".answer-text")).to_contain_text("€40 billion")
+            page.get_by_role("button", name="Stop").click()
+            expect(page.locator(".answer")).to_contain_text("Stopped before the answer ended.")
+            assert llm.client_hung_up.wait(30), "the chat model kept generating"
+            assert llm.chunks_sent < len(reply.content) // reply.delta_chars
+    expect(page.get_by_role("button", name="Ask")).to_be_visible()
+    expect(page.locator(".answer")).to_have_attribute("aria-busy", "false")
+
+
 def test_a_follow_up_is_asked_with_the_conversation(api: httpx.Client, page: Page) -> None:
     page.goto(url(api))
     ask(page, "What did Rutte call the victory plan?")

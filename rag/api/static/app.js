@@ -11,6 +11,7 @@ const state = {
   history: [], // {role, content} of answered turns, oldest first
   turns: 0,
   busy: false,
+  stop: () => {}, // aborts the answer being streamed
   key: sessionStorage.getItem(KEY_STORAGE) || "",
   articlesShown: 0,
   articlesOutlet: null,
@@ -96,7 +97,6 @@ function addTurn(question) {
   item.append(element("p", "question", question));
   const answer = element("div", "answer");
   answer.setAttribute("aria-busy", "true");
-  answer.setAttribute("aria-label", `Answer to: ${question}`);
   const text = element("p", "answer-text");
   const status = element("p", "status muted", "Searching the articles…");
   answer.append(status, text);
@@ -196,11 +196,27 @@ function failAnswer(turn, error) {
   turn.answer.append(box);
 }
 
+function setBusy(busy) {
+  state.busy = busy;
+  $("ask-button").hidden = busy;
+  $("stop-button").hidden = !busy;
+}
+
+function stopAnswer(turn, text) {
+  turn.status.remove();
+  turn.answer.setAttribute("aria-busy", "false");
+  renderAnswer(turn.text, text, null);
+  turn.answer.append(element("p", "stopped muted", "Stopped before the answer ended."));
+  announce("Stopped.");
+}
+
 async function ask(question) {
   if (state.busy) return;
-  state.busy = true;
-  $("ask-button").disabled = true;
+  const controller = new AbortController();
+  state.stop = () => controller.abort();
+  setBusy(true);
   const turn = addTurn(question);
+  let text = "";
   const body = {
     question,
     stream: true,
@@ -213,9 +229,9 @@ async function ask(question) {
       method: "POST",
       headers: { ...requestHeaders(), "Content-Type": "application/json" },
       body: JSON.stringify(body),
+      signal: controller.signal,
     });
     if (!response.ok) throw await apiError(response);
-    let text = "";
     let finished = false;
     for await (const { event, data } of serverEvents(response)) {
       if (event === "delta") {
@@ -231,13 +247,16 @@ async function ask(question) {
     }
     if (!finished) throw new ApiError(0, "cut_off", "the answer was cut off before it ended");
   } catch (error) {
+    if (controller.signal.aborted) {
+      stopAnswer(turn, text); // the server hears the hang-up and stops generating
+      return;
+    }
     const failure =
       error instanceof ApiError ? error : new ApiError(0, "network", `the server did not answer (${error.message})`);
     failAnswer(turn, failure);
     announce(`Error: ${failure.message}`);
   } finally {
-    state.busy = false;
-    $("ask-button").disabled = false;
+    setBusy(false);
   }
 }
 
@@ -426,6 +445,7 @@ function showKeyForm() {
 function wire() {
   $("ask-form").addEventListener("submit", (event) => {
     event.preventDefault();
+    if (state.busy) return; // one answer at a time; the question stays in the box
     const box = $("question");
     const question = box.value.trim();
     if (!question || !$("ask-form").reportValidity()) return;
@@ -452,6 +472,7 @@ function wire() {
     $("until").value = "";
     showFilterSummary();
   });
+  $("stop-button").addEventListener("click", () => state.stop());
   $("source-close").addEventListener("click", closeSource);
   $("source").addEventListener("close", () => {
     const opener = $("source").returnFocus;
