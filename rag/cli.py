@@ -118,11 +118,13 @@ def run_ingest(args: argparse.Namespace, settings: Settings) -> int:
 def run_serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
+    host, port = args.host or settings.host, args.port or settings.port
+    print(f"Byline's chat page: http://{host}:{port}/", file=sys.stderr)
     uvicorn.run(
         "rag.api.app:create_app",
         factory=True,
-        host=args.host or settings.host,
-        port=args.port or settings.port,
+        host=host,
+        port=port,
         workers=args.workers,
         log_level=settings.log_level.lower(),
     )

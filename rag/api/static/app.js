@@ -19,9 +19,9 @@ const state = {
 
 // ---- talking to the API ------------------------------------------------------------------
 
-function requestHeaders(json) {
-  const headers = { Accept: json ? "application/json" : "text/event-stream" };
-  if (json !== undefined) headers["Content-Type"] = "application/json";
+function requestHeaders(accept, sendsJson = false) {
+  const headers = { Accept: accept };
+  if (sendsJson) headers["Content-Type"] = "application/json";
   if (state.key) headers.Authorization = `Bearer ${state.key}`;
   return headers;
 }
@@ -49,7 +49,7 @@ async function apiError(response) {
 }
 
 async function getJson(path) {
-  const response = await fetch(path, { headers: requestHeaders(true) });
+  const response = await fetch(path, { headers: requestHeaders("application/json") });
   if (!response.ok) throw await apiError(response);
   return response.json();
 }
@@ -227,7 +227,7 @@ async function ask(question) {
   try {
     const response = await fetch("ask", {
       method: "POST",
-      headers: { ...requestHeaders(), "Content-Type": "application/json" },
+      headers: requestHeaders("text/event-stream", true),
       body: JSON.stringify(body),
       signal: controller.signal,
     });
@@ -294,7 +294,7 @@ function openSource(citation, passages, opener) {
   $("source-number").textContent = `[${citation.n}]`;
   $("source-outlet").textContent = citation.outlet;
   $("source-date").textContent = day(citation.published_at);
-  if (citation.published_at) $("source-date").dateTime = citation.published_at;
+  $("source-date").dateTime = citation.published_at || "";
   $("source-title").textContent = citation.title;
   $("source-passage").replaceChildren(...highlighted(passage ? passage.text : citation.quote, citation.quote));
   $("source-link").hidden = !citation.url;
@@ -308,8 +308,7 @@ function openSource(citation, passages, opener) {
 }
 
 function closeSource() {
-  const dialog = $("source");
-  dialog.close();
+  $("source").close();
 }
 
 // ---- filters ------------------------------------------------------------------------------
