@@ -8,10 +8,12 @@ crash in between leaves extra chunks that the next run removes, never a hole).
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from tqdm import tqdm
 
@@ -23,6 +25,8 @@ from rag.lexical import LexicalIndex, LexicalRow
 from rag.models import Article, Chunk
 from rag.store import ChromaStore, article_state
 from rag.writelock import exclusive_writer
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -71,6 +75,16 @@ class Shard:
         return int(article_id[:12], 16) % self.count == self.index
 
 
+# Articles whose stored chunks are read in one query (Chroma scans its metadata per query).
+LOOKUP_GROUP = 64
+
+
+def _groups(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    iterator = iter(items)
+    while group := list(itertools.islice(iterator, size)):
+        yield group
+
+
 @dataclass
 class _Plan:
     to_embed: list[Chunk]
@@ -115,32 +129,42 @@ class Ingestor:
         summary = IngestSummary()
         seen: set[str] = set()
         bar = tqdm(items, unit=" articles", disable=not progress, desc="ingest", leave=False)
-        for item in bar:
-            summary.read += 1
-            if isinstance(item, IngestError):
-                self._reject(summary, item.message)
-                continue
-            if self._shard and not self._shard.owns(item.id):
-                summary.other_shards += 1
-                continue
-            if item.id in seen:
-                # One run, one version of an article: the first copy wins, so that running the
-                # same input again finds everything unchanged.
-                summary.duplicate += 1
-                continue
-            seen.add(item.id)
-            try:
-                self._plan(item, summary)
-            except IngestError as exc:
-                self._reject(summary, exc.message)
-                continue
-            # Metadata rewrites count too, so that a run that only rewrites them still commits
-            # as it goes.
-            pending = sum(len(p.to_embed) + len(p.to_update) for p in self._pending.values())
-            if pending >= self._batch_size * 4:
-                self._flush(summary)
+        for group in _groups(bar, LOOKUP_GROUP):
+            admitted = (self._admitted(item, summary, seen) for item in group)
+            articles = [article for article in admitted if article is not None]
+            stored = self._store.chunk_states([a.id for a in articles])
+            for article in articles:
+                try:
+                    self._plan(article, stored.get(article.id, {}), summary)
+                except IngestError as exc:
+                    self._reject(summary, exc.message)
+                    continue
+                # Metadata rewrites count too, so that a run that only rewrites them still
+                # commits as it goes.
+                pending = sum(len(p.to_embed) + len(p.to_update) for p in self._pending.values())
+                if pending >= self._batch_size * 4:
+                    self._flush(summary)
         self._flush(summary)
         return summary
+
+    def _admitted(
+        self, item: Article | IngestError, summary: IngestSummary, seen: set[str]
+    ) -> Article | None:
+        """The article to plan, or None (counted as rejected, another shard's or a duplicate)."""
+        summary.read += 1
+        if isinstance(item, IngestError):
+            self._reject(summary, item.message)
+            return None
+        if self._shard and not self._shard.owns(item.id):
+            summary.other_shards += 1
+            return None
+        if item.id in seen:
+            # One run, one version of an article: the first copy wins, so that running the
+            # same input again finds everything unchanged.
+            summary.duplicate += 1
+            return None
+        seen.add(item.id)
+        return item
 
     def _parsed(self, paths: Iterable[Path]) -> Iterator[Article | IngestError]:
         for found in find_files(paths):
@@ -155,11 +179,10 @@ class Ingestor:
         if self._on_error:
             self._on_error(message)
 
-    def _plan(self, article: Article, summary: IngestSummary) -> None:
+    def _plan(self, article: Article, stored: dict[str, str], summary: IngestSummary) -> None:
         chunks = self._chunker.chunk(article)
         if not chunks:
             raise IngestError(f"{article.source}: article has no text to index")
-        stored = self._store.chunk_states(article.id)
         replaced = self._replaced_versions(article)
         wanted = {c.id for c in chunks}
         unchanged = wanted == stored.keys() and set(stored.values()) == {article_state(article)}

@@ -168,15 +168,22 @@ class ChromaStore:
         with store_errors("count chunks"):
             return int(self._collection.count())
 
-    def chunk_states(self, article_id: str) -> dict[str, str]:
-        """Stored chunk ids of one article, each with the article hash it was written with."""
+    def chunk_states(self, article_ids: list[str]) -> dict[str, dict[str, str]]:
+        """Stored chunk ids of each article, each with the article hash it was written with.
+
+        One query for many articles: Chroma scans the metadata for each filtered query, which
+        at 76k chunks costs ~60 ms whether it matches one article or sixty."""
+        if not article_ids:
+            return {}
         self._sync()
-        with store_errors("read an article's chunks"):
-            got = self._collection.get(where={"article_id": article_id}, include=["metadatas"])
-        return {
-            chunk_id: str(meta.get("article_hash", ""))
-            for chunk_id, meta in zip(got["ids"], got["metadatas"] or [], strict=True)
-        }
+        of_these: Where = {"article_id": {"$in": [*article_ids]}}
+        with store_errors("read articles' chunks"):
+            got = self._collection.get(where=of_these, include=["metadatas"])
+        states: dict[str, dict[str, str]] = {}
+        for chunk_id, meta in zip(got["ids"], got["metadatas"] or [], strict=True):
+            article = states.setdefault(str(meta["article_id"]), {})
+            article[chunk_id] = str(meta.get("article_hash", ""))
+        return states
 
     def chunks_from_source(self, source: str) -> dict[str, str]:
         """Stored chunk ids that came from one source file, each with its article id."""
