@@ -182,7 +182,7 @@ def bench_ingest(limit: int | None, slice_size: int) -> None:
             encode_s += time.perf_counter() - started
             chunks += summary.chunks_embedded
             print(
-                f"{first + slice_size:>5} articles, {chunks} chunks:"
+                f"{min(first + slice_size, len(articles)):>5} articles, {chunks} chunks:"
                 f" ingest {chunks / ingest_s:.1f}/s, raw encode {chunks / encode_s:.1f}/s",
                 flush=True,
             )

@@ -171,8 +171,8 @@ class ChromaStore:
     def chunk_states(self, article_ids: list[str]) -> dict[str, dict[str, str]]:
         """Stored chunk ids of each article, each with the article hash it was written with.
 
-        One query for many articles: Chroma scans the metadata for each filtered query, which
-        at 76k chunks costs ~60 ms whether it matches one article or sixty."""
+        One query for many articles: Chroma scans the metadata for each filtered query (at 76k
+        chunks, ~12 ms for one article, ~30 ms for sixty-four)."""
         if not article_ids:
             return {}
         self._sync()
