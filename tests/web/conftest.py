@@ -15,8 +15,8 @@ from rag.components import Components
 from tests.conftest import serving
 
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
-# No sandbox (CI runs as root); no background traffic (the network is closed, and a page test
-# must not depend on it).
+# No sandbox (Chromium will not start as root with one); no background traffic (the network is
+# closed, and a page test must not depend on it).
 FLAGS = [
     "--no-sandbox",
     "--disable-gpu",
