@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -12,7 +14,7 @@ from playwright.sync_api import Locator, Page, expect
 from rag.components import Components
 from rag.settings import Settings
 from tests.conftest import free_port, serving
-from tests.fake_llm import Reply, fake_llm
+from tests.fake_llm import FakeLLM, Reply, fake_llm
 from tests.web.conftest import KEY, PHONE
 
 AID_QUESTION = "How much military aid did NATO say it would deliver to Ukraine?"
@@ -89,21 +91,28 @@ def test_the_keyboard_alone_opens_a_source(api: httpx.Client, page: Page) -> Non
     expect(page.get_by_role("dialog")).to_be_hidden()
 
 
+@contextmanager
+def answering_with_model(seeded: Components, reply: Reply, page: Page) -> Iterator[FakeLLM]:
+    """The page asking the aid question of an app whose chat model sends this reply."""
+    with fake_llm(reply) as llm:
+        settings = seeded.settings.model_copy(
+            update={"llm_model": "fake-model", "llm_base_url": llm.url}
+        )
+        with serving(settings) as client:
+            page.goto(url(client))
+            ask(page, AID_QUESTION)
+            yield llm
+
+
 def test_an_answer_from_a_chat_model_streams_in_sentence_by_sentence(
     seeded: Components, page: Page
 ) -> None:
     first = "NATO allies pledged €40 billion in military aid to Ukraine [1]."
     second = "NATO has yet to formally invite Ukraine to join the alliance [1]."
     reply = Reply(f"{first} {second}", delta_chars=8, delta_delay_s=0.15)
-    with fake_llm(reply) as llm:
-        settings = seeded.settings.model_copy(
-            update={"llm_model": "fake-model", "llm_base_url": llm.url}
-        )
-        with serving(settings) as client:
-            page.add_init_script(RECORD_ANSWER_STATES)
-            page.goto(url(client))
-            ask(page, AID_QUESTION)
-            answer = last_answer(page)
+    page.add_init_script(RECORD_ANSWER_STATES)
+    with answering_with_model(seeded, reply, page):
+        answer = last_answer(page)
     states: list[str] = page.evaluate("window.answerStates")
     # The first sentence was on the page on its own before the second arrived.
     assert any(first in s and "join the alliance" not in s for s in states), states
@@ -118,18 +127,12 @@ def test_stop_ends_the_answer_and_the_chat_model_hears_the_hang_up(
     first = "NATO allies pledged €40 billion in military aid to Ukraine [1]."
     rest = " ".join(["NATO has yet to formally invite Ukraine to join the alliance [1]."] * 20)
     reply = Reply(f"{first} {rest}", delta_chars=8, delta_delay_s=0.1)
-    with fake_llm(reply) as llm:
-        settings = seeded.settings.model_copy(
-            update={"llm_model": "fake-model", "llm_base_url": llm.url}
-        )
-        with serving(settings) as client:
-            page.goto(url(client))
-            ask(page, AID_QUESTION)
-            expect(page.locator(".answer-text")).to_contain_text("€40 billion")
-            page.get_by_role("button", name="Stop").click()
-            expect(page.locator(".answer")).to_contain_text("Stopped before the answer ended.")
-            assert llm.client_hung_up.wait(30), "the chat model kept generating"
-            assert llm.chunks_sent < len(reply.content) // reply.delta_chars
+    with answering_with_model(seeded, reply, page) as llm:
+        expect(page.locator(".answer-text")).to_contain_text("€40 billion")
+        page.get_by_role("button", name="Stop").click()
+        expect(page.locator(".answer")).to_contain_text("Stopped before the answer ended.")
+        assert llm.client_hung_up.wait(30), "the chat model kept generating"
+        assert llm.chunks_sent < len(reply.content) // reply.delta_chars
     expect(page.get_by_role("button", name="Ask")).to_be_visible()
     expect(page.locator(".answer")).to_have_attribute("aria-busy", "false")
 
