@@ -78,7 +78,7 @@ def day_end(value: date | datetime) -> datetime:
 
 
 @dataclass(frozen=True)
-class _Bounds:
+class Bounds:
     """Publication-time bounds (epoch seconds) and requested outlets of one query.
 
     ``earliest`` is set only for an explicit ``since``/``until`` range, and is never below 0, so
@@ -90,7 +90,7 @@ class _Bounds:
     outlets: frozenset[str]
 
     @classmethod
-    def of(cls, query: Query, as_of: datetime) -> _Bounds:
+    def of(cls, query: Query, as_of: datetime) -> Bounds:
         latest = int(as_of.timestamp())
         if query.until is not None:
             latest = min(latest, int(query.until.timestamp()))
@@ -148,7 +148,7 @@ class Retriever:
 
     def retrieve(self, query: Query) -> Retrieved:
         as_of = query.as_of or datetime.now(UTC)
-        bounds = _Bounds.of(query, as_of)
+        bounds = Bounds.of(query, as_of)
         window = time_window(query.question, as_of)
         named = () if query.outlets else tuple(self.recogniser().recognise(query.question))
         tuning = self.tuning
@@ -191,14 +191,14 @@ class Retriever:
     def candidate_pool(self, query: Query) -> list[Passage]:
         """Every passage fusion ranks for this query, unordered: the ceiling that any re-ranking
         of the candidates could reach (``byline eval retrieval --pool``)."""
-        bounds = _Bounds.of(query, query.as_of or datetime.now(UTC))
+        bounds = Bounds.of(query, query.as_of or datetime.now(UTC))
         vector = self._embedder.embed([query.question])[0]
         dense, lexical = self._candidates(query.question, vector, bounds)
         ids = list(dict.fromkeys(chunk_id for chunk_id, _ in dense + lexical))
         return [self._store.passage(*row) for row in self._store.documents(ids)]
 
     def _candidates(
-        self, question: str, vector: list[float], bounds: _Bounds
+        self, question: str, vector: list[float], bounds: Bounds
     ) -> tuple[list[tuple[str, float]], list[tuple[str, float]]]:
         tuning = self.tuning
         dense = self._dense(vector, bounds) if tuning.dense_weight else []
@@ -215,7 +215,7 @@ class Retriever:
             self._recogniser = (outlets, OutletRecogniser(outlets))
         return self._recogniser[1]
 
-    def _dense(self, vector: list[float], bounds: _Bounds) -> list[tuple[str, float]]:
+    def _dense(self, vector: list[float], bounds: Bounds) -> list[tuple[str, float]]:
         """Nearest chunks within the bounds. Chroma's metadata filter costs ~10x the search, so
         an unfiltered search over a wider net is filtered here, with the index's own dates and
         outlets; only when too few pass does Chroma filter."""

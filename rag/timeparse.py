@@ -3,12 +3,14 @@ date window relative to the question's as-of time.
 
 A window is a prior, not a filter: retrieval favours articles inside it (see ``rag.retrieve``).
 Windows are whole UTC days; a phrase naming a weekday or a month means the latest one at or
-before as-of ("on Monday" asked on a Wednesday is two days earlier).
+before as-of ("on Monday" asked on a Wednesday is two days earlier). A phrase whose window
+would leave the calendar (years 1 to 9999) names no window.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 
@@ -44,46 +46,66 @@ def _latest_month(month: int, as_of: datetime) -> datetime:
     return _month_start(year, month)
 
 
-def _rules(as_of: datetime) -> list[tuple[re.Pattern[str], object]]:
+Span = tuple[datetime, datetime]
+Action = Callable[[re.Match[str]], Span]
+
+
+def _rules(as_of: datetime) -> list[tuple[re.Pattern[str], Action]]:
+    """Each phrase and its window. Windows are computed only for a phrase that matched, and may
+    raise OverflowError or ValueError at the calendar's edges (``time_window`` skips them)."""
     today = _day(as_of)
     end = as_of
-    week_start = today - timedelta(days=today.weekday())
 
-    def month_window(m: re.Match[str]) -> tuple[datetime, datetime]:
+    def days_back(days: int) -> datetime:
+        return today - timedelta(days=days)
+
+    def week_start() -> datetime:
+        return days_back(today.weekday())
+
+    def month_start() -> datetime:
+        return _month_start(today.year, today.month)
+
+    def last_month() -> Span:
+        previous = month_start() - timedelta(days=1)
+        return _month_start(previous.year, previous.month), month_start()
+
+    def weekend() -> Span:
+        saturday = days_back((today.weekday() - 5) % 7)
+        return saturday, saturday + timedelta(days=2)
+
+    def month_window(m: re.Match[str]) -> Span:
         month = _MONTHS.index(m.group("month").lower()) + 1
         year = m.group("year")
         start = _month_start(int(year), month) if year else _latest_month(month, as_of)
         return start, min(_next_month(start), end)
 
-    def weekday_window(m: re.Match[str]) -> tuple[datetime, datetime]:
+    def weekday_window(m: re.Match[str]) -> Span:
         back = (today.weekday() - _WEEKDAYS.index(m.group("weekday").lower())) % 7
         if m.group("last") and back == 0:
             back = 7
-        start = today - timedelta(days=back)
+        start = days_back(back)
         return start, min(start + timedelta(days=1), end)
 
-    def since_month(m: re.Match[str]) -> tuple[datetime, datetime]:
+    def since_month(m: re.Match[str]) -> Span:
         return _latest_month(_MONTHS.index(m.group("month").lower()) + 1, as_of), end
 
-    def year_window(m: re.Match[str]) -> tuple[datetime, datetime]:
+    def year_window(m: re.Match[str]) -> Span:
         start = datetime(int(m.group("year")), 1, 1, tzinfo=UTC)
         return start, min(datetime(start.year + 1, 1, 1, tzinfo=UTC), end)
 
-    month_start = _month_start(today.year, today.month)
-    last_month = month_start - timedelta(days=1)
-    year_start = datetime(today.year, 1, 1, tzinfo=UTC)
-    last_weekend = today - timedelta(days=(today.weekday() - 5) % 7)
-    weekend = (last_weekend, last_weekend + timedelta(days=2))
-    rules: list[tuple[str, object]] = [
-        (r"\btoday\b|\bthis morning\b|\btonight\b", (today, end)),
-        (r"\byesterday\b", (today - timedelta(days=1), today)),
-        (r"\b(?:this|past) weekend\b|\blast weekend\b", weekend),
-        (r"\bthis week\b|\bpast week\b|\bthis past week\b", (today - timedelta(days=7), end)),
-        (r"\blast week\b", (week_start - timedelta(days=7), week_start)),
-        (r"\bthis month\b|\bpast month\b", (month_start, end)),
-        (r"\blast month\b", (_month_start(last_month.year, last_month.month), month_start)),
-        (r"\bthis year\b", (year_start, end)),
-        (r"\blast year\b", (year_start.replace(year=today.year - 1), year_start)),
+    def year_start(year: int) -> datetime:
+        return datetime(year, 1, 1, tzinfo=UTC)
+
+    rules: list[tuple[str, Action]] = [
+        (r"\btoday\b|\bthis morning\b|\btonight\b", lambda _: (today, end)),
+        (r"\byesterday\b", lambda _: (days_back(1), today)),
+        (r"\b(?:this|past) weekend\b|\blast weekend\b", lambda _: weekend()),
+        (r"\bthis week\b|\bpast week\b|\bthis past week\b", lambda _: (days_back(7), end)),
+        (r"\blast week\b", lambda _: (week_start() - timedelta(days=7), week_start())),
+        (r"\bthis month\b|\bpast month\b", lambda _: (month_start(), end)),
+        (r"\blast month\b", lambda _: last_month()),
+        (r"\bthis year\b", lambda _: (year_start(today.year), end)),
+        (r"\blast year\b", lambda _: (year_start(today.year - 1), year_start(today.year))),
         (r"\bsince " + _MONTH + r"\b", since_month),
         (r"\b(?:in|during|of) " + _MONTH + r"(?:,? (?P<year>\d{4}))?\b", month_window),
         (r"\b(?:on |(?P<last>last) )" + _DAY + r"\b", weekday_window),
@@ -98,10 +120,11 @@ def time_window(question: str, as_of: datetime) -> Window | None:
         match = pattern.search(question)
         if not match:
             continue
-        if callable(action):
+        try:
             start, end = action(match)
-        else:
-            start, end = action  # type: ignore[misc]
+        except (OverflowError, ValueError):
+            continue  # a window before year 1 or after 9999 ("in January 0000"): no window
+        end = min(end, as_of)  # "this weekend" asked on a Saturday ends now, not on Monday
         if start < end:
             return Window(start, end, match.group(0))
     return None
