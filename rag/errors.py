@@ -6,9 +6,14 @@
     +-- StoreError                   503 store_unavailable the vector store failed a read or write
     +-- IngestError                  400 ingest_error     a source file or record cannot be ingested
     +-- StoreBusy                    409 store_busy       another ingest writes the embedded store
+    +-- NotFound                     404 not_found        no such thing (a model name)
+    +-- Unsupported                  400 unsupported_parameter  a chat parameter Byline
+                                                          cannot honour (n > 1, tools)
 
-Every non-2xx response body is ``{"error": {"code": ..., "message": ...}}``; FastAPI's own
-validation and routing errors are mapped onto the same envelope in ``rag.api.app``.
+Every non-2xx response body is ``{"error": {"code", "message", "type", "param"}}``: the shape
+OpenAI's clients parse (``type`` is OpenAI's error class, ``param`` the request field at fault or
+null). FastAPI's own validation and routing errors are mapped onto the same envelope in
+``rag.api.app``.
 """
 
 from __future__ import annotations
@@ -21,9 +26,10 @@ class BylineError(Exception):
     status_code = 500
     code = "internal_error"
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, param: str | None = None) -> None:
         super().__init__(message)
         self.message = message
+        self.param = param
 
 
 class InvalidRequest(BylineError):
@@ -62,5 +68,29 @@ class StoreBusy(BylineError):
     code = "store_busy"
 
 
-def error_envelope(code: str, message: str) -> dict[str, dict[str, str]]:
-    return {"error": {"code": code, "message": message}}
+class NotFound(BylineError):
+    status_code = 404
+    code = "not_found"
+
+
+class Unsupported(BylineError):
+    status_code = 400
+    code = "unsupported_parameter"
+
+
+# OpenAI's error classes, by Byline's code; anything else is a request the client must fix.
+_OPENAI_TYPES = {
+    "unauthorized": "authentication_error",
+    "not_found": "not_found_error",
+    "rate_limited": "rate_limit_error",
+    "internal_error": "server_error",
+    "not_ready": "server_error",
+    "store_unavailable": "server_error",
+}
+
+
+def error_envelope(
+    code: str, message: str, param: str | None = None
+) -> dict[str, dict[str, str | None]]:
+    kind = _OPENAI_TYPES.get(code, "invalid_request_error")
+    return {"error": {"code": code, "message": message, "type": kind, "param": param}}

@@ -99,6 +99,18 @@ class Settings(BaseSettings):
     rate_limit_per_min: int = Field(
         0, ge=0, description="Requests a minute per API key (per client without keys); 0 = off."
     )
+    failed_keys_per_min: int = Field(
+        10,
+        ge=0,
+        description="Wrong or missing API keys a minute per client address before 429; valid"
+        " keys are never held back by it; 0 = off.",
+    )
+    max_article_chars: int = Field(
+        1_000_000,
+        ge=1000,
+        description="Longest article body ingest takes, in characters; a longer one is rejected"
+        " (a whole book or a log file dropped in by mistake).",
+    )
     cors_origins: str = Field(
         "", description="Comma-separated origins allowed by CORS (empty: none; '*' for any)."
     )

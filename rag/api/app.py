@@ -12,10 +12,10 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.routing import Match
 
 from rag.api.deps import ask_service_of
 from rag.api.guard import Guard
+from rag.api.head import HeadAsGet, methods_at
 from rag.api.metrics import Metrics, RequestMetrics
 from rag.api.openai_compat import router as openai_router
 from rag.api.page import ASSETS_PATH, assets
@@ -23,13 +23,22 @@ from rag.api.page import router as page_router
 from rag.api.routes import router
 from rag.components import Components
 from rag.embedder import Embedder
-from rag.errors import BylineError, StoreError, error_envelope
+from rag.errors import BylineError, StoreError, Unsupported, error_envelope
 from rag.settings import Settings, get_settings, split_list
 from rag.slack.bot import SlackBot, slack_bot
 from rag.slack.events import router as slack_router
 
 log = logging.getLogger("byline.api")
 STORE_RETRY_S = 2.0
+NOT_JSON = "the request body is not valid JSON (UTF-8, at most a few hundred levels deep)"
+# Chat parameters Byline cannot honour: its schema allows only what it does, and a client that
+# asks for more hears why instead of being silently ignored.
+UNSUPPORTED = {
+    "n": "n > 1 is not supported: Byline gives one checked answer per question",
+    "tools": "tools are not supported: Byline answers from its articles and calls no functions",
+    "tool_choice": "a tool_choice that requires a call is not supported: Byline calls no tools",
+    "response_format": "only the text response_format is supported: answers are cited prose",
+}
 _HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 413: "too_large", 429: "rate_limited"}
 
 
@@ -60,13 +69,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount(ASSETS_PATH, assets(), name="page-assets")
     app.state.slack_bot = _slack_bot(app, settings)
     app.state.slack_signing_secret = settings.slack_signing_secret.get_secret_value()
-    # Added innermost first: metrics see every answered request, even a refused one; the guard
+    # Added innermost first: metrics see every answered request (a HEAD as HEAD), even a
+    # refused one; the guard
     # runs inside CORS, so that a browser's preflight needs no key.
+    app.add_middleware(HeadAsGet, router=app.router)
     app.add_middleware(RequestMetrics, metrics=app.state.metrics)
     app.add_middleware(
         Guard,
         api_keys=split_list(settings.api_keys.get_secret_value()),
         per_minute=settings.rate_limit_per_min,
+        failures_per_minute=settings.failed_keys_per_min,
     )
     if origins := split_list(settings.cors_origins):
         app.add_middleware(
@@ -122,43 +134,46 @@ def _load(app: FastAPI, settings: Settings, stopping: threading.Event) -> None:
         return
 
 
-def _allowed_methods(request: Request) -> list[str]:
-    """The methods some route takes at this request's path."""
-    return [
-        method
-        for method in ("GET", "POST", "PUT", "PATCH", "DELETE")
-        if any(
-            route.matches({**request.scope, "method": method})[0] == Match.FULL
-            for route in request.app.router.routes
-        )
-    ]
+def field_name(loc: tuple[int | str, ...] | list[int | str]) -> str:
+    """A validation error's location as the client wrote it: ``messages[0].content``."""
+    name = ""
+    for part in loc:
+        if part == "body" and not name:
+            continue
+        name += f"[{part}]" if isinstance(part, int) else f".{part}" if name else str(part)
+    return name or "body"
 
 
 def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(BylineError)
     async def byline_error(_: Request, exc: BylineError) -> JSONResponse:
-        return JSONResponse(error_envelope(exc.code, exc.message), status_code=exc.status_code)
+        envelope = error_envelope(exc.code, exc.message, exc.param)
+        return JSONResponse(envelope, status_code=exc.status_code)
 
     @app.exception_handler(RequestValidationError)
-    async def invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:
+    async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
         errors = exc.errors()
         if any(e.get("type") == "json_invalid" for e in errors):
-            return JSONResponse(
-                error_envelope("invalid_json", "the request body is not valid JSON"), 400
-            )
-        message = "; ".join(
-            f"{'.'.join(str(p) for p in e.get('loc', ()) if p != 'body') or 'body'}: {e['msg']}"
-            for e in errors
-        )
-        return JSONResponse(error_envelope("invalid_request", message), status_code=422)
+            return JSONResponse(error_envelope("invalid_json", NOT_JSON), 400)
+        fields = [field_name(e.get("loc", ())) for e in errors]
+        if request.url.path.startswith("/v1/"):
+            for field in fields:
+                if field in UNSUPPORTED:
+                    return await byline_error(request, Unsupported(UNSUPPORTED[field], field))
+        message = "; ".join(f"{field}: {e['msg']}" for field, e in zip(fields, errors, strict=True))
+        return JSONResponse(error_envelope("invalid_request", message, fields[0]), 422)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400:
+            # FastAPI's answer to a body it could not parse for a reason other than JSON syntax
+            # (bytes that are not UTF-8, nesting deeper than the parser goes).
+            return JSONResponse(error_envelope("invalid_json", NOT_JSON), 400)
         code = _HTTP_CODES.get(exc.status_code, "http_error")
         headers = exc.headers
         if exc.status_code == 405:
             # Starlette names only the first route of the path; GET and POST /articles are two.
-            headers = {"Allow": ", ".join(_allowed_methods(request))}
+            headers = {"Allow": ", ".join(methods_at(request.app.router, request.scope))}
         return JSONResponse(error_envelope(code, str(exc.detail)), exc.status_code, headers=headers)
 
     @app.exception_handler(Exception)

@@ -2,7 +2,9 @@
 
 Pure ASGI, so a body over the limit is refused from its Content-Length (or as soon as a chunked
 body passes the limit) without being read whole, and a missing or wrong key never reaches a
-route. Health, readiness, metrics, the OpenAPI schema and Slack's signed endpoint stay open.
+route. Failed key attempts are limited per client address (429 once over the limit), on a budget
+of their own, so that guessing keys neither goes on unchecked nor spends a valid key's budget.
+Health, readiness, metrics, the OpenAPI schema and Slack's signed endpoint stay open.
 """
 
 from __future__ import annotations
@@ -70,10 +72,13 @@ class RateLimiter:
 
 
 class Guard:
-    def __init__(self, app: ASGIApp, api_keys: list[str], per_minute: int) -> None:
+    def __init__(
+        self, app: ASGIApp, api_keys: list[str], per_minute: int, failures_per_minute: int = 0
+    ) -> None:
         self.app = app
         self._keys = [k.encode() for k in api_keys]
         self._limiter = RateLimiter(per_minute) if per_minute > 0 else None
+        self._failures = RateLimiter(failures_per_minute) if failures_per_minute > 0 else None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -87,7 +92,14 @@ class Guard:
             return
         if scope["path"] not in OPEN_PATHS and not scope["path"].startswith(OPEN_PREFIX):
             key = self._key_of(headers)
+            client = scope.get("client") or ("unknown", 0)
             if self._keys and key is None:
+                wait = (
+                    self._failures.retry_after(client[0], time.monotonic()) if self._failures else 0
+                )
+                if wait:
+                    await self._too_many(scope, receive, send, wait, "failed API key attempts")
+                    return
                 unauthorized = refusal(
                     401,
                     "unauthorized",
@@ -98,18 +110,22 @@ class Guard:
                 return
             if self._limiter is not None:
                 # Per key when keys are on (a key is only ever a validated one), else per client.
-                client = scope.get("client") or ("unknown", 0)
                 wait = self._limiter.retry_after(key or f"ip:{client[0]}", time.monotonic())
                 if wait:
-                    limited = refusal(
-                        429,
-                        "rate_limited",
-                        f"over {self._limiter.per_minute} requests a minute; retry in {wait} s",
-                        {"Retry-After": str(wait)},
-                    )
-                    await limited(scope, receive, send)
+                    await self._too_many(scope, receive, send, wait, "requests")
                     return
         await self._call_with_body_limit(scope, receive, send)
+
+    async def _too_many(
+        self, scope: Scope, receive: Receive, send: Send, wait: int, what: str
+    ) -> None:
+        limited = refusal(
+            429,
+            "rate_limited",
+            f"too many {what} a minute from this client; retry in {wait} s",
+            {"Retry-After": str(wait)},
+        )
+        await limited(scope, receive, send)
 
     def _key_of(self, headers: dict[str, str]) -> str | None:
         """The presented key when it is one of the configured keys (compared in constant time)."""

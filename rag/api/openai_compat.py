@@ -3,15 +3,23 @@
 Clients and chat front ends that speak OpenAI's protocol get Byline's checked answer as
 ``choices[0].message.content`` (``[n]`` markers and a "Sources" list), the structured citations
 in an extra top-level ``citations`` field (in the last chunk when streaming) and Byline's own
-facts (answerer, standalone question, timings) under ``byline``. The message history makes
-follow-ups work; the client's system messages are ignored (Byline's prompts are its own), and
-sampling parameters are accepted and ignored. Filters come in an optional ``byline`` object.
+facts (answerer, standalone question, timings) under ``byline``. The citations also come in
+OpenAI's own shape, ``message.annotations`` with one ``url_citation`` per ``[n]`` marker (its
+``start_index``/``end_index`` span the marker in the content), which clients that drop unknown
+fields keep. ``usage`` counts word pieces of Byline's own tokenizer; ``stream_options:
+{include_usage: true}`` adds the usage chunk to a stream. The message history makes follow-ups
+work; the client's system messages are ignored (Byline's prompts are its own), and sampling
+parameters are accepted and ignored. What Byline cannot honour (``n`` > 1, tools, a
+``tool_choice`` that requires a call, a ``response_format`` other than text) is refused with 400.
+Filters come in an optional ``byline`` object.
 """
 
 from __future__ import annotations
 
+import re
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import asdict
 from typing import Any, Literal
 
@@ -24,15 +32,14 @@ from pydantic import (
     StrictBool,
     StrictInt,
     ValidationError,
-    model_validator,
 )
 from starlette.concurrency import run_in_threadpool
 
 from rag.api.deps import AskServiceDep, ComponentsDep
 from rag.api.routes import ERRORS
-from rag.api.schemas import AskRequest
+from rag.api.schemas import AskRequest, ErrorEnvelope
 from rag.api.streaming import event_stream, sse
-from rag.errors import InvalidRequest
+from rag.errors import InvalidRequest, NotFound
 from rag.followup import Turn
 from rag.models import Answer, Citation
 from rag.service import Delta, Event
@@ -70,32 +77,84 @@ class BylineOptions(BaseModel):
     as_of: str | None = None
 
 
+class StreamOptions(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    include_usage: StrictBool = False
+
+
+class ResponseFormat(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    type: Literal["text"]
+
+
+QUESTION_FIELD = "messages[-1].content"
+
+
 class ChatRequest(BaseModel):
     # Front ends send temperature, top_p, user, ...: accepted, and ignored.
     model_config = ConfigDict(extra="allow")
     model: str = MODEL_ID
     messages: list[ChatMessage] = Field(min_length=1, max_length=100)
     stream: StrictBool = False
+    stream_options: StreamOptions | None = None
+    # Only what Byline honours; anything else is answered 400 unsupported_parameter.
+    n: StrictInt | None = Field(None, ge=1, le=1, description="1: one answer per question.")
+    tools: list[dict[str, Any]] | None = Field(None, max_length=0, description="None: no tools.")
+    tool_choice: Literal["none", "auto"] | None = None
+    response_format: ResponseFormat | None = None
     byline: BylineOptions | None = None
 
-    @model_validator(mode="after")
-    def _ends_with_a_question(self) -> ChatRequest:
-        if self.messages[-1].role != "user" or not self.messages[-1].text.strip():
-            raise ValueError("the last message must be the user's question")
-        return self
-
     def ask_request(self) -> AskRequest:
+        """The /ask request of the last (user) message; errors name the client's fields."""
+        last = self.messages[-1]
+        if last.role != "user":
+            raise InvalidRequest(
+                "messages[-1]: the last message must be the user's question", "messages[-1]"
+            )
         options = self.byline.model_dump(exclude_none=True) if self.byline else {}
         try:
-            return AskRequest.model_validate({"question": self.messages[-1].text, **options})
+            return AskRequest.model_validate({"question": last.text, **options})
         except ValidationError as exc:
-            fields = "; ".join(
-                f"byline.{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
-            )
-            raise InvalidRequest(fields) from exc
+            named = [
+                (_client_field(e["loc"]), e["msg"].removeprefix("Value error, "))
+                for e in exc.errors()
+            ]
+            message = "; ".join(f"{field}: {msg}" for field, msg in named)
+            raise InvalidRequest(message, named[0][0]) from exc
 
     def history(self) -> list[Turn]:
         return [Turn(m.role, m.text) for m in self.messages[:-1] if m.role in ("user", "assistant")]
+
+
+def _client_field(loc: tuple[int | str, ...]) -> str:
+    if not loc or loc[0] == "question":
+        return QUESTION_FIELD
+    return "byline." + ".".join(str(p) for p in loc)
+
+
+_INLINE_MARKER = re.compile(r"\[(\d{1,3})\]")
+
+
+def url_citations(text: str, citations: list[Citation]) -> list[dict[str, Any]]:
+    """OpenAI's ``url_citation`` annotations: one per ``[n]`` in ``text``, spanning it."""
+    by_number = {c.n: c for c in citations}
+    found = []
+    for match in _INLINE_MARKER.finditer(text):
+        citation = by_number.get(int(match[1]))
+        if citation is None:
+            continue
+        found.append(
+            {
+                "type": "url_citation",
+                "url_citation": {
+                    "start_index": match.start(),
+                    "end_index": match.end(),
+                    "url": citation.url,
+                    "title": f"{citation.outlet}: {citation.title}",
+                },
+            }
+        )
+    return found
 
 
 def sources_text(citations: list[Citation]) -> str:
@@ -120,11 +179,31 @@ def byline_facts(answer: Answer) -> dict[str, Any]:
     }
 
 
+def _model_card() -> dict[str, Any]:
+    return {"id": MODEL_ID, "object": "model", "created": 0, "owned_by": "byline"}
+
+
 @router.get("/models")
 def models() -> dict[str, Any]:
+    return {"object": "list", "data": [_model_card()]}
+
+
+@router.get("/models/{model_id}", responses={404: {"model": ErrorEnvelope}})
+def model(model_id: str) -> dict[str, Any]:
+    """The one model Byline serves; any name is answered by it in chat completions."""
+    if model_id != MODEL_ID:
+        raise NotFound(f"no model {model_id!r}: Byline serves {MODEL_ID!r}", "model")
+    return _model_card()
+
+
+def usage(body: ChatRequest, content: str, count: Callable[[str], int]) -> dict[str, int]:
+    """Token counts in Byline's own tokenizer's word pieces."""
+    prompt = sum(count(m.text) for m in body.messages)
+    completion = count(content)
     return {
-        "object": "list",
-        "data": [{"id": MODEL_ID, "object": "model", "created": 0, "owned_by": "byline"}],
+        "prompt_tokens": prompt,
+        "completion_tokens": completion,
+        "total_tokens": prompt + completion,
     }
 
 
@@ -134,9 +213,11 @@ async def chat_completions(
 ) -> dict[str, Any] | StreamingResponse:
     query = body.ask_request().to_query(components.settings.top_k)
     history = body.history()
+    count = components.embedder.count_pieces
     completion_id, created = f"chatcmpl-{uuid.uuid4().hex}", int(time.time())
     if not body.stream:
         answer = await run_in_threadpool(service.ask, query, history)
+        content = answer.text + sources_text(answer.citations)
         return {
             "id": completion_id,
             "object": "chat.completion",
@@ -147,24 +228,28 @@ async def chat_completions(
                     "index": 0,
                     "message": {
                         "role": "assistant",
-                        "content": answer.text + sources_text(answer.citations),
+                        "content": content,
+                        "annotations": url_citations(answer.text, answer.citations),
                     },
                     "finish_reason": "stop",
                 }
             ],
-            "usage": {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0},
+            "usage": await run_in_threadpool(usage, body, content, count),
             "citations": [asdict(c) for c in answer.citations],
             "byline": byline_facts(answer),
         }
+    with_usage = body.stream_options is not None and body.stream_options.include_usage
 
-    def chunk(delta: dict[str, str], finish: str | None = None, **extra: Any) -> str:
+    def chunk(delta: dict[str, Any], finish: str | None = None, **extra: Any) -> str:
+        choices = [{"index": 0, "delta": delta, "finish_reason": finish}]
         return sse(
             {
                 "id": completion_id,
                 "object": "chat.completion.chunk",
                 "created": created,
                 "model": MODEL_ID,
-                "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+                "choices": extra.pop("choices", choices),
+                **({"usage": None} if with_usage else {}),
                 **extra,
             }
         )
@@ -177,10 +262,14 @@ async def chat_completions(
         if isinstance(event, Delta):
             return [*messages, chunk({"content": event.text})]
         answer = event.answer
+        content = answer.text + sources_text(answer.citations)
         if answer.citations:
             messages.append(chunk({"content": sources_text(answer.citations)}))
+        last = {"annotations": url_citations(answer.text, answer.citations)}
         citations = [asdict(c) for c in answer.citations]
-        messages.append(chunk({}, "stop", citations=citations, byline=byline_facts(answer)))
+        messages.append(chunk(last, "stop", citations=citations, byline=byline_facts(answer)))
+        if with_usage:
+            messages.append(chunk({}, choices=[], usage=usage(body, content, count)))
         return messages
 
     events = service.events(query, history, stream=True)

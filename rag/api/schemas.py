@@ -183,6 +183,8 @@ class ArticlePage(BaseModel):
 class ErrorDetail(BaseModel):
     code: str
     message: str
+    type: str = Field(description="OpenAI's error class, e.g. invalid_request_error.")
+    param: str | None = Field(description="The request field at fault, if one is.")
 
 
 class ErrorEnvelope(BaseModel):

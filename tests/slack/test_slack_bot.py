@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import time
 from collections.abc import Iterator
@@ -221,17 +223,58 @@ def test_bots_and_the_bot_itself_are_ignored(api: httpx.Client, slack: FakeSlack
 
 @pytest.mark.parametrize(
     ("age_s", "timestamp", "status"),
-    [(299, None, 200), (301, None, 401), (-301, None, 401), (0, "abc", 401), (0, "", 401)],
+    [
+        (299, None, 200),
+        (301, None, 401),
+        (-301, None, 401),
+        (0, "abc", 401),
+        (0, "", 401),
+        (0, "9" * 5000, 401),
+        (0, "17²", 401),
+        (0, "١٧٠٠٠٠٠٠٠٠", 401),  # Arabic-Indic digits
+        (0, "1700000000.5", 401),
+        (0, "-1700000000", 401),
+    ],
 )
 def test_request_timestamps(
     api: httpx.Client, age_s: int, timestamp: str | None, status: int
 ) -> None:
     body = json.dumps({"type": "url_verification", "challenge": "c-1", "token": "unused"})
-    headers = {"Content-Type": "application/json", **signed(body, age_s, timestamp)}
-    response = api.post("/slack/events", content=body, headers=headers)
+    # UTF-8 on the wire, as a client sending "17²" would.
+    headers = {k: v.encode() for k, v in signed(body, age_s, timestamp).items()}
+    response = api.post(
+        "/slack/events", content=body, headers={"Content-Type": "application/json", **headers}
+    )
     assert response.status_code == status
     if status == 200:
         assert response.json()["challenge"] == "c-1"
+
+
+@pytest.mark.parametrize(
+    ("content_type", "body"),
+    [
+        ("application/json", "{bad"),
+        ("application/json", "[1]"),
+        ("application/json", '"text"'),
+        ("application/json", "\udcff"),
+        ("application/x-www-form-urlencoded", "payload=%7Bbad"),
+        ("application/x-www-form-urlencoded", "payload="),
+        ("application/x-www-form-urlencoded", ""),
+    ],
+)
+def test_signed_unreadable_bodies_get_400(api: httpx.Client, content_type: str, body: str) -> None:
+    raw = body.encode("utf-8", "surrogateescape")  # "\udcff": the byte 0xff, not UTF-8
+    stamp = str(int(time.time()))
+    base = f"v0:{stamp}:".encode() + raw
+    signature = "v0=" + hmac.new(SECRET.encode(), base, hashlib.sha256).hexdigest()
+    headers = {
+        "Content-Type": content_type,
+        "X-Slack-Request-Timestamp": stamp,
+        "X-Slack-Signature": signature,
+    }
+    response = api.post("/slack/events", content=raw, headers=headers)
+    assert response.status_code == 400, response.text
+    assert response.json()["error"]["code"] == "invalid_request"
 
 
 def test_bad_signatures_get_401(api: httpx.Client) -> None:
