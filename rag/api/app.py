@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -158,8 +159,9 @@ def _install_error_handlers(app: FastAPI) -> None:
         fields = [field_name(e.get("loc", ())) for e in errors]
         if request.url.path.startswith("/v1/"):
             for field in fields:
-                if field in UNSUPPORTED:
-                    return await byline_error(request, Unsupported(UNSUPPORTED[field], field))
+                top = re.split(r"[.\[]", field, maxsplit=1)[0]  # response_format.type -> ...
+                if top in UNSUPPORTED:
+                    return await byline_error(request, Unsupported(UNSUPPORTED[top], top))
         message = "; ".join(f"{field}: {e['msg']}" for field, e in zip(fields, errors, strict=True))
         return JSONResponse(error_envelope("invalid_request", message, fields[0]), 422)
 

@@ -14,6 +14,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 def methods_at(app: ASGIApp, scope: Scope) -> list[str]:
     """The methods some route of ``app`` takes at this scope's path (HEAD wherever GET is)."""
     found: set[str] = set()
+    # Inside a mount (the static files' own 405) the root path is the mount's: match from the
+    # app's root, as the router did.
+    scope = {**scope, "root_path": scope.get("app_root_path", scope.get("root_path", ""))}
     for route in getattr(app, "routes", []):
         if isinstance(route, Mount):  # the page's static assets: GET and HEAD only
             if route.matches(scope)[0] != Match.NONE:

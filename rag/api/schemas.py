@@ -21,17 +21,19 @@ from rag.models import Answer, Citation, Passage
 from rag.retrieve import Query, day_end, day_start
 
 
-def _date_or_time(value: object) -> object:
-    """A bare YYYY-MM-DD stays a date, so that 'until' covers the whole day; a number is not a
-    date (pydantic would read it as seconds since 1970)."""
-    if isinstance(value, int | float):
-        raise ValueError("expected a date (YYYY-MM-DD) or an ISO 8601 time, not a number")
-    if isinstance(value, str) and len(value.strip()) == 10:
+def _date_or_time(value: object) -> date | datetime:
+    """A bare YYYY-MM-DD stays a date, so that 'until' covers the whole day; anything else must
+    be an ISO 8601 time. Parsed here in one place, so that an error names the field alone (not
+    each member of a union) and a number is never read as seconds since 1970."""
+    if isinstance(value, date):  # datetime too
+        return value
+    if isinstance(value, str):
+        text = value.strip()
         try:
-            return date.fromisoformat(value.strip())
+            return date.fromisoformat(text) if len(text) == 10 else datetime.fromisoformat(text)
         except ValueError:
             pass
-    return value
+    raise ValueError("expected a date (YYYY-MM-DD) or an ISO 8601 time")
 
 
 DateOrTime = Annotated[datetime | date, BeforeValidator(_date_or_time)]

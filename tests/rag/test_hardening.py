@@ -21,6 +21,7 @@ def guarded(seeded: Components) -> Iterator[httpx.Client]:
         update={
             "api_keys": SecretStr("k1, k2,k3"),
             "rate_limit_per_min": 4,
+            "failed_keys_per_min": 5,
             "cors_origins": "https://news.example",
         }
     )
@@ -43,6 +44,27 @@ def test_keys_are_required_and_checked(guarded: httpx.Client) -> None:
     assert guarded.get("/articles", headers={"X-API-Key": "k2"}).status_code == 200
     for open_path in ("/healthz", "/readyz", "/metrics", "/openapi.json"):
         assert guarded.get(open_path).status_code == 200
+
+
+def test_failed_key_attempts_are_limited_per_address_not_per_key(seeded: Components) -> None:
+    settings: Settings = seeded.settings.model_copy(
+        update={"api_keys": SecretStr("good"), "rate_limit_per_min": 3, "failed_keys_per_min": 4}
+    )
+    with serving(settings) as client:
+        guesses = [f"guess-{i}" for i in range(4)]
+        statuses = [
+            client.get("/articles", headers={"X-API-Key": guess}).status_code for guess in guesses
+        ]
+        assert statuses == [401] * 4
+        for wrong in ({"X-API-Key": "guess-9"}, {"Authorization": "Bearer nope"}, {}):
+            limited = client.get("/articles", headers=wrong)
+            envelope(limited, 429, "rate_limited")
+            assert 1 <= int(limited.headers["retry-after"]) <= 60
+        # The valid key still has its whole budget of 3.
+        ok = [client.get("/articles", headers={"X-API-Key": "good"}).status_code for _ in range(3)]
+        assert ok == [200] * 3
+        envelope(client.get("/articles", headers={"X-API-Key": "good"}), 429, "rate_limited")
+        assert client.get("/healthz").status_code == 200  # open paths are never limited
 
 
 def test_bodies_over_64_kib_get_413_unread(guarded: httpx.Client) -> None:
