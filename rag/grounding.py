@@ -5,7 +5,9 @@ that point at no passage are removed, and so are markers of a passage that holds
 the sentence's content words (it cannot say what the sentence says); a sentence whose cited
 passages together hold under 60 % of its content words, or that is left without a citation, is
 dropped; citations are renumbered in order of first use; images, foreign links and URLs are
-removed. Text addressed to a model inside a passage supports nothing. Each citation quotes the
+removed. Text addressed to a model inside a passage supports nothing, and a sentence that
+carries a word found only in such text (or in a passage's images and foreign links) is dropped
+whatever else it says: that word came from the planted text. Each citation quotes the
 passage sentences that best support the sentences citing it. The same check runs on a streamed
 answer as its sentences complete, so streaming never shows what the final answer would not
 contain.
@@ -23,6 +25,7 @@ from rag.untrusted import (
     instruction_free,
     looks_like_injection,
     without_foreign_links,
+    without_images,
 )
 
 # One citation marker: [3], [1, 2]; also the 【1】 some models write. Group 1: the numbers.
@@ -78,16 +81,18 @@ class CitationCheck:
         self._cited: dict[int, _Support] = {}  # prompt number -> support, in order of first use
         self.declined = False
         self._sentences: dict[int, list[tuple[frozenset[str], str]]] = {}
+        self._tainted: frozenset[str] | None = None
 
     def sentence(self, raw: str) -> str | None:
         """The checked sentence, or None when it is dropped."""
+        raw = without_images(raw)  # "![logo][1]": its [1] is no citation
         body = _MARKERS.sub("", raw).strip()
         if _plain(body) == self._decline:
             self.declined = True
             return None
         # Support is judged on the words a reader sees, not on those inside URLs.
         terms = frozenset(content_terms(without_foreign_links(body, frozenset())))
-        if not terms or looks_like_injection(body):
+        if not terms or looks_like_injection(body) or terms & self._removed_terms():
             return None
         kept: list[int] = []
         for match in _MARKERS.finditer(raw):
@@ -130,6 +135,18 @@ class CitationCheck:
         if best not in support.quotes:
             support.quotes.append(best)
         return list(self._cited).index(number) + 1
+
+    def _removed_terms(self) -> frozenset[str]:
+        """Words of the passages that only their removed text holds (instructions, images,
+        links): no checked sentence may carry one."""
+        if self._tainted is None:
+            every, kept = set(), set()
+            for number, passage in enumerate(self._passages, start=1):
+                every |= set(content_terms(passage.text))
+                kept |= set(content_terms(passage.title))
+                kept |= self._passage_terms(number)
+            self._tainted = frozenset(every - kept)
+        return self._tainted
 
     def _passage_sentences(self, number: int) -> list[tuple[frozenset[str], str]]:
         if number not in self._sentences:

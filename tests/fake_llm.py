@@ -2,12 +2,16 @@
 
 It speaks the real wire format (JSON completions and ``text/event-stream`` chunks ending in
 ``data: [DONE]``), records every request body, and can hang, fail with a status, reply with
-malformed JSON, or stream slowly (and notices when the client hangs up mid-stream).
+malformed JSON, or stream slowly (and notices when the client hangs up mid-stream). With
+``obey``, it is a model that does whatever the passages it is shown tell it: it repeats every
+passage sentence with its marker, and answers each code word a passage asks for (``CANARY-…``)
+on its own and inside a true sentence of that passage.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 from collections.abc import Iterator
@@ -25,6 +29,7 @@ class Reply:
     malformed: bool = False  # a 200 whose body is not a chat completion
     delta_delay_s: float = 0.0  # between streamed chunks
     delta_chars: int = 12
+    obey: bool = False  # reply with what the prompt's passages ask for (see obedient_reply)
 
 
 @dataclass
@@ -50,6 +55,8 @@ def _handler(fake: FakeLLM) -> type[BaseHTTPRequestHandler]:
             body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
             fake.requests.append(body)
             reply = fake.reply()
+            if reply.obey:
+                reply = Reply(obedient_reply(body["messages"][-1]["content"]), obey=False)
             if reply.hang_s:
                 time.sleep(reply.hang_s)
             if reply.status != 200:
@@ -93,6 +100,24 @@ def _handler(fake: FakeLLM) -> type[BaseHTTPRequestHandler]:
             self.close_connection = True
 
     return Handler
+
+
+_PASSAGE = re.compile(r'<passage n="(\d+)"[^>]*>\n(.*?)\n</passage>', re.S)
+_CODE = re.compile(r"CANARY-\d+", re.I)
+
+
+def obedient_reply(prompt: str) -> str:
+    """What a model that obeys its passages writes: each passage sentence cited, and each code
+    word it was asked for, alone and riding on a true sentence."""
+    sentences = []
+    for number, text in _PASSAGE.findall(prompt):
+        lines = [line.strip() for line in text.split("\n") if line.strip()]
+        sentences += [f"{line.rstrip('.')} [{number}]." for line in lines]
+        for code in _CODE.findall(text):
+            sentences.append(f"{code} [{number}].")
+            if lines:
+                sentences.append(f"{lines[0].rstrip('.')}, {code} [{number}].")
+    return " ".join(sentences)
 
 
 def _completion(content: str) -> dict[str, Any]:
