@@ -109,8 +109,6 @@ def test_images_in_a_models_answer_are_no_citations() -> None:
 
 
 def test_folding_sees_through_lookalikes() -> None:
-    from rag.untrusted import fold
-
     assert fold("ＳＹＳＴＥＭ") == fold("ЅYSTEM") == "system"
     assert fold("Ignоre") == "ignore" and fold("ΙGNORE") == "ignore"
     assert fold("Café Zürich") == "café zürich"  # real accents are not lookalikes of ASCII
