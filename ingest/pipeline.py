@@ -41,6 +41,7 @@ class IngestSummary:
     chunks_deleted: int = 0
     other_shards: int = 0
     errors: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # how files were read: "decoded as cp1252"
 
     def line(self) -> str:
         shards = f" · other shards {self.other_shards}" if self.other_shards else ""
@@ -102,6 +103,7 @@ class Ingestor:
         batch_size: int = 32,
         on_error: Callable[[str], None] | None = None,
         shard: Shard | None = None,
+        max_chars: int = 1_000_000,
     ) -> None:
         self._store = store
         self._lexical = lexical
@@ -110,7 +112,10 @@ class Ingestor:
         self._batch_size = batch_size
         self._on_error = on_error
         self._shard = shard
+        self._max_chars = max_chars
         self._pending: dict[str, _Plan] = {}
+        self._notes: list[str] = []
+        self._chunk_bar: tqdm[None] | None = None
 
     def ingest_paths(self, paths: Iterable[Path], progress: bool = False) -> IngestSummary:
         return self.ingest(self._parsed(paths), progress=progress)
@@ -126,9 +131,21 @@ class Ingestor:
             return self._ingest(items, progress)
 
     def _ingest(self, items: Iterable[Article | IngestError], progress: bool) -> IngestSummary:
-        summary = IngestSummary()
+        summary = IngestSummary(notes=self._notes)
         seen: set[str] = set()
         bar = tqdm(items, unit=" articles", disable=not progress, desc="ingest", leave=False)
+        # Chunks count while they embed: one long article is minutes of work on its own.
+        self._chunk_bar = tqdm(
+            unit=" chunks", disable=not progress, desc="embed", leave=False, position=1
+        )
+        with bar, self._chunk_bar:
+            self._ingest_groups(bar, summary, seen)
+        self._notes = []
+        return summary
+
+    def _ingest_groups(
+        self, bar: Iterable[Article | IngestError], summary: IngestSummary, seen: set[str]
+    ) -> None:
         for group in _groups(bar, LOOKUP_GROUP):
             admitted = (self._admitted(item, summary, seen) for item in group)
             articles = [article for article in admitted if article is not None]
@@ -145,7 +162,6 @@ class Ingestor:
                 if pending >= self._batch_size * 4:
                     self._flush(summary)
         self._flush(summary)
-        return summary
 
     def _admitted(
         self, item: Article | IngestError, summary: IngestSummary, seen: set[str]
@@ -157,6 +173,13 @@ class Ingestor:
             return None
         if self._shard and not self._shard.owns(item.id):
             summary.other_shards += 1
+            return None
+        if len(item.body) > self._max_chars:
+            self._reject(
+                summary,
+                f"{item.source}: the article is {len(item.body):,} characters long, over the"
+                f" limit of {self._max_chars:,} (BYLINE_MAX_ARTICLE_CHARS)",
+            )
             return None
         if item.id in seen:
             # One run, one version of an article: the first copy wins, so that running the
@@ -171,7 +194,7 @@ class Ingestor:
             if isinstance(found, IngestError):
                 yield found
             else:
-                yield from read_articles(found)
+                yield from read_articles(found, self._notes.append)
 
     def _reject(self, summary: IngestSummary, message: str) -> None:
         summary.rejected += 1
@@ -214,7 +237,12 @@ class Ingestor:
             return
         plans = list(self._pending.values())
         to_embed = [c for p in plans for c in p.to_embed]
-        vectors = self._embedder.embed([c.embed_text for c in to_embed], self._batch_size)
+        vectors: list[list[float]] = []
+        for start in range(0, len(to_embed), self._batch_size):
+            batch = [c.embed_text for c in to_embed[start : start + self._batch_size]]
+            vectors += self._embedder.embed(batch, self._batch_size)
+            if self._chunk_bar is not None:
+                self._chunk_bar.update(len(batch))
         to_update = [c for p in plans for c in p.to_update]
         written = to_embed + to_update
         stale = [chunk_id for p in plans for chunk_id in p.stale]

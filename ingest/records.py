@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from ingest.dates import parse_date
+from ingest.decoding import repair_mojibake
 from ingest.raw_text import UNKNOWN_OUTLET
 from rag.errors import IngestError
 from rag.models import Article
@@ -30,18 +31,32 @@ def open_text(path: Path) -> IO[str]:
     return path.open(encoding="utf-8")
 
 
+def open_bytes(path: Path) -> IO[bytes]:
+    if path.name.endswith(".gz"):
+        return gzip.open(path, "rb")  # type: ignore[return-value]  # a GzipFile reads bytes
+    return path.open("rb")
+
+
 def read_jsonl(path: Path) -> Iterator[Parsed]:
-    with open_text(path) as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            where = f"{path}:{number}"
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as exc:
-                yield IngestError(f"{where}: invalid JSON ({exc.msg} at column {exc.colno})")
-                continue
-            yield _article_or_error(record, where)
+    """Line by line in bytes: a line that is not UTF-8 is one rejected record, not the file."""
+    number = 0
+    try:
+        with open_bytes(path) as handle:
+            for number, raw in enumerate(handle, start=1):
+                if not raw.strip():
+                    continue
+                where = f"{path}:{number}"
+                try:
+                    record = json.loads(raw.decode("utf-8-sig" if number == 1 else "utf-8"))
+                except UnicodeDecodeError:
+                    yield IngestError(f"{where}: not UTF-8 (JSON is always UTF-8)")
+                    continue
+                except json.JSONDecodeError as exc:
+                    yield IngestError(f"{where}: invalid JSON at column {exc.colno}: {exc.msg}")
+                    continue
+                yield _article_or_error(record, where)
+    except (OSError, EOFError) as exc:
+        yield IngestError(f"{path}:{number + 1}: cannot read ({exc}); the rest skipped")
 
 
 def read_json(path: Path) -> Iterator[Parsed]:
@@ -49,7 +64,13 @@ def read_json(path: Path) -> Iterator[Parsed]:
         try:
             data = json.load(handle)
         except json.JSONDecodeError as exc:
-            yield IngestError(f"{path}:{exc.lineno}: invalid JSON ({exc.msg})")
+            yield IngestError(f"{path}:{exc.lineno}: invalid JSON at column {exc.colno}: {exc.msg}")
+            return
+        except UnicodeDecodeError:
+            yield IngestError(f"{path}: not UTF-8 (JSON is always UTF-8)")
+            return
+        except (OSError, EOFError) as exc:
+            yield IngestError(f"{path}: cannot read ({exc})")
             return
     if isinstance(data, dict) and isinstance(data.get("articles"), list):
         data = data["articles"]
@@ -103,5 +124,5 @@ def _text_field(record: dict[str, Any], where: str, *names: str) -> str:
             continue
         if not isinstance(value, str | int | float):
             raise IngestError(f"{where}: '{name}' must be text, got {type(value).__name__}")
-        return normalize_text(str(value)).strip()
+        return normalize_text(repair_mojibake(str(value))).strip()
     return ""

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
+from ingest.decoding import Undecodable, decode
 from ingest.raw_text import parse_raw_article
 from ingest.records import Parsed, read_json, read_jsonl
 from rag.errors import IngestError
@@ -32,21 +33,37 @@ def find_files(paths: Iterable[Path]) -> Iterator[Path | IngestError]:
             yield IngestError(f"{path}: no such file or folder")
 
 
-def read_articles(path: Path) -> Iterator[Parsed]:
+def read_articles(path: Path, on_note: Callable[[str], None] | None = None) -> Iterator[Parsed]:
+    """The file's articles (or rejections); ``on_note`` hears how a text file was decoded when
+    it was not plain UTF-8."""
     name = path.name.lower()
+    try:
+        if path.stat().st_size == 0:
+            yield IngestError(f"{path}: empty file")
+            return
+    except OSError as exc:
+        yield IngestError(f"{path}: cannot read ({exc.strerror or exc})")
+        return
     if name.endswith(JSONL_SUFFIXES):
         yield from read_jsonl(path)
     elif name.endswith(JSON_SUFFIXES):
         yield from read_json(path)
     else:
         try:
-            text = path.read_text(encoding="utf-8")
-        except (UnicodeDecodeError, OSError) as exc:
-            yield IngestError(f"{path}: cannot read as UTF-8 text ({exc})")
+            decoded = decode(path.read_bytes())
+        except Undecodable as exc:
+            yield IngestError(f"{path}: {exc}")
             return
+        except OSError as exc:
+            yield IngestError(f"{path}: cannot read ({exc.strerror or exc})")
+            return
+        if on_note and decoded.encoding != "utf-8":
+            on_note(f"{path}: not UTF-8; decoded as {decoded.encoding}")
+        if on_note and decoded.repaired:
+            on_note(f"{path}: mojibake repaired")
         try:
             # The absolute path names the file's article across runs from any directory.
-            yield parse_raw_article(text, str(path.resolve()))
+            yield parse_raw_article(decoded.text, str(path.resolve()))
         except IngestError as exc:
             yield exc
 

@@ -112,6 +112,8 @@ def run_ingest(args: argparse.Namespace, settings: Settings) -> int:
         )
         summary = ingestor.ingest_paths(args.paths, progress=not args.quiet)
     print(summary.line())
+    for note in summary.notes:
+        print(f"note: {note}", file=sys.stderr)
     return 1 if summary.rejected else 0
 
 
@@ -134,6 +136,7 @@ def run_serve(args: argparse.Namespace, settings: Settings) -> int:
 def run_ask(args: argparse.Namespace, settings: Settings) -> int:
     from rag.api.schemas import AskRequest
     from rag.components import Components
+    from rag.empty_result import empty_result_hints
 
     fields = {
         "question": args.question,
@@ -152,9 +155,13 @@ def run_ask(args: argparse.Namespace, settings: Settings) -> int:
             file=sys.stderr,
         )
         return 2
-    service = Components.load(settings).ask_service()
-    response = AskResponse.of(service.ask(request.to_query(settings.top_k)))
+    components = Components.load(settings)
+    query = request.to_query(settings.top_k)
+    response = AskResponse.of(components.ask_service().ask(query))
     print(response.model_dump_json() if args.json else format_answer(response))
+    if response.declined:
+        for hint in empty_result_hints(query, components.store.article_heads()):
+            print(f"byline: {hint}", file=sys.stderr)
     return 0
 
 

@@ -86,4 +86,5 @@ class Components:
             batch_size=self.settings.embed_batch_size,
             on_error=on_error,
             shard=shard,
+            max_chars=self.settings.max_article_chars,
         )

@@ -77,3 +77,23 @@ def test_socket_mode_without_tokens_says_what_is_missing(tmp_path: Path) -> None
     started = run("slack", data_dir=tmp_path)
     assert started.returncode == 2
     assert "BYLINE_SLACK_APP_TOKEN" in started.stderr
+
+
+def test_ask_explains_an_empty_result_and_survives_calendar_edges(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    assert run("ingest", "--quiet", str(SEEDS), data_dir=data).returncode == 0
+    question = "What did Rutte say about the victory plan?"
+    unknown = run("ask", question, "--outlet", "CNN", data_dir=data)
+    assert unknown.returncode == 0, unknown.stderr
+    assert "Not found in the ingested articles." in unknown.stdout
+    assert (
+        "byline: no articles from 'CNN' are ingested; ingested outlets: "
+        "ICARO Media Group (1), NewsTrack (1)" in unknown.stderr
+    )
+    ranged = run("ask", question, "--outlet", "NewsTrack", "--since", "2024-10-01", data_dir=data)
+    assert "leaves out the 1 undated article(s)" in ranged.stderr
+    early = run("ask", "What did NATO say last week?", "--as-of", "0001-01-15", data_dir=data)
+    assert early.returncode == 0, early.stderr
+    assert "no dated article falls in the dates asked for" in early.stderr
+    year_zero = run("ask", "What did NATO say in January 0000?", data_dir=data)
+    assert year_zero.returncode == 0, year_zero.stderr

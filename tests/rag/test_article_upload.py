@@ -69,4 +69,4 @@ def test_a_running_ingest_makes_posting_wait_with_409(api: httpx.Client, tmp_pat
 def test_405_names_every_method_of_the_path(api: httpx.Client) -> None:
     response = api.request("OPTIONS", "/articles")
     assert_envelope(response, 405, "method_not_allowed")
-    assert response.headers["allow"] == "GET, POST"
+    assert response.headers["allow"] == "GET, HEAD, POST"
