@@ -252,3 +252,68 @@ def test_at_phone_width_nothing_overflows(api: httpx.Client, page: Page) -> None
     page.goto(url(api) + "#articles")
     expect(page.locator("#outlet-table tbody tr")).to_have_count(2)
     assert page.evaluate(overflow) <= 0
+
+
+def in_view(page: Page, locator: Locator) -> bool:
+    """Wholly inside the window and above the sticky question bar."""
+    box = locator.bounding_box()
+    bar = page.locator("#ask-form").bounding_box()
+    assert box is not None and bar is not None
+    return box["y"] >= 0 and box["y"] + box["height"] <= bar["y"] + 1
+
+
+def test_the_newest_question_and_its_answer_stay_in_view(api: httpx.Client, page: Page) -> None:
+    questions = [
+        AID_QUESTION,
+        "What did Rutte say about the victory plan?",
+        "Who won the 2022 FIFA World Cup final?",
+        "What did Zelenskyy present to NATO?",
+        AID_QUESTION,
+    ]
+    for size in (None, PHONE):
+        if size:
+            page.set_viewport_size(size)
+        page.goto(url(api))
+        for number, question in enumerate(questions, start=1):
+            ask(page, question)
+            answer = last_answer(page)
+            expect(page.locator(".turn")).to_have_count(number)
+            turn = page.locator(".turn").last
+            assert in_view(page, turn.locator(".question")), (size, number)
+            # The answer's first lines are in view; the rest follows by scrolling.
+            first_line = answer.locator(".answer-text, .declined-note").first
+            assert in_view(page, first_line), (size, number)
+
+
+def test_a_declined_answer_says_it_once(api: httpx.Client, page: Page) -> None:
+    page.goto(url(api))
+    ask(page, "Who won the 2022 FIFA World Cup final?")
+    answer = last_answer(page)
+    expect(answer).to_contain_text("No answer in the ingested articles")
+    assert "Not found in the ingested articles" not in answer.inner_text()
+    assert answer.inner_text().count("No answer") == 1
+
+
+def test_at_phone_width_the_table_aligns_and_the_filters_leave_room(
+    api: httpx.Client, page: Page
+) -> None:
+    page.set_viewport_size(PHONE)
+    page.goto(url(api) + "#articles")
+    rows = page.locator("#outlet-table tbody tr")
+    expect(rows).to_have_count(2)
+    starts = set()
+    for row in rows.all():
+        cell, name = row.locator("td").first.bounding_box(), row.get_by_role("button")
+        button = name.bounding_box()
+        assert cell is not None and button is not None
+        starts.add(round(button["x"] - cell["x"]))
+        count, date = row.locator("td.number").bounding_box(), row.locator("td.date")
+        assert count is not None and date.bounding_box() is not None
+        assert date.evaluate("e => e.scrollWidth <= e.clientWidth")  # not cut or wrapped
+        assert "\n" not in date.inner_text()
+    assert len(starts) == 1  # every outlet's name starts at the same place
+    page.get_by_role("link", name="Ask").click()
+    page.locator("#filters summary").click()
+    expect(page.get_by_role("checkbox", name=re.compile("ICARO"))).to_be_visible()
+    bar = page.locator("#ask-form").bounding_box()
+    assert bar is not None and bar["height"] <= PHONE["height"] / 2

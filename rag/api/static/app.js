@@ -103,8 +103,25 @@ function addTurn(question) {
   item.append(answer);
   $("log").append(item);
   $("intro").hidden = true;
-  item.scrollIntoView({ block: "end" });
-  return { item, answer, text, status, question };
+  const turn = { item, answer, text, status, question };
+  keepInView(turn);
+  return turn;
+}
+
+// The newest question and its answer stay in view above the sticky question bar (the page's
+// scroll-padding is the bar's height): the whole turn while it fits, else its start.
+function keepInView(turn) {
+  const room = window.innerHeight - $("ask-form").offsetHeight;
+  turn.item.scrollIntoView({ block: turn.item.offsetHeight <= room ? "end" : "start" });
+}
+
+// The sticky question bar's height, for scroll-padding: what scrolls into view is not under it.
+function trackQuestionBar() {
+  const bar = $("ask-form");
+  const update = () =>
+    document.documentElement.style.setProperty("--question-bar", `${bar.offsetHeight}px`);
+  new ResizeObserver(update).observe(bar);
+  update();
 }
 
 // The answer's text with each [n] as a link to its source (once the sources are known).
@@ -158,6 +175,7 @@ function finishAnswer(turn, done) {
     turn.answer.append(element("p", "read-as muted small", `Searched as: ${done.question}`));
   }
   if (done.declined) {
+    turn.text.remove(); // the note below says it, once
     turn.answer.classList.add("declined");
     const note = element("p", "declined-note");
     note.append(element("strong", "", "No answer in the ingested articles. "));
@@ -172,6 +190,7 @@ function finishAnswer(turn, done) {
     if (done.citations.length) turn.answer.append(sourceList(done));
     announce(`Answer ready, with ${done.citations.length} sources.`);
   }
+  keepInView(turn);
   state.history.push({ role: "user", content: turn.question });
   state.history.push({ role: "assistant", content: done.answer });
 }
@@ -194,6 +213,7 @@ function failAnswer(turn, error) {
   });
   box.append(" ", retry);
   turn.answer.append(box);
+  keepInView(turn);
 }
 
 function setBusy(busy) {
@@ -238,6 +258,7 @@ async function ask(question) {
         text += data.text;
         turn.status.textContent = "Writing the answer…";
         renderAnswer(turn.text, text, null);
+        keepInView(turn);
       } else if (event === "done") {
         finishAnswer(turn, data);
         finished = true;
@@ -382,7 +403,7 @@ async function showOutletTable() {
       pick.setAttribute("aria-label", `Show the latest articles from ${row.outlet}`);
       pick.addEventListener("click", () => showLatest(row.outlet));
       name.append(pick);
-      tr.append(name, element("td", "number", String(row.articles)), element("td", "", day(row.newest)));
+      tr.append(name, element("td", "number", String(row.articles)), element("td", "date", day(row.newest)));
       body.append(tr);
     }
   } catch (error) {
@@ -495,5 +516,6 @@ function wire() {
 }
 
 wire();
+trackQuestionBar();
 showView();
 loadOutlets();
