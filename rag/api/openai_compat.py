@@ -30,14 +30,13 @@ from pydantic import (
     ConfigDict,
     Field,
     StrictBool,
-    StrictInt,
     ValidationError,
 )
 from starlette.concurrency import run_in_threadpool
 
 from rag.api.deps import AskServiceDep, ComponentsDep
 from rag.api.routes import ERRORS
-from rag.api.schemas import AskRequest, ErrorEnvelope
+from rag.api.schemas import AskRequest, DateOrTime, ErrorEnvelope, OnlyOne, TopK
 from rag.api.streaming import event_stream, sse
 from rag.errors import InvalidRequest, NotFound
 from rag.followup import Turn
@@ -70,11 +69,11 @@ class BylineOptions(BaseModel):
     """The /ask filters, for the chat endpoint."""
 
     model_config = ConfigDict(extra="forbid")
-    top_k: StrictInt | None = Field(None, ge=1, le=20)
+    top_k: TopK | None = None
     outlets: list[str] | None = Field(None, max_length=50)
-    since: str | None = None
-    until: str | None = None
-    as_of: str | None = None
+    since: DateOrTime | None = None
+    until: DateOrTime | None = None
+    as_of: DateOrTime | None = None
 
 
 class StreamOptions(BaseModel):
@@ -98,7 +97,7 @@ class ChatRequest(BaseModel):
     stream: StrictBool = False
     stream_options: StreamOptions | None = None
     # Only what Byline honours; anything else is answered 400 unsupported_parameter.
-    n: StrictInt | None = Field(None, ge=1, le=1, description="1: one answer per question.")
+    n: OnlyOne | None = Field(None, description="1: one answer per question.")
     tools: list[dict[str, Any]] | None = Field(None, max_length=0, description="None: no tools.")
     tool_choice: Literal["none", "auto"] | None = None
     response_format: ResponseFormat | None = None

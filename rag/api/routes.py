@@ -27,8 +27,9 @@ from rag.errors import IngestError
 from rag.service import Delta, Event
 from rag.store import UNDATED
 
+# What any route may answer: the guard's 401 (keys), 413 (body size) and 429 (rate limit) too.
 ERRORS: dict[int | str, dict[str, Any]] = {
-    code: {"model": ErrorEnvelope} for code in (400, 422, 500, 503)
+    code: {"model": ErrorEnvelope} for code in (400, 401, 413, 422, 429, 500, 503)
 }
 router = APIRouter()
 
@@ -83,7 +84,8 @@ def readyz(components: ComponentsDep) -> dict[str, Any]:
 def add_article(body: ArticleIn, components: ComponentsDep) -> IngestOut:
     """Ingest one article (new, or a new version of one with the same URL); it is answerable
     through every API worker once this returns."""
-    article = article_from_record(body.model_dump(exclude_none=True), "POST /articles")
+    record = body.model_dump(mode="json", exclude_none=True)
+    article = article_from_record(record, "POST /articles")
     summary = components.ingestor().ingest([article])
     if summary.rejected:
         raise IngestError(summary.errors[0])

@@ -11,7 +11,6 @@ from pydantic import (
     ConfigDict,
     Field,
     StrictBool,
-    StrictInt,
     field_validator,
     model_validator,
 )
@@ -36,6 +35,30 @@ def _date_or_time(value: object) -> date | datetime:
     raise ValueError("expected a date (YYYY-MM-DD) or an ISO 8601 time")
 
 
+def _whole_number(value: object) -> object:
+    """JSON's integers: 5 and 5.0 (JSON Schema calls both integers), never "5", 5.5 or true."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError("expected a whole number")
+    if isinstance(value, float):
+        if not value.is_integer():
+            raise ValueError("expected a whole number")
+        return int(value)
+    return value
+
+
+# JSON Schema's \s (ECMAScript's white space and line terminators), so that "not blank" means the
+# same to a client's validator and to the server.
+BLANKS = (
+    " \t\n\r\f\v\u00a0\u1680"
+    + "".join(map(chr, range(0x2000, 0x200B)))
+    + ("\u2028\u2029\u202f\u205f\u3000\ufeff")
+)
+NOT_BLANK = f"[^{BLANKS}]"  # a pattern: some character that is not white space
+
+
+# Bounds go before the validator, so that the schema states them (minimum, maximum).
+TopK = Annotated[int, Field(ge=1, le=20), BeforeValidator(_whole_number)]
+OnlyOne = Annotated[int, Field(ge=1, le=1), BeforeValidator(_whole_number)]
 DateOrTime = Annotated[datetime | date, BeforeValidator(_date_or_time)]
 
 
@@ -48,9 +71,14 @@ class HistoryTurn(BaseModel):
 class AskRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    question: str = Field(min_length=1, max_length=2000, description="The question, 1-2000 chars.")
+    question: str = Field(
+        min_length=1,
+        max_length=2000,
+        pattern=NOT_BLANK,
+        description="The question, 1-2000 chars, not all white space.",
+    )
     # Strict: 0, "true" or 5.0 are not what a client meant; say so rather than guess.
-    top_k: StrictInt | None = Field(None, ge=1, le=20, description="Passages to retrieve (1-20).")
+    top_k: TopK | None = Field(None, description="Passages to retrieve (1-20).")
     outlets: list[str] | None = Field(
         None, max_length=50, description="Only these outlets (case-insensitive)."
     )
@@ -80,10 +108,8 @@ class AskRequest(BaseModel):
 
     @field_validator("question")
     @classmethod
-    def _not_blank(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("question must not be blank")
-        return value.strip()
+    def _trimmed(cls, value: str) -> str:
+        return value.strip(BLANKS)
 
     @model_validator(mode="after")
     def _ordered_dates(self) -> AskRequest:
@@ -147,13 +173,15 @@ class ArticleIn(BaseModel):
     """One article to ingest: the fields of a JSONL export record."""
 
     model_config = ConfigDict(extra="forbid")
-    title: str = Field(min_length=1, max_length=1000)
-    body: str = Field(min_length=1, description="The article's text (plain text).")
+    title: str = Field(min_length=1, max_length=1000, pattern=NOT_BLANK)
+    body: str = Field(
+        min_length=1, pattern=NOT_BLANK, description="The article's text (plain text)."
+    )
     outlet: str = Field("", max_length=200, description="Default: read from the URL's host.")
     url: str = Field("", max_length=2000)
     author: str = Field("", max_length=500)
-    published_at: str | None = Field(
-        None, max_length=64, description="A date or an ISO 8601 time; none: undated."
+    published_at: DateOrTime | None = Field(
+        None, description="A date (YYYY-MM-DD) or an ISO 8601 time; none: undated."
     )
 
 
