@@ -31,8 +31,12 @@ def api(tmp_path: Path, embedder: Embedder) -> Iterator[httpx.Client]:
 
 
 def test_an_article_posted_is_answerable_and_versioned(api: httpx.Client) -> None:
+    # A date the schema can tell is none is a field error; one the ingester refuses is 400.
+    not_a_date = api.post("/articles", json={**STORM, "published_at": "soon"})
+    assert_envelope(not_a_date, 422, "invalid_request")
+    assert not_a_date.json()["error"]["param"] == "published_at"
     assert_envelope(
-        api.post("/articles", json={**STORM, "published_at": "soon"}), 400, "ingest_error"
+        api.post("/articles", json={**STORM, "title": "\u200b\u200b"}), 400, "ingest_error"
     )
     assert_envelope(api.post("/articles", json={"title": "No body"}), 422, "invalid_request")
     assert api.get("/articles").json()["total"] == 0  # nothing half-stored
