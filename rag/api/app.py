@@ -18,6 +18,7 @@ from rag.api.deps import ask_service_of
 from rag.api.guard import Guard
 from rag.api.head import HeadAsGet, methods_at
 from rag.api.metrics import Metrics, RequestMetrics
+from rag.api.openai_compat import UNSUPPORTED
 from rag.api.openai_compat import router as openai_router
 from rag.api.page import ASSETS_PATH, assets
 from rag.api.page import router as page_router
@@ -32,14 +33,6 @@ from rag.slack.events import router as slack_router
 log = logging.getLogger("byline.api")
 STORE_RETRY_S = 2.0
 NOT_JSON = "the request body is not valid JSON (UTF-8, at most a few hundred levels deep)"
-# Chat parameters Byline cannot honour: its schema allows only what it does, and a client that
-# asks for more hears why instead of being silently ignored.
-UNSUPPORTED = {
-    "n": "n > 1 is not supported: Byline gives one checked answer per question",
-    "tools": "tools are not supported: Byline answers from its articles and calls no functions",
-    "tool_choice": "a tool_choice that requires a call is not supported: Byline calls no tools",
-    "response_format": "only the text response_format is supported: answers are cited prose",
-}
 _HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 413: "too_large", 429: "rate_limited"}
 
 
@@ -71,8 +64,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.slack_bot = _slack_bot(app, settings)
     app.state.slack_signing_secret = settings.slack_signing_secret.get_secret_value()
     # Added innermost first: metrics see every answered request (a HEAD as HEAD), even a
-    # refused one; the guard
-    # runs inside CORS, so that a browser's preflight needs no key.
+    # refused one; the guard runs inside CORS, so that a browser's preflight needs no key.
     app.add_middleware(HeadAsGet, router=app.router)
     app.add_middleware(RequestMetrics, metrics=app.state.metrics)
     app.add_middleware(

@@ -87,6 +87,14 @@ class ResponseFormat(BaseModel):
 
 
 QUESTION_FIELD = "messages[-1].content"
+# Chat parameters Byline cannot honour: the schema allows only what Byline does, and a client
+# asking for more gets 400 unsupported_parameter saying why (rag.api.app), not silence.
+UNSUPPORTED = {
+    "n": "n > 1 is not supported: Byline gives one checked answer per question",
+    "tools": "tools are not supported: Byline answers from its articles and calls no functions",
+    "tool_choice": "a tool_choice that requires a call is not supported: Byline calls no tools",
+    "response_format": "only the text response_format is supported: answers are cited prose",
+}
 
 
 class ChatRequest(BaseModel):
