@@ -14,6 +14,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic.config import JsonDict
 
 from rag.followup import Turn
 from rag.models import Answer, Citation, Passage
@@ -54,6 +55,14 @@ BLANKS = (
     + ("\u2028\u2029\u202f\u205f\u3000\ufeff")
 )
 NOT_BLANK = f"[^{BLANKS}]"  # a pattern: some character that is not white space
+# The schema states the pattern; the server's own check says "must not be blank" in words.
+STATES_NOT_BLANK: JsonDict = {"pattern": NOT_BLANK}
+
+
+def _not_blank(value: str) -> str:
+    if not value.strip(BLANKS):
+        raise ValueError("must not be blank")
+    return value
 
 
 # Bounds go before the validator, so that the schema states them (minimum, maximum).
@@ -74,10 +83,10 @@ class AskRequest(BaseModel):
     question: str = Field(
         min_length=1,
         max_length=2000,
-        pattern=NOT_BLANK,
+        json_schema_extra=STATES_NOT_BLANK,
         description="The question, 1-2000 chars, not all white space.",
     )
-    # Strict: 0, "true" or 5.0 are not what a client meant; say so rather than guess.
+    # Strict: "5", "true" or 0 for a flag are not what a client meant; say so rather than guess.
     top_k: TopK | None = Field(None, description="Passages to retrieve (1-20).")
     outlets: list[str] | None = Field(
         None, max_length=50, description="Only these outlets (case-insensitive)."
@@ -109,7 +118,7 @@ class AskRequest(BaseModel):
     @field_validator("question")
     @classmethod
     def _trimmed(cls, value: str) -> str:
-        return value.strip(BLANKS)
+        return _not_blank(value).strip(BLANKS)
 
     @model_validator(mode="after")
     def _ordered_dates(self) -> AskRequest:
@@ -173,9 +182,11 @@ class ArticleIn(BaseModel):
     """One article to ingest: the fields of a JSONL export record."""
 
     model_config = ConfigDict(extra="forbid")
-    title: str = Field(min_length=1, max_length=1000, pattern=NOT_BLANK)
+    title: str = Field(min_length=1, max_length=1000, json_schema_extra=STATES_NOT_BLANK)
     body: str = Field(
-        min_length=1, pattern=NOT_BLANK, description="The article's text (plain text)."
+        min_length=1,
+        json_schema_extra=STATES_NOT_BLANK,
+        description="The article's text (plain text).",
     )
     outlet: str = Field("", max_length=200, description="Default: read from the URL's host.")
     url: str = Field("", max_length=2000)
@@ -183,6 +194,11 @@ class ArticleIn(BaseModel):
     published_at: DateOrTime | None = Field(
         None, description="A date (YYYY-MM-DD) or an ISO 8601 time; none: undated."
     )
+
+    @field_validator("title", "body")
+    @classmethod
+    def _visible(cls, value: str) -> str:
+        return _not_blank(value)
 
 
 class IngestOut(BaseModel):
