@@ -35,9 +35,9 @@ from eval.common import percentile
 from ingest.chunker import Chunker
 from ingest.pipeline import Ingestor
 from ingest.records import read_jsonl
-from rag.components import Components
-from rag.embedder import Embedder
+from rag.adapters.embedder import Embedder
 from rag.settings import Settings
+from rag.wiring import Components
 
 ROOT = Path(__file__).resolve().parent.parent
 DATASET = ROOT.parent / "shared" / "datasets" / "realtimeqa-2023"

@@ -14,8 +14,8 @@ import time
 from pathlib import Path
 
 from ingest.pipeline import LOOKUP_GROUP
+from rag.adapters.store import ChromaStore
 from rag.settings import Settings
-from rag.store import ChromaStore
 
 
 def main() -> None:

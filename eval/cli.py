@@ -27,9 +27,9 @@ from eval.runs import (
     timed_name,
 )
 from eval.seed import SEED_QUESTIONS, format_report, load_questions, run_seed_eval
-from rag.components import Components
-from rag.retrieve import Query, Retriever, Tuning
+from rag.retrieval.retriever import Query, Retriever, Tuning
 from rag.settings import Settings
+from rag.wiring import Components
 
 # The sample articles the seed questions are about (a checkout's examples/ folder).
 SEED_CORPUS = Path(__file__).resolve().parent.parent / "examples" / "articles"

@@ -9,9 +9,9 @@ from dataclasses import dataclass
 
 from eval.questions import EvalQuestion
 from eval.retrieval import contains, fold
-from rag.citations import MARKER, markers_in
-from rag.grounding import generated_sentences
-from rag.text import content_terms
+from rag.answering.citations import MARKER, markers_in
+from rag.answering.grounding import generated_sentences
+from rag.domain.text import content_terms
 
 RECALL_KS = (1, 5, 10, 20)
 HITS_KS = (4, 10)

@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from rag.outlets import OutletRecogniser
+from rag.domain.outlets import OutletRecogniser
 
 
 @dataclass(frozen=True)

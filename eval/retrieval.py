@@ -17,8 +17,8 @@ from typing import Any
 from tqdm import tqdm
 
 from eval.common import load_jsonl, p50_p95, share
-from rag.models import Passage
-from rag.retrieve import Query, Retriever, day_end
+from rag.domain.models import Passage
+from rag.retrieval.retriever import Query, Retriever, day_end
 
 KS = (1, 5, 10, 20)
 

@@ -27,10 +27,10 @@ from eval import metrics
 from eval.common import p50_p95
 from eval.questions import EvalQuestion
 from eval.retrieval import first_rank
-from rag.models import Answer, Citation, Passage
-from rag.prompts import load_prompt
-from rag.retrieve import Query, Retriever, day_end
-from rag.service import AskService
+from rag.answering.prompts import load_prompt
+from rag.answering.service import AskService
+from rag.domain.models import Answer, Citation, Passage
+from rag.retrieval.retriever import Query, Retriever, day_end
 from rag.settings import Settings
 
 SECRETS = {"llm_api_key", "slack_bot_token", "slack_signing_secret", "slack_app_token"}

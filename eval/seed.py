@@ -14,9 +14,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from eval.common import load_jsonl, share
-from rag.models import Answer
-from rag.retrieve import Query
-from rag.service import AskService
+from rag.answering.service import AskService
+from rag.domain.models import Answer
+from rag.retrieval.retriever import Query
 
 SEED_QUESTIONS = Path(__file__).parent / "datasets" / "seed.jsonl"
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from rag.domain.models import Article, Chunk
+from rag.domain.text import ends_sentence, split_sentences
 from rag.errors import IngestError
-from rag.models import Article, Chunk
-from rag.text import ends_sentence, split_sentences
 
 SPECIAL_TOKENS = 2  # [CLS] and [SEP]
 MIN_TEXT_BUDGET = 32

@@ -19,12 +19,12 @@ from tqdm import tqdm
 
 from ingest.chunker import Chunker
 from ingest.sources import find_files, read_articles
-from rag.embedder import TextEmbedder
+from rag.adapters.embedder import TextEmbedder
+from rag.adapters.lexical import LexicalIndex, LexicalRow
+from rag.adapters.store import ChromaStore, article_state
+from rag.adapters.writelock import exclusive_writer
+from rag.domain.models import Article, Chunk
 from rag.errors import IngestError
-from rag.lexical import LexicalIndex, LexicalRow
-from rag.models import Article, Chunk
-from rag.store import ChromaStore, article_state
-from rag.writelock import exclusive_writer
 
 T = TypeVar("T")
 

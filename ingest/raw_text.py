@@ -16,10 +16,10 @@ import yaml
 
 from ingest import chrome
 from ingest.dates import parse_date
+from rag.domain.models import Article
+from rag.domain.outlets import outlet_named, outlet_of_url
+from rag.domain.text import ends_sentence, normalize_text
 from rag.errors import IngestError
-from rag.models import Article
-from rag.outlets import outlet_named, outlet_of_url
-from rag.text import ends_sentence, normalize_text
 
 UNKNOWN_OUTLET = "Unknown outlet"
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(?P<yaml>.*?)\n(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.S)

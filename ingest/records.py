@@ -17,10 +17,10 @@ from typing import IO, Any
 from ingest.dates import parse_date
 from ingest.decoding import repair_mojibake
 from ingest.raw_text import UNKNOWN_OUTLET
+from rag.domain.models import Article
+from rag.domain.outlets import outlet_of_url
+from rag.domain.text import normalize_text
 from rag.errors import IngestError
-from rag.models import Article
-from rag.outlets import outlet_of_url
-from rag.text import normalize_text
 
 Parsed = Article | IngestError
 

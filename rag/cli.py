@@ -96,8 +96,8 @@ def run_ingest(args: argparse.Namespace, settings: Settings) -> int:
     from tqdm import tqdm
 
     from ingest.pipeline import Shard
-    from rag.components import Components
-    from rag.writelock import exclusive_writer
+    from rag.adapters.writelock import exclusive_writer
+    from rag.wiring import Components
 
     try:
         shard = Shard.parse(args.shard) if args.shard else None
@@ -135,8 +135,8 @@ def run_serve(args: argparse.Namespace, settings: Settings) -> int:
 
 def run_ask(args: argparse.Namespace, settings: Settings) -> int:
     from rag.api.schemas import AskRequest
-    from rag.components import Components
-    from rag.empty_result import empty_result_hints
+    from rag.retrieval.empty_result import empty_result_hints
+    from rag.wiring import Components
 
     fields = {
         "question": args.question,
@@ -168,8 +168,8 @@ def run_ask(args: argparse.Namespace, settings: Settings) -> int:
 def run_slack(args: argparse.Namespace, settings: Settings) -> int:
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-    from rag.components import Components
     from rag.slack.bot import slack_bot
+    from rag.wiring import Components
 
     bot_token = settings.slack_bot_token.get_secret_value()
     app_token = settings.slack_app_token.get_secret_value()

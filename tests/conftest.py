@@ -13,10 +13,10 @@ import httpx
 import pytest
 import uvicorn
 
+from rag.adapters.embedder import Embedder
 from rag.api.app import create_app
-from rag.components import Components
-from rag.embedder import Embedder
 from rag.settings import Settings
+from rag.wiring import Components
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "examples" / "articles"

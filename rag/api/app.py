@@ -14,6 +14,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from rag.adapters.embedder import Embedder
 from rag.api.deps import ask_service_of
 from rag.api.guard import Guard
 from rag.api.head import HeadAsGet, methods_at
@@ -23,12 +24,11 @@ from rag.api.openai_compat import router as openai_router
 from rag.api.page import ASSETS_PATH, assets
 from rag.api.page import router as page_router
 from rag.api.routes import router
-from rag.components import Components
-from rag.embedder import Embedder
 from rag.errors import BylineError, StoreError, Unsupported, error_envelope
 from rag.settings import Settings, get_settings, split_list
 from rag.slack.bot import SlackBot, slack_bot
 from rag.slack.events import router as slack_router
+from rag.wiring import Components
 
 log = logging.getLogger("byline.api")
 STORE_RETRY_S = 2.0

@@ -6,9 +6,9 @@ from typing import Annotated
 
 from fastapi import Depends, FastAPI, Request
 
-from rag.components import Components
+from rag.answering.service import AskService
 from rag.errors import NotReady
-from rag.service import AskService
+from rag.wiring import Components
 
 
 def components_of(app: FastAPI) -> Components:

@@ -34,14 +34,14 @@ from pydantic import (
 )
 from starlette.concurrency import run_in_threadpool
 
+from rag.answering.followup import Turn
+from rag.answering.service import Delta, Event
 from rag.api.deps import AskServiceDep, ComponentsDep
 from rag.api.routes import ERRORS
 from rag.api.schemas import AskRequest, DateOrTime, ErrorEnvelope, OnlyOne, TopK
 from rag.api.streaming import event_stream, sse
+from rag.domain.models import Answer, Citation
 from rag.errors import InvalidRequest, NotFound
-from rag.followup import Turn
-from rag.models import Answer, Citation
-from rag.service import Delta, Event
 
 MODEL_ID = "byline"
 router = APIRouter(prefix="/v1", tags=["OpenAI-compatible"])

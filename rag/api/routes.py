@@ -10,6 +10,8 @@ from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.concurrency import run_in_threadpool
 
 from ingest.records import article_from_record
+from rag.adapters.store import UNDATED
+from rag.answering.service import Delta, Event
 from rag.api.deps import AskServiceDep, ComponentsDep
 from rag.api.schemas import (
     ArticleIn,
@@ -24,8 +26,6 @@ from rag.api.schemas import (
 )
 from rag.api.streaming import event_stream, sse
 from rag.errors import IngestError
-from rag.service import Delta, Event
-from rag.store import UNDATED
 
 # What any route may answer: the guard's 401 (keys), 413 (body size) and 429 (rate limit) too.
 ERRORS: dict[int | str, dict[str, Any]] = {

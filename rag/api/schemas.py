@@ -16,9 +16,9 @@ from pydantic import (
 )
 from pydantic.config import JsonDict
 
-from rag.followup import Turn
-from rag.models import Answer, Citation, Passage
-from rag.retrieve import Query, day_end, day_start
+from rag.answering.followup import Turn
+from rag.domain.models import Answer, Citation, Passage
+from rag.retrieval.retriever import Query, day_end, day_start
 
 
 def _date_or_time(value: object) -> date | datetime:

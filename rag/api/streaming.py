@@ -19,8 +19,8 @@ from fastapi import Request
 from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
+from rag.answering.service import Event
 from rag.errors import BylineError, error_envelope
-from rag.service import Event
 
 log = logging.getLogger("byline.api")
 

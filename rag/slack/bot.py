@@ -21,11 +21,11 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
+from rag.answering.followup import Turn
+from rag.answering.service import AskService
+from rag.domain.models import Answer
 from rag.errors import BylineError
-from rag.followup import Turn
-from rag.models import Answer
-from rag.retrieve import Query
-from rag.service import AskService
+from rag.retrieval.retriever import Query
 from rag.settings import Settings
 from rag.slack.format import HELPFUL, NOT_HELPFUL, answer_message, escape
 from rag.slack.store import SlackStore

@@ -11,8 +11,8 @@ import json
 import re
 from typing import Any
 
-from rag.models import Answer, Citation
-from rag.text import split_sentences
+from rag.domain.models import Answer, Citation
+from rag.domain.text import split_sentences
 
 SECTION_LIMIT = 3000  # Slack's limit for a section block's text
 HELPFUL, NOT_HELPFUL = "byline_helpful", "byline_not_helpful"

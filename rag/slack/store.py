@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from rag.followup import Turn
+from rag.answering.followup import Turn
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS events (

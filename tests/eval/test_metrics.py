@@ -8,7 +8,7 @@ from eval import metrics
 from eval.questions import EvalQuestion
 from eval.retrieval import first_rank
 from eval.runs import score_question, totals
-from rag.models import Answer, Citation, Passage
+from rag.domain.models import Answer, Citation, Passage
 
 
 def passage(text: str, rank: int = 1, title: str = "T", outlet: str = "CNN") -> Passage:

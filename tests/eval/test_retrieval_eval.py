@@ -5,9 +5,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from eval.retrieval import first_hit, fold, load_realtimeqa, run_retrieval_eval
-from rag.components import Components
-from rag.models import Passage
-from rag.retrieve import Query, Retriever
+from rag.domain.models import Passage
+from rag.retrieval.retriever import Query, Retriever
+from rag.wiring import Components
 
 
 def passage(text: str) -> Passage:

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from eval.seed import load_questions, run_seed_eval
-from rag.components import Components
+from rag.wiring import Components
 
 
 def test_the_seed_set_has_enough_answerable_and_unanswerable_questions() -> None:

@@ -7,8 +7,8 @@ import pytest
 from ingest.chunker import Chunker
 from ingest.records import read_jsonl
 from ingest.sources import read_articles
-from rag.embedder import Embedder
-from rag.models import Article
+from rag.adapters.embedder import Embedder
+from rag.domain.models import Article
 from tests.conftest import SEEDS, SHARED_DATASETS
 
 

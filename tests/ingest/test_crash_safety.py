@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from rag.lexical import LexicalIndex
-from rag.store import ChromaStore
-from rag.writelock import exclusive_writer
+from rag.adapters.lexical import LexicalIndex
+from rag.adapters.store import ChromaStore
+from rag.adapters.writelock import exclusive_writer
 
 BYLINE = str(Path(sys.executable).parent / "byline")
 ARTICLES = 16

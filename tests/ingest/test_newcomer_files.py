@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from ingest.decoding import Undecodable, decode
-from rag.components import Components
+from rag.wiring import Components
 from tests.conftest import SEEDS, components_at
 
 PAGE = (

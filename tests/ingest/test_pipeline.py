@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from ingest.pipeline import Shard
-from rag.components import Components
-from rag.models import stable_hash
+from rag.domain.models import stable_hash
+from rag.wiring import Components
 from tests.conftest import SEEDS
 
 ICARO = SEEDS / "002_2d9d8c9a3c948d3e.txt"

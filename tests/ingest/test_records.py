@@ -10,8 +10,8 @@ import pytest
 
 from ingest.dates import parse_date
 from ingest.records import read_json, read_jsonl
+from rag.domain.models import Article, canonical_url
 from rag.errors import IngestError
-from rag.models import Article, canonical_url
 from tests.conftest import SHARED_DATASETS
 
 

@@ -5,11 +5,11 @@ import re
 import pytest
 
 from eval.seed import load_questions
-from rag.citations import enforce_citations
-from rag.components import Components
-from rag.extractive import DECLINE_TEXT, ExtractiveAnswerer
-from rag.models import Citation, Passage
-from rag.retrieve import Query, Retriever
+from rag.answering.citations import enforce_citations
+from rag.answering.extractive import DECLINE_TEXT, ExtractiveAnswerer
+from rag.domain.models import Citation, Passage
+from rag.retrieval.retriever import Query, Retriever
+from rag.wiring import Components
 
 
 def passage(chunk_id: str) -> Passage:

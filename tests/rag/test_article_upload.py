@@ -10,14 +10,14 @@ from pathlib import Path
 import httpx
 import pytest
 
-from rag.embedder import Embedder
+from rag.adapters.embedder import Embedder
 from tests.conftest import STORM, STORM_QUESTION, components_at, serving
 from tests.rag.test_api import assert_envelope
 
 HOLD_THE_LOCK = """
 import sys, time
 from pathlib import Path
-from rag.writelock import exclusive_writer
+from rag.adapters.writelock import exclusive_writer
 with exclusive_writer(Path(sys.argv[1])):
     print("held", flush=True)
     time.sleep(60)

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rag.retrieve import Bounds, Query, day_end, day_start
-from rag.timeparse import time_window
+from rag.domain.timeparse import time_window
+from rag.retrieval.retriever import Bounds, Query, day_end, day_start
 from tests.rag.test_timeparse import AS_OF
 
 PHRASES = [

@@ -10,7 +10,7 @@ import httpx
 import openai
 import pytest
 
-from rag.components import Components
+from rag.wiring import Components
 from tests.conftest import serving
 from tests.fake_llm import FakeLLM, Reply, fake_llm
 

@@ -13,9 +13,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-import rag.lexical
-from rag.changelog import ChangeLog
-from rag.embedder import Embedder
+import rag.adapters.lexical
+from rag.adapters.changelog import ChangeLog
+from rag.adapters.embedder import Embedder
 from rag.settings import Settings
 from tests.chroma_server import ChromaServer
 from tests.conftest import (
@@ -117,7 +117,9 @@ def test_two_api_processes_and_two_ingest_shards_share_one_server(
 def test_each_hosts_lexical_index_follows_every_writer(
     chroma: ChromaServer, tmp_path: Path, embedder: Embedder, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(rag.lexical, "CHECK_EVERY_S", 0.0)  # read the change log every query
+    monkeypatch.setattr(
+        rag.adapters.lexical, "CHECK_EVERY_S", 0.0
+    )  # read the change log every query
     host = {"chroma_url": chroma.url, "collection": "lexical"}
     writer = components_at(tmp_path / "writer", embedder, **host)
     reader = components_at(tmp_path / "reader", embedder, **host)

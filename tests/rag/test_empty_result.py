@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from rag.empty_result import empty_result_hints
-from rag.retrieve import Query
+from rag.retrieval.empty_result import empty_result_hints
+from rag.retrieval.retriever import Query
 
 OCTOBER_17 = int(datetime(2024, 10, 17, tzinfo=UTC).timestamp())
 HEADS = [

@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-from rag.grounding import CitationCheck, SentenceStream, generated_sentences
-from rag.models import Passage
-from rag.untrusted import fold, instruction_free, quoted, without_foreign_links
+from rag.answering.grounding import CitationCheck, SentenceStream, generated_sentences
+from rag.answering.untrusted import fold, instruction_free, quoted, without_foreign_links
+from rag.domain.models import Passage
 
 PASSAGES = [
     Passage(

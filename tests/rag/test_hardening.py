@@ -8,8 +8,8 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
-from rag.components import Components
 from rag.settings import Settings
+from rag.wiring import Components
 from tests.conftest import serving
 
 AID = {"question": "How much military aid did NATO promise Ukraine?"}

@@ -14,8 +14,8 @@ from typing import Any
 import httpx
 import pytest
 
-from rag.embedder import Embedder
-from rag.untrusted import INSTRUCTIONS, looks_like_injection
+from rag.adapters.embedder import Embedder
+from rag.answering.untrusted import INSTRUCTIONS, looks_like_injection
 from tests.conftest import SEEDS, components_at, serving
 from tests.fake_llm import Reply, fake_llm
 

@@ -8,11 +8,11 @@ from dataclasses import replace
 
 import pytest
 
-from rag.components import Components
-from rag.extractive import DECLINE_TEXT
-from rag.followup import Turn
-from rag.retrieve import Query
-from rag.service import AskService, Delta, Done
+from rag.answering.extractive import DECLINE_TEXT
+from rag.answering.followup import Turn
+from rag.answering.service import AskService, Delta, Done
+from rag.retrieval.retriever import Query
+from rag.wiring import Components
 from tests.fake_llm import Reply, fake_llm
 
 AID = "How much military aid did NATO promise Ukraine?"

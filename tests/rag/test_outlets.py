@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from rag.outlets import OutletRecogniser
+from rag.domain.outlets import OutletRecogniser
 
 INDEX = [
     "CNN",

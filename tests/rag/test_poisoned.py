@@ -10,11 +10,11 @@ import json
 
 import pytest
 
-from rag.components import Components
-from rag.embedder import Embedder
-from rag.models import Answer
-from rag.retrieve import Query
+from rag.adapters.embedder import Embedder
+from rag.domain.models import Answer
+from rag.retrieval.retriever import Query
 from rag.settings import Settings
+from rag.wiring import Components
 from tests.conftest import SEEDS, components_at
 from tests.fake_llm import Reply, fake_llm
 

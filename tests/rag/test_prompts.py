@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from rag.prompts import PromptError, load_prompt, parse_prompt
+from rag.answering.prompts import PromptError, load_prompt, parse_prompt
 
 GOOD = (
     "---\nname: greet\nversion: {v}\nvariables: [name]\n---\n"

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from rag.components import Components
-from rag.retrieve import Query, Retriever, Tuning, rrf
+from rag.retrieval.retriever import Query, Retriever, Tuning, rrf
+from rag.wiring import Components
 
 FLOOD = (
     "Heavy rain flooded the river town of Marlow, forcing 300 residents from their homes. "

@@ -19,10 +19,10 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
+from rag.adapters.embedder import Embedder
 from rag.api.guard import MAX_BODY_BYTES
 from rag.api.schemas import BLANKS, NOT_BLANK
-from rag.embedder import Embedder
-from rag.text import normalize_text
+from rag.domain.text import normalize_text
 from tests.conftest import SEEDS, components_at, serving
 
 schema = schemathesis.pytest.from_fixture("api_schema")
@@ -113,7 +113,7 @@ def _since_after_until(options: dict[str, object]) -> bool:
 
 
 def _moment(text: str, start: bool) -> datetime:
-    from rag.retrieve import day_end, day_start
+    from rag.retrieval.retriever import day_end, day_start
 
     value = date.fromisoformat(text) if len(text) == 10 else datetime.fromisoformat(text)
     return day_start(value) if start else day_end(value)

@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from rag.timeparse import time_window
+from rag.domain.timeparse import time_window
 
 AS_OF = datetime(2024, 10, 23, 15, 0, tzinfo=UTC)  # a Wednesday
 

@@ -16,7 +16,7 @@ import pytest
 import yaml
 from slack_sdk.signature import SignatureVerifier
 
-from rag.embedder import Embedder
+from rag.adapters.embedder import Embedder
 from rag.settings import Settings
 from rag.slack.store import SlackStore
 from tests.conftest import ROOT, SEEDS, components_at, serving

@@ -11,8 +11,8 @@ from pathlib import Path
 import httpx
 from playwright.sync_api import Locator, Page, expect
 
-from rag.components import Components
 from rag.settings import Settings
+from rag.wiring import Components
 from tests.conftest import free_port, serving
 from tests.fake_llm import FakeLLM, Reply, fake_llm
 from tests.web.conftest import KEY, PHONE

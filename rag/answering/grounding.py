@@ -18,15 +18,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from rag.models import Citation, Passage
-from rag.text import ABBREVIATIONS, content_terms, split_sentences
-from rag.untrusted import (
+from rag.answering.untrusted import (
     cited_hosts,
     instruction_free,
     looks_like_injection,
     without_foreign_links,
     without_images,
 )
+from rag.domain.models import Citation, Passage
+from rag.domain.text import ABBREVIATIONS, content_terms, split_sentences
 
 # One citation marker: [3], [1, 2]; also the 【1】 some models write. Group 1: the numbers.
 _MARKER = r"\s*[\[【](\d{1,3}(?:\s*,\s*\d{1,3})*)[\]】]"

@@ -7,8 +7,8 @@ only when the store's change token moves (after an ingest), never per query. Sea
 chunks takes about 1 ms; building takes about 6 s.
 
 On a Chroma server the table is each host's own cache: filled from the store on first use and
-kept level by applying the server's change log (:mod:`rag.changelog`) before each rebuild; the
-ingest workers write only to the server.
+kept level by applying the server's change log (:mod:`rag.adapters.changelog`) before each
+rebuild; the ingest workers write only to the server.
 """
 
 from __future__ import annotations
@@ -27,10 +27,10 @@ import bm25s
 import numpy as np
 import numpy.typing as npt
 
-from rag.changelog import Change
-from rag.models import Chunk, stable_hash
-from rag.store import UNDATED, ChromaStore, chunk_metadata
-from rag.text import content_terms
+from rag.adapters.changelog import Change
+from rag.adapters.store import UNDATED, ChromaStore, chunk_metadata
+from rag.domain.models import Chunk, stable_hash
+from rag.domain.text import content_terms
 
 logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every index build at DEBUG
 

@@ -12,8 +12,8 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from rag.retrieve import Query
-from rag.store import UNDATED
+from rag.adapters.store import UNDATED
+from rag.retrieval.retriever import Query
 
 
 def _day(ts: int) -> str:

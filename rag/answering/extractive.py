@@ -15,9 +15,9 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-from rag.models import Citation, Passage
-from rag.text import STOPWORDS, content_terms, ends_sentence, split_sentences
-from rag.untrusted import instruction_free
+from rag.answering.untrusted import instruction_free
+from rag.domain.models import Citation, Passage
+from rag.domain.text import STOPWORDS, content_terms, ends_sentence, split_sentences
 
 DECLINE_TEXT = "Not found in the ingested articles."
 DENSE_WEIGHT = 0.65

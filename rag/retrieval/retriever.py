@@ -18,12 +18,12 @@ from datetime import UTC, date, datetime, time
 import numpy as np
 import numpy.typing as npt
 
-from rag.embedder import TextEmbedder
-from rag.lexical import LexicalIndex
-from rag.models import Passage
-from rag.outlets import OutletRecogniser
-from rag.store import UNDATED, ChromaStore, Where
-from rag.timeparse import Window, time_window
+from rag.adapters.embedder import TextEmbedder
+from rag.adapters.lexical import LexicalIndex
+from rag.adapters.store import UNDATED, ChromaStore, Where
+from rag.domain.models import Passage
+from rag.domain.outlets import OutletRecogniser
+from rag.domain.timeparse import Window, time_window
 
 DAY = 86400
 DENSE_NET_FACTOR = 5  # unfiltered dense candidates searched per candidate wanted

@@ -1,7 +1,8 @@
 """Relative time in questions ("this week", "on Monday", "in October 2024", "since March") as a
 date window relative to the question's as-of time.
 
-A window is a prior, not a filter: retrieval favours articles inside it (see ``rag.retrieve``).
+A window is a prior, not a filter: retrieval favours articles inside it (see
+``rag.retrieval.retriever``).
 Windows are whole UTC days; a phrase naming a weekday or a month means the latest one at or
 before as-of ("on Monday" asked on a Wednesday is two days earlier). A phrase whose window
 would leave the calendar (years 1 to 9999) names no window.

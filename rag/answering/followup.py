@@ -12,10 +12,10 @@ import logging
 import re
 from dataclasses import dataclass
 
-from rag.llm import ChatModel, GenerationFailed
-from rag.prompts import Prompt
-from rag.text import STOPWORDS, words
-from rag.untrusted import quoted
+from rag.adapters.chat_model import ChatModel, GenerationFailed
+from rag.answering.prompts import Prompt
+from rag.answering.untrusted import quoted
+from rag.domain.text import STOPWORDS, words
 
 log = logging.getLogger("byline.followup")
 HISTORY_TURNS = 6  # earlier messages the model sees when rewriting

@@ -22,10 +22,10 @@ from chromadb.api.shared_system_client import SharedSystemClient
 from chromadb.api.types import QueryResult
 from chromadb.config import Settings as ChromaSettings
 
-from rag.changelog import ChangeLog
+from rag.adapters.changelog import ChangeLog
+from rag.adapters.generation import Generation
+from rag.domain.models import Article, Chunk, Passage, stable_hash
 from rag.errors import StoreError, store_errors
-from rag.generation import Generation
-from rag.models import Article, Chunk, Passage, stable_hash
 
 Where = dict[str, Any]
 UNDATED = -1
@@ -82,7 +82,7 @@ class ChromaStore:
     what a separate ``byline ingest`` process wrote. Every write bumps a generation file beside the
     store; readers that see a new generation reopen their client. A server client reads the
     server's current index on every request; there, writes are announced in a change log
-    (:mod:`rag.changelog`) for the lexical index of every other process.
+    (:mod:`rag.adapters.changelog`) for the lexical index of every other process.
     """
 
     def __init__(

@@ -6,11 +6,11 @@ from __future__ import annotations
 from collections.abc import Generator
 from datetime import datetime
 
-from rag.grounding import SentenceStream, generated_sentences
-from rag.llm import ChatModel
-from rag.models import Passage
-from rag.prompts import Prompt
-from rag.untrusted import instruction_free, quoted
+from rag.adapters.chat_model import ChatModel
+from rag.answering.grounding import SentenceStream, generated_sentences
+from rag.answering.prompts import Prompt
+from rag.answering.untrusted import instruction_free, quoted
+from rag.domain.models import Passage
 
 
 class LLMAnswerer:

@@ -13,15 +13,15 @@ from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
-from rag.citations import enforce_citations
-from rag.extractive import DECLINE_TEXT, ExtractiveAnswerer
-from rag.followup import FollowUps, Turn
-from rag.generator import LLMAnswerer
-from rag.grounding import CitationCheck, join_sentences
-from rag.llm import GenerationFailed
-from rag.models import Answer
-from rag.retrieve import Query, Retrieved, Retriever
-from rag.untrusted import cited_hosts, without_foreign_links
+from rag.adapters.chat_model import GenerationFailed
+from rag.answering.citations import enforce_citations
+from rag.answering.extractive import DECLINE_TEXT, ExtractiveAnswerer
+from rag.answering.followup import FollowUps, Turn
+from rag.answering.grounding import CitationCheck, join_sentences
+from rag.answering.llm_answerer import LLMAnswerer
+from rag.answering.untrusted import cited_hosts, without_foreign_links
+from rag.domain.models import Answer
+from rag.retrieval.retriever import Query, Retrieved, Retriever
 
 
 @dataclass(frozen=True)

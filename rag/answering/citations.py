@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from rag.models import Citation, Passage
+from rag.domain.models import Citation, Passage
 
 MARKER = re.compile(r"\s?\[(\d{1,3})\]")
 

@@ -8,17 +8,17 @@ from dataclasses import dataclass
 
 from ingest.chunker import Chunker
 from ingest.pipeline import Ingestor, Shard
-from rag.embedder import Embedder
-from rag.extractive import DECLINE_TEXT, ExtractiveAnswerer
-from rag.followup import FollowUps
-from rag.generator import LLMAnswerer
-from rag.lexical import LexicalIndex
-from rag.llm import ChatModel
-from rag.prompts import load_prompt
-from rag.retrieve import Retriever
-from rag.service import AskService
+from rag.adapters.chat_model import ChatModel
+from rag.adapters.embedder import Embedder
+from rag.adapters.lexical import LexicalIndex
+from rag.adapters.store import ChromaStore
+from rag.answering.extractive import DECLINE_TEXT, ExtractiveAnswerer
+from rag.answering.followup import FollowUps
+from rag.answering.llm_answerer import LLMAnswerer
+from rag.answering.prompts import load_prompt
+from rag.answering.service import AskService
+from rag.retrieval.retriever import Retriever
 from rag.settings import Settings
-from rag.store import ChromaStore
 
 log = logging.getLogger("byline.components")
 

@@ -1,9 +1,10 @@
 """Article text is untrusted: it is quoted to models, never obeyed, and never smuggles links out.
 
-Invisible and control characters are already stripped at ingest (``rag.text.normalize_text``).
-Here: delimiting passages for a prompt so that an article cannot close its own quotation,
-recognising text written as instructions to a model, and removing from answers the markdown
-images and links (and bare URLs) that point anywhere but the cited articles' hosts.
+Invisible and control characters are already stripped at ingest
+(``rag.domain.text.normalize_text``). Here: delimiting passages for a prompt so that an article
+cannot close its own quotation, recognising text written as instructions to a model, and
+removing from answers the markdown images and links (and bare URLs) that point anywhere but the
+cited articles' hosts.
 
 Instructions are recognised on folded text (``fold``): Unicode NFKC (fullwidth ``ＳＹＳＴＥＭ``
 becomes ``SYSTEM``), then every lookalike letter mapped to the Latin letter it imitates, from
@@ -22,8 +23,8 @@ from urllib.parse import urlsplit
 
 from confusable_homoglyphs import utils as confusables
 
-from rag.models import Passage
-from rag.text import split_sentences
+from rag.domain.models import Passage
+from rag.domain.text import split_sentences
 
 _DELIMITER = re.compile(r"<\s*(/?)\s*(passages?|conversation)\b", re.I)
 
