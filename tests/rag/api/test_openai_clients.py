@@ -10,7 +10,7 @@ import httpx
 import openai
 import pytest
 
-from tests.rag.test_chat_api import AID, client_for
+from tests.rag.api.test_chat_api import AID, client_for
 
 QUESTION = [{"role": "user", "content": AID}]
 

@@ -12,7 +12,7 @@ import pytest
 
 from rag.adapters.embedder import Embedder
 from tests.conftest import STORM, STORM_QUESTION, components_at, serving
-from tests.rag.test_api import assert_envelope
+from tests.rag.api.test_api import assert_envelope
 
 HOLD_THE_LOCK = """
 import sys, time

@@ -28,7 +28,7 @@ from tests.conftest import (
     serving,
     wait_for,
 )
-from tests.rag.test_api import AID_QUESTION, assert_envelope
+from tests.rag.api.test_api import AID_QUESTION, assert_envelope
 from tests.test_cli import BYLINE
 
 

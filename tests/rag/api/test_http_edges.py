@@ -6,7 +6,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tests.rag.test_api import assert_envelope
+from tests.rag.api.test_api import assert_envelope
 
 JSON = {"Content-Type": "application/json"}
 NOT_JSON = [

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from rag.domain.timeparse import time_window
 from rag.retrieval.retriever import Bounds, Query, day_end, day_start
-from tests.rag.test_timeparse import AS_OF
+from tests.rag.domain.test_timeparse import AS_OF
 
 PHRASES = [
     "today", "yesterday", "this week", "last week", "last weekend", "this month", "last month",
