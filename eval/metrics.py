@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from eval.questions import EvalQuestion
 from eval.retrieval import contains, fold
-from rag.answering.citations import MARKER, markers_in
+from rag.answering.citations import markers_in, without_markers
 from rag.answering.grounding import generated_sentences
 from rag.domain.text import content_terms
 
@@ -63,7 +63,7 @@ def cited_sentences(answer: str) -> list[CitedSentence]:
     sentences = []
     for sentence in generated_sentences(answer):
         cited = tuple(dict.fromkeys(markers_in(sentence)))
-        sentences.append(CitedSentence(MARKER.sub("", sentence).strip(), cited))
+        sentences.append(CitedSentence(without_markers(sentence), cited))
     return sentences
 
 

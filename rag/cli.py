@@ -10,7 +10,6 @@ import argparse
 import logging
 import sys
 from collections.abc import Callable, Sequence
-from contextlib import nullcontext
 from importlib.metadata import entry_points
 from pathlib import Path
 
@@ -95,21 +94,12 @@ def build_parser() -> argparse.ArgumentParser:
 def run_ingest(args: argparse.Namespace, settings: Settings) -> int:
     from tqdm import tqdm
 
-    from ingest.pipeline import Shard
-    from rag.adapters.writelock import exclusive_writer
-    from rag.wiring import Components
+    from rag.wiring import ingest_session
 
-    try:
-        shard = Shard.parse(args.shard) if args.shard else None
-    except ValueError as exc:
-        raise BylineError(str(exc)) from None
-    # Taken before the model loads, so a second writer fails in a moment, not after seconds.
-    with nullcontext() if settings.chroma_url else exclusive_writer(settings.data_dir):
-        components = Components.load(settings, threads=settings.ingest_threads)
-        ingestor = components.ingestor(
-            on_error=lambda message: tqdm.write(f"rejected: {message}", file=sys.stderr),
-            shard=shard,
-        )
+    def rejected(message: str) -> None:
+        tqdm.write(f"rejected: {message}", file=sys.stderr)
+
+    with ingest_session(settings, args.shard, rejected) as ingestor:
         summary = ingestor.ingest_paths(args.paths, progress=not args.quiet)
     print(summary.line())
     for note in summary.notes:

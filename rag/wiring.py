@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
+from typing import Any
 
 from ingest.chunker import Chunker
 from ingest.pipeline import Ingestor, Shard
@@ -12,11 +14,15 @@ from rag.adapters.chat_model import ChatModel
 from rag.adapters.embedder import Embedder
 from rag.adapters.lexical import LexicalIndex
 from rag.adapters.store import ChromaStore
-from rag.answering.extractive import DECLINE_TEXT, ExtractiveAnswerer
+from rag.adapters.writelock import exclusive_writer
+from rag.answering.extractive import ExtractiveAnswerer
 from rag.answering.followup import FollowUps
+from rag.answering.grounding import DECLINE_TEXT
 from rag.answering.llm_answerer import LLMAnswerer
 from rag.answering.prompts import load_prompt
 from rag.answering.service import AskService
+from rag.catalogue import Added, Catalogue, add_article
+from rag.errors import BylineError
 from rag.retrieval.retriever import Retriever
 from rag.settings import Settings
 
@@ -71,6 +77,13 @@ class Components:
             FollowUps(model, condense_prompt),
         )
 
+    @property
+    def catalogue(self) -> Catalogue:
+        return Catalogue(self.store)
+
+    def add_article(self, record: dict[str, Any]) -> Added:
+        return add_article(self.ingestor(), record)
+
     def ingestor(
         self, on_error: Callable[[str], None] | None = None, shard: Shard | None = None
     ) -> Ingestor:
@@ -88,3 +101,22 @@ class Components:
             shard=shard,
             max_chars=self.settings.max_article_chars,
         )
+
+
+def load_embedder(settings: Settings) -> Embedder:
+    return Embedder(settings.model_path, settings.torch_threads)
+
+
+@contextmanager
+def ingest_session(
+    settings: Settings, shard: str | None, on_error: Callable[[str], None]
+) -> Iterator[Ingestor]:
+    """An ingestor for the command line: the embedded store's write lock is taken before the
+    model loads, so that a second writer fails in a moment, not after seconds."""
+    try:
+        owned = Shard.parse(shard) if shard else None
+    except ValueError as exc:
+        raise BylineError(str(exc)) from None
+    with nullcontext() if settings.chroma_url else exclusive_writer(settings.data_dir):
+        components = Components.load(settings, threads=settings.ingest_threads)
+        yield components.ingestor(on_error=on_error, shard=owned)

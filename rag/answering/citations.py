@@ -1,35 +1,27 @@
-"""Citation hygiene shared by every answerer: an answer leaves the service only with markers that
-point at citations, citations that are retrieved passages, numbered 1..n in order of first use."""
+"""The one grammar of citation markers, for every answerer, renderer and measurement.
+
+A marker is ``[3]`` or ``[1, 2]``; some models write ``【1】``. Byline's own answers only ever
+carry ``[n]`` (the citation check rewrites whatever the model wrote).
+"""
 
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 
-from rag.domain.models import Citation, Passage
+# Group 1: the numbers, comma-separated.
+MARKER_GRAMMAR = r"[\[【](\d{1,3}(?:\s*,\s*\d{1,3})*)[\]】]"
+MARKER = re.compile(MARKER_GRAMMAR)
+_SPACED_MARKER = re.compile(rf"\s*{MARKER_GRAMMAR}")
 
-MARKER = re.compile(r"\s?\[(\d{1,3})\]")
 
-
-def enforce_citations(
-    text: str, citations: list[Citation], passages: list[Passage]
-) -> tuple[str, list[Citation]]:
-    """Drop citations of passages not retrieved and markers that point nowhere; renumber."""
-    retrieved = {p.chunk_id for p in passages}
-    valid = {c.n: c for c in citations if c.chunk_id in retrieved}
-    renumber: dict[int, int] = {}
-
-    def rewrite(match: re.Match[str]) -> str:
-        old = int(match.group(1))
-        if old not in valid:
-            return ""
-        new = renumber.setdefault(old, len(renumber) + 1)
-        return f" [{new}]" if match.group(0).startswith(" ") else f"[{new}]"
-
-    text = MARKER.sub(rewrite, text)
-    kept = [replace(valid[old], n=new) for old, new in renumber.items()]
-    return text, kept
+def numbers_of(match: re.Match[str]) -> list[int]:
+    return [int(n) for n in match[1].split(",")]
 
 
 def markers_in(text: str) -> list[int]:
-    return [int(n) for n in MARKER.findall(text)]
+    """Every number cited in ``text``, in order (repeats kept)."""
+    return [n for match in MARKER.finditer(text) for n in numbers_of(match)]
+
+
+def without_markers(text: str) -> str:
+    return _SPACED_MARKER.sub("", text).strip()

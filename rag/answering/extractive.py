@@ -16,10 +16,9 @@ from collections import Counter
 from dataclasses import dataclass
 
 from rag.answering.untrusted import instruction_free
-from rag.domain.models import Citation, Passage
+from rag.domain.models import Passage
 from rag.domain.text import STOPWORDS, content_terms, ends_sentence, split_sentences
 
-DECLINE_TEXT = "Not found in the ingested articles."
 DENSE_WEIGHT = 0.65
 LEXICAL_WEIGHT = 0.35
 TYPE_BONUS = 0.08
@@ -56,8 +55,10 @@ _NAME = re.compile(r"\b[A-Z][\w'’-]+")
 
 @dataclass(frozen=True)
 class Drafted:
-    text: str
-    citations: list[Citation]
+    """The chosen sentences, each ending in the marker of its passage's place in the list the
+    answerer was given (``[3]``: the third passage); the citation check numbers and quotes."""
+
+    sentences: list[str]
     declined: bool
 
 
@@ -77,18 +78,20 @@ class ExtractiveAnswerer:
     def answer(self, question: str, passages: list[Passage]) -> Drafted:
         candidates = _candidates(passages)
         if not candidates or _missing_names(question, passages):
-            return Drafted(DECLINE_TEXT, [], declined=True)
+            return Drafted([], declined=True)
         ranked = sorted(_scores(question, passages, candidates), key=lambda sc: -sc[0])
         best = ranked[0][0]
         if best < self.min_score:
-            return Drafted(DECLINE_TEXT, [], declined=True)
+            return Drafted([], declined=True)
         chosen: list[_Candidate] = []
         for score, candidate in ranked:
             if len(chosen) == self.max_sentences or score < best - KEEP_WITHIN:
                 break
             if not any(_similar(candidate, other) for other in chosen):
                 chosen.append(candidate)
-        return _cite(chosen)
+        place = {p.chunk_id: number for number, p in enumerate(passages, start=1)}
+        cited = [f"{c.sentence} [{place[c.passage.chunk_id]}]" for c in chosen]
+        return Drafted(cited, declined=False)
 
 
 def _scores(
@@ -158,31 +161,3 @@ def _wanted_pattern(question: str) -> re.Pattern[str] | None:
 def _similar(a: _Candidate, b: _Candidate) -> bool:
     union = a.terms | b.terms
     return bool(union) and len(a.terms & b.terms) / len(union) > 0.6
-
-
-def _cite(chosen: list[_Candidate]) -> Drafted:
-    numbers: dict[str, int] = {}
-    quotes: dict[str, list[_Candidate]] = {}
-    sentences = []
-    for candidate in chosen:
-        chunk_id = candidate.passage.chunk_id
-        n = numbers.setdefault(chunk_id, len(numbers) + 1)
-        quotes.setdefault(chunk_id, []).append(candidate)
-        sentences.append(f"{candidate.sentence} [{n}]")
-    citations = []
-    for chunk_id, n in numbers.items():
-        used = sorted(quotes[chunk_id], key=lambda c: c.position)
-        passage = used[0].passage
-        citations.append(
-            Citation(
-                n=n,
-                chunk_id=chunk_id,
-                article_id=passage.article_id,
-                outlet=passage.outlet,
-                title=passage.title,
-                url=passage.url,
-                published_at=passage.published_at,
-                quote=" … ".join(c.sentence for c in used),
-            )
-        )
-    return Drafted(" ".join(sentences), citations, declined=False)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from rag.answering.citations import MARKER_GRAMMAR, markers_in, without_markers
 from rag.answering.untrusted import (
     cited_hosts,
     instruction_free,
@@ -28,14 +29,15 @@ from rag.answering.untrusted import (
 from rag.domain.models import Citation, Passage
 from rag.domain.text import ABBREVIATIONS, content_terms, split_sentences
 
-# One citation marker: [3], [1, 2]; also the 【1】 some models write. Group 1: the numbers.
-_MARKER = r"\s*[\[【](\d{1,3}(?:\s*,\s*\d{1,3})*)[\]】]"
-_MARKERS = re.compile(_MARKER)
+_MARKER = rf"\s*{MARKER_GRAMMAR}"
 _LEADING_MARKERS = re.compile(rf"^(?:{_MARKER})+")
 # A sentence end, the markers that follow it, then the space before the next sentence.
 _BOUNDARY = re.compile(rf"([.!?…]+[\"'”’)]*)((?:{_MARKER})*)\s+(?![\[【]\d)")
+_CLOSING = re.compile(r"[.!?…][\"'”’)]*$")
+_MARKERS_AFTER_THE_END = re.compile(rf"[.!?…][\"'”’)]*(?:{_MARKER})+\s*$")
 _MARKER_ISH = re.compile(r"[\s\[【\]】\d,]*")
 _LIST_ITEM = re.compile(r"^(?:[-*•]|\d+[.)])\s")
+DECLINE_TEXT = "Not found in the ingested articles."
 # Share of a sentence's content words its cited passages must hold: a deterministic proxy for
 # "the source says what the sentence says" (paraphrase keeps most names, numbers and nouns).
 SUPPORT_SHARE = 0.6
@@ -86,7 +88,7 @@ class CitationCheck:
     def sentence(self, raw: str) -> str | None:
         """The checked sentence, or None when it is dropped."""
         raw = without_images(raw)  # "![logo][1]": its [1] is no citation
-        body = _MARKERS.sub("", raw).strip()
+        body = without_markers(raw)
         if _plain(body) == self._decline:
             self.declined = True
             return None
@@ -95,31 +97,26 @@ class CitationCheck:
         if not terms or looks_like_injection(body) or terms & self._removed_terms():
             return None
         kept: list[int] = []
-        for match in _MARKERS.finditer(raw):
-            for number in (int(n) for n in match[1].split(",")):
-                if number not in kept and self._shares_words(number, terms):
-                    kept.append(number)
+        for number in markers_in(raw):
+            if number not in kept and self._shares_words(number, terms):
+                kept.append(number)
         covered = set().union(*(self._passage_terms(n) for n in kept)) & terms
         if not kept or len(covered) < SUPPORT_SHARE * len(terms):
             return None
         hosts = cited_hosts(self._passages[n - 1] for n in kept)
         renumbered = "".join(f"[{self._number(n, terms)}]" for n in kept)
-        return _place_markers(without_foreign_links(body, hosts), renumbered)
+        after = _MARKERS_AFTER_THE_END.search(raw) is not None
+        return _place_markers(without_foreign_links(body, hosts), renumbered, after)
 
     def citations(self) -> list[Citation]:
-        return [
-            Citation(
-                n=n,
-                chunk_id=s.passage.chunk_id,
-                article_id=s.passage.article_id,
-                outlet=s.passage.outlet,
-                title=s.passage.title,
-                url=s.passage.url,
-                published_at=s.passage.published_at,
-                quote=" … ".join(s.quotes),
-            )
-            for n, s in enumerate(self._cited.values(), start=1)
-        ]
+        """The cited passages, numbered in order of first use; each quotes the sentences that
+        support the answer, in the passage's own order."""
+        cited = []
+        for n, (number, support) in enumerate(self._cited.items(), start=1):
+            order = [text for _, text in self._passage_sentences(number)]
+            quotes = sorted(support.quotes, key=order.index)
+            cited.append(Citation.of(support.passage, n, " … ".join(quotes)))
+        return cited
 
     def _shares_words(self, number: int, terms: frozenset[str]) -> bool:
         if not 1 <= number <= len(self._passages):
@@ -199,9 +196,10 @@ def _plain(text: str) -> str:
     return " ".join(re.sub(r"[^\w\s]", " ", text.casefold()).split())
 
 
-def _place_markers(body: str, markers: str) -> str:
-    """Markers go before the sentence's closing punctuation: 'It fell 3% [1].'"""
-    match = re.search(r"[.!?…][\"'”’)]*$", body)
-    if not match:
+def _place_markers(body: str, markers: str, after: bool) -> str:
+    """Markers go where the writer put them: after the closing punctuation ('It fell 3%. [1]',
+    as the extractive answerer quotes whole sentences), else before it ('It fell 3% [1].')."""
+    match = _CLOSING.search(body)
+    if not match or after:
         return f"{body} {markers}"
     return f"{body[: match.start()]} {markers}{body[match.start() :]}"

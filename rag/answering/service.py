@@ -14,12 +14,10 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from rag.adapters.chat_model import GenerationFailed
-from rag.answering.citations import enforce_citations
-from rag.answering.extractive import DECLINE_TEXT, ExtractiveAnswerer
+from rag.answering.extractive import ExtractiveAnswerer
 from rag.answering.followup import FollowUps, Turn
-from rag.answering.grounding import CitationCheck, join_sentences
+from rag.answering.grounding import DECLINE_TEXT, CitationCheck, join_sentences
 from rag.answering.llm_answerer import LLMAnswerer
-from rag.answering.untrusted import cited_hosts, without_foreign_links
 from rag.domain.models import Answer
 from rag.retrieval.retriever import Query, Retrieved, Retriever
 
@@ -118,13 +116,10 @@ class AskService:
         return failure or "no valid citations"
 
     def _extractive_answer(self, question: str, retrieved: Retrieved) -> Answer:
+        """The extractive answer, through the same citation check as a model's."""
         drafted = self._extractive.answer(question, retrieved.passages)
-        text, citations = enforce_citations(drafted.text, drafted.citations, retrieved.passages)
-        if drafted.declined or not citations:
+        check = CitationCheck(retrieved.passages, DECLINE_TEXT)
+        shown = [checked for s in drafted.sentences if (checked := check.sentence(s))]
+        if drafted.declined or not shown:
             return Answer(DECLINE_TEXT, declined=True)
-        cited = {c.chunk_id for c in citations}
-        hosts = cited_hosts(p for p in retrieved.passages if p.chunk_id in cited)
-        return Answer(
-            without_foreign_links(text, hosts),
-            [replace(c, quote=without_foreign_links(c.quote, hosts)) for c in citations],
-        )
+        return Answer(join_sentences(shown), check.citations())

@@ -14,7 +14,6 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from rag.adapters.embedder import Embedder
 from rag.api.deps import ask_service_of
 from rag.api.guard import Guard
 from rag.api.head import HeadAsGet, methods_at
@@ -24,11 +23,11 @@ from rag.api.openai_compat import router as openai_router
 from rag.api.page import ASSETS_PATH, assets
 from rag.api.page import router as page_router
 from rag.api.routes import router
+from rag.api.slack_events import router as slack_router
 from rag.errors import BylineError, StoreError, Unsupported, error_envelope
 from rag.settings import Settings, get_settings, split_list
 from rag.slack.bot import SlackBot, slack_bot
-from rag.slack.events import router as slack_router
-from rag.wiring import Components
+from rag.wiring import Components, load_embedder
 
 log = logging.getLogger("byline.api")
 STORE_RETRY_S = 2.0
@@ -102,7 +101,7 @@ def _chunks(app: FastAPI) -> float:
 
 def _load(app: FastAPI, settings: Settings, stopping: threading.Event) -> None:
     try:
-        embedder = Embedder(settings.model_path, settings.torch_threads)
+        embedder = load_embedder(settings)
     except Exception as exc:
         log.exception("failed to load the embedding model")
         app.state.load_error = str(exc)

@@ -16,7 +16,6 @@ Filters come in an optional ``byline`` object.
 
 from __future__ import annotations
 
-import re
 import time
 import uuid
 from collections.abc import Callable
@@ -34,6 +33,7 @@ from pydantic import (
 )
 from starlette.concurrency import run_in_threadpool
 
+from rag.answering.citations import MARKER, numbers_of
 from rag.answering.followup import Turn
 from rag.answering.service import Delta, Event
 from rag.api.deps import AskServiceDep, ComponentsDep
@@ -139,15 +139,12 @@ def _client_field(loc: tuple[int | str, ...]) -> str:
     return "byline." + ".".join(str(p) for p in loc)
 
 
-_INLINE_MARKER = re.compile(r"\[(\d{1,3})\]")
-
-
 def url_citations(text: str, citations: list[Citation]) -> list[dict[str, Any]]:
     """OpenAI's ``url_citation`` annotations: one per ``[n]`` in ``text``, spanning it."""
     by_number = {c.n: c for c in citations}
     found = []
-    for match in _INLINE_MARKER.finditer(text):
-        citation = by_number.get(int(match[1]))
+    for match in MARKER.finditer(text):
+        citation = by_number.get(numbers_of(match)[0])
         if citation is None:
             continue
         found.append(

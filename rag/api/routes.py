@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 from fastapi import APIRouter, Query, Request
@@ -9,8 +10,6 @@ from fastapi.responses import PlainTextResponse, StreamingResponse
 from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.concurrency import run_in_threadpool
 
-from ingest.records import article_from_record
-from rag.adapters.store import UNDATED
 from rag.answering.service import Delta, Event
 from rag.api.deps import AskServiceDep, ComponentsDep
 from rag.api.schemas import (
@@ -25,7 +24,6 @@ from rag.api.schemas import (
     OutletOut,
 )
 from rag.api.streaming import event_stream, sse
-from rag.errors import IngestError
 
 # What any route may answer: the guard's 401 (keys), 413 (body size) and 429 (rate limit) too.
 ERRORS: dict[int | str, dict[str, Any]] = {
@@ -85,17 +83,8 @@ def add_article(body: ArticleIn, components: ComponentsDep) -> IngestOut:
     """Ingest one article (new, or a new version of one with the same URL); it is answerable
     through every API worker once this returns."""
     record = body.model_dump(mode="json", exclude_none=True)
-    article = article_from_record(record, "POST /articles")
-    summary = components.ingestor().ingest([article])
-    if summary.rejected:
-        raise IngestError(summary.errors[0])
-    status = "new" if summary.new else "updated" if summary.updated else "unchanged"
-    return IngestOut(
-        id=article.id,
-        status=status,
-        chunks_embedded=summary.chunks_embedded,
-        chunks_deleted=summary.chunks_deleted,
-    )
+    added = components.add_article(record)
+    return IngestOut(**asdict(added))
 
 
 @router.get("/articles", response_model=ArticlePage, responses=ERRORS)
@@ -105,37 +94,24 @@ def articles(
     offset: int = Query(0, ge=0),
     outlet: str | None = Query(None, description="Only this outlet (case-insensitive)."),
 ) -> ArticlePage:
-    heads = components.store.article_heads({"outlet_key": outlet.casefold()} if outlet else None)
-    # Newest first; undated articles last.
-    heads.sort(key=lambda m: (int(m.get("published_ts", UNDATED)), m["title"]), reverse=True)
+    page = components.catalogue.articles(limit, offset, outlet)
     items = [
         ArticleOut(
-            id=m["article_id"],
-            title=m["title"],
-            outlet=m["outlet"],
-            published_at=m["published_at"] or None,
-            url=m["url"],
-            author=m["author"],
+            id=r.id,
+            title=r.title,
+            outlet=r.outlet,
+            published_at=r.published_at,
+            url=r.url,
+            author=r.author,
         )
-        for m in heads[offset : offset + limit]
+        for r in page.items
     ]
-    return ArticlePage(total=len(heads), limit=limit, offset=offset, items=items)
+    return ArticlePage(total=page.total, limit=limit, offset=offset, items=items)
 
 
 @router.get("/outlets", response_model=OutletList, responses=ERRORS)
 def outlets(components: ComponentsDep) -> OutletList:
     """What is ingested, per outlet: article counts and the newest article's date."""
-    counts: dict[str, int] = {}
-    newest: dict[str, tuple[int, str | None]] = {}
-    heads = components.store.article_heads()
-    for head in heads:
-        outlet = head["outlet"]
-        counts[outlet] = counts.get(outlet, 0) + 1
-        dated = (int(head.get("published_ts", UNDATED)), head["published_at"] or None)
-        if outlet not in newest or dated[0] > newest[outlet][0]:
-            newest[outlet] = dated
-    items = [
-        OutletOut(outlet=outlet, articles=count, newest=newest[outlet][1])
-        for outlet, count in sorted(counts.items(), key=lambda item: (-item[1], item[0].casefold()))
-    ]
-    return OutletList(articles=len(heads), items=items)
+    total, rows = components.catalogue.outlets()
+    items = [OutletOut(outlet=r.outlet, articles=r.articles, newest=r.newest) for r in rows]
+    return OutletList(articles=total, items=items)

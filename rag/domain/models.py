@@ -101,6 +101,20 @@ class Citation:
     published_at: str | None
     quote: str
 
+    @classmethod
+    def of(cls, passage: Passage, n: int, quote: str) -> Citation:
+        """The one way a retrieved passage becomes citation ``n``."""
+        return cls(
+            n=n,
+            chunk_id=passage.chunk_id,
+            article_id=passage.article_id,
+            outlet=passage.outlet,
+            title=passage.title,
+            url=passage.url,
+            published_at=passage.published_at,
+            quote=quote,
+        )
+
 
 @dataclass
 class Answer:

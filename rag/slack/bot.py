@@ -65,7 +65,7 @@ class SlackBot:
     def __init__(self, answer: AnswerFn, store: SlackStore, client: WebClient) -> None:
         self._answer = answer
         self._store = store
-        # Signatures are checked before Bolt sees a request (rag/slack/events.py), and Socket
+        # Signatures are checked before Bolt sees a request (rag/api/slack_events.py), and Socket
         # Mode needs none; Bolt would log rejected bodies and fail on a malformed timestamp.
         self.app = App(
             client=client,

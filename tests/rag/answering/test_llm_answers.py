@@ -8,8 +8,8 @@ from dataclasses import replace
 
 import pytest
 
-from rag.answering.extractive import DECLINE_TEXT
 from rag.answering.followup import Turn
+from rag.answering.grounding import DECLINE_TEXT
 from rag.answering.service import AskService, Delta, Done
 from rag.retrieval.retriever import Query
 from rag.wiring import Components
