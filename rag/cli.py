@@ -194,14 +194,11 @@ def run_feedback_export(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def format_answer(response: AskResponse) -> str:
-    lines = [response.answer]
-    if response.citations:
-        lines += ["", "Sources:"]
-        for c in response.citations:
-            date = (c.published_at or "undated")[:10]
-            link = f" <{c.url}>" if c.url else ""
-            lines.append(f"  [{c.n}] {c.outlet} — {c.title} ({date}){link}")
-    return "\n".join(lines)
+    from rag.render import sources_suffix
+
+    return response.answer + sources_suffix(
+        response.citations, indent="  ", link=lambda url: f"<{url}>"
+    )
 
 
 if __name__ == "__main__":

@@ -3,7 +3,7 @@ sibling, so no package cycle can form (``rag`` and ``ingest`` included).
 
     rag.settings, rag.errors           0  the base every room may use
     rag.domain                         1  the data model, text, outlets, time phrases
-    rag.adapters                       2  one outside system each
+    rag.adapters | rag.render          2  one outside system each; answers as text
     rag.retrieval | ingest             3  services over the adapters
     rag.answering | rag.catalogue      4  the ask service and its answerers; what is ingested
     rag.wiring                         5  builds the services once
@@ -25,6 +25,7 @@ LAYERS = {
     "rag.base": 0,
     "rag.domain": 1,
     "rag.adapters": 2,
+    "rag.render": 2,
     "rag.retrieval": 3,
     "ingest": 3,
     "rag.answering": 4,

@@ -11,6 +11,7 @@ from rag.answering.grounding import SentenceStream, generated_sentences
 from rag.answering.prompts import Prompt
 from rag.answering.untrusted import instruction_free, quoted
 from rag.domain.models import Passage
+from rag.render import day
 
 
 class LLMAnswerer:
@@ -51,7 +52,7 @@ def _passage_block(n: int, passage: Passage) -> str:
     def attribute(value: str) -> str:
         return quoted(value).replace('"', "'")
 
-    date = passage.published_at[:10] if passage.published_at else "undated"
+    date = day(passage.published_at) or "undated"
     return (
         f'<passage n="{n}" outlet="{attribute(passage.outlet)}" '
         f'title="{attribute(passage.title)}" published="{date}">\n'

@@ -42,6 +42,7 @@ from rag.api.schemas import AskRequest, DateOrTime, ErrorEnvelope, OnlyOne, TopK
 from rag.api.streaming import event_stream, sse
 from rag.domain.models import Answer, Citation
 from rag.errors import InvalidRequest, NotFound
+from rag.render import sources_suffix
 
 MODEL_ID = "byline"
 router = APIRouter(prefix="/v1", tags=["OpenAI-compatible"])
@@ -161,18 +162,6 @@ def url_citations(text: str, citations: list[Citation]) -> list[dict[str, Any]]:
     return found
 
 
-def sources_text(citations: list[Citation]) -> str:
-    if not citations:
-        return ""
-    lines = [
-        f"[{c.n}] {c.outlet} — {c.title}"
-        + (f" ({c.published_at[:10]})" if c.published_at else "")
-        + (f" {c.url}" if c.url else "")
-        for c in citations
-    ]
-    return "\n\nSources:\n" + "\n".join(lines)
-
-
 def byline_facts(answer: Answer) -> dict[str, Any]:
     return {
         "answerer": answer.answerer,
@@ -221,7 +210,7 @@ async def chat_completions(
     completion_id, created = f"chatcmpl-{uuid.uuid4().hex}", int(time.time())
     if not body.stream:
         answer = await run_in_threadpool(service.ask, query, history)
-        content = answer.text + sources_text(answer.citations)
+        content = answer.text + sources_suffix(answer.citations)
         return {
             "id": completion_id,
             "object": "chat.completion",
@@ -266,9 +255,9 @@ async def chat_completions(
         if isinstance(event, Delta):
             return [*messages, chunk({"content": event.text})]
         answer = event.answer
-        content = answer.text + sources_text(answer.citations)
+        content = answer.text + sources_suffix(answer.citations)
         if answer.citations:
-            messages.append(chunk({"content": sources_text(answer.citations)}))
+            messages.append(chunk({"content": sources_suffix(answer.citations)}))
         last = {"annotations": url_citations(answer.text, answer.citations)}
         citations = [asdict(c) for c in answer.citations]
         messages.append(chunk(last, "stop", citations=citations, byline=byline_facts(answer)))

@@ -13,6 +13,7 @@ from typing import Any
 
 from rag.domain.models import Answer, Citation
 from rag.domain.text import split_sentences
+from rag.render import day
 
 SECTION_LIMIT = 3000  # Slack's limit for a section block's text
 HELPFUL, NOT_HELPFUL = "byline_helpful", "byline_not_helpful"
@@ -68,7 +69,7 @@ def _units(line: str, limit: int) -> list[str]:
 def source_line(citation: Citation) -> str:
     label = escape(f"{citation.outlet} — {citation.title}").replace("|", "¦")
     linked = f"<{citation.url}|{label}>" if citation.url.startswith("http") else label
-    date = f" ({citation.published_at[:10]})" if citation.published_at else ""
+    date = f" ({when})" if (when := day(citation.published_at)) else ""
     return f"[{citation.n}] {linked}{date}"
 
 
