@@ -14,13 +14,9 @@ from typing import Any
 
 import openai
 
+from rag.errors import GenerationFailed
+
 log = logging.getLogger("byline.llm")
-
-
-class GenerationFailed(Exception):
-    def __init__(self, reason: str, detail: str) -> None:
-        super().__init__(f"{reason}: {detail}")
-        self.reason = reason
 
 
 class ChatModel:

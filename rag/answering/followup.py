@@ -12,10 +12,11 @@ import logging
 import re
 from dataclasses import dataclass
 
-from rag.adapters.chat_model import ChatModel, GenerationFailed
+from rag.adapters.chat_model import ChatModel
 from rag.answering.prompts import Prompt
 from rag.answering.untrusted import quoted
 from rag.domain.text import STOPWORDS, words
+from rag.errors import GenerationFailed
 
 log = logging.getLogger("byline.followup")
 HISTORY_TURNS = 6  # earlier messages the model sees when rewriting

@@ -16,13 +16,11 @@ from pathlib import Path
 
 import yaml
 
+from rag.errors import PromptError
+
 PROMPTS_DIR = Path(__file__).resolve().parents[2] / "prompts"
 _FILE = re.compile(r"^(?P<name>[a-z_]+)\.v(?P<version>\d+)\.txt$")
 _SECTION = re.compile(r"^\[(system|user)\]\s*$", re.M)
-
-
-class PromptError(ValueError):
-    """A prompt file that cannot be used, or a render with the wrong variables."""
 
 
 @dataclass(frozen=True)

@@ -13,12 +13,12 @@ from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
-from rag.adapters.chat_model import GenerationFailed
 from rag.answering.extractive import ExtractiveAnswerer
 from rag.answering.followup import FollowUps, Turn
 from rag.answering.grounding import DECLINE_TEXT, CitationCheck, join_sentences
 from rag.answering.llm_answerer import LLMAnswerer
 from rag.domain.models import Answer
+from rag.errors import GenerationFailed
 from rag.retrieval.retriever import Query, Retrieved, Retriever
 
 

@@ -15,6 +15,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from rag.api.deps import ask_service_of
+from rag.api.errors import error_response
 from rag.api.guard import Guard
 from rag.api.head import HeadAsGet, methods_at
 from rag.api.metrics import Metrics, RequestMetrics
@@ -24,7 +25,14 @@ from rag.api.page import ASSETS_PATH, assets
 from rag.api.page import router as page_router
 from rag.api.routes import router
 from rag.api.slack_events import router as slack_router
-from rag.errors import BylineError, StoreError, Unsupported, error_envelope
+from rag.errors import (
+    BY_STATUS,
+    BylineError,
+    InvalidJson,
+    InvalidRequest,
+    StoreError,
+    Unsupported,
+)
 from rag.settings import Settings, get_settings, split_list
 from rag.slack.bot import SlackBot, slack_bot
 from rag.wiring import Components, load_embedder
@@ -32,7 +40,6 @@ from rag.wiring import Components, load_embedder
 log = logging.getLogger("byline.api")
 STORE_RETRY_S = 2.0
 NOT_JSON = "the request body is not valid JSON (UTF-8, at most a few hundred levels deep)"
-_HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 413: "too_large", 429: "rate_limited"}
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -139,37 +146,37 @@ def field_name(loc: tuple[int | str, ...] | list[int | str]) -> str:
 def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(BylineError)
     async def byline_error(_: Request, exc: BylineError) -> JSONResponse:
-        envelope = error_envelope(exc.code, exc.message, exc.param)
-        return JSONResponse(envelope, status_code=exc.status_code)
+        return error_response(exc)
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
         errors = exc.errors()
         if any(e.get("type") == "json_invalid" for e in errors):
-            return JSONResponse(error_envelope("invalid_json", NOT_JSON), 400)
+            return error_response(InvalidJson(NOT_JSON))
         fields = [field_name(e.get("loc", ())) for e in errors]
         if request.url.path.startswith("/v1/"):
             for field in fields:
                 top = re.split(r"[.\[]", field, maxsplit=1)[0]  # response_format.type -> ...
                 if top in UNSUPPORTED:
-                    return await byline_error(request, Unsupported(UNSUPPORTED[top], top))
+                    return error_response(Unsupported(UNSUPPORTED[top], top))
         message = "; ".join(f"{field}: {e['msg']}" for field, e in zip(fields, errors, strict=True))
-        return JSONResponse(error_envelope("invalid_request", message, fields[0]), 422)
+        return error_response(InvalidRequest(message, fields[0]))
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        if exc.status_code == 400:
-            # FastAPI's answer to a body it could not parse for a reason other than JSON syntax
-            # (bytes that are not UTF-8, nesting deeper than the parser goes).
-            return JSONResponse(error_envelope("invalid_json", NOT_JSON), 400)
-        code = _HTTP_CODES.get(exc.status_code, "http_error")
+        kind = BY_STATUS.get(exc.status_code)
+        if kind is None:  # a status the framework has no other word for
+            return error_response(BylineError(str(exc.detail)))
+        # A 400 from FastAPI is a body it could not parse for a reason other than JSON syntax
+        # (bytes that are not UTF-8, nesting deeper than the parser goes).
+        error = kind(NOT_JSON if kind is InvalidJson else str(exc.detail))
         headers = exc.headers
         if exc.status_code == 405:
             # Starlette names only the first route of the path; GET and POST /articles are two.
             headers = {"Allow": ", ".join(methods_at(request.app.router, request.scope))}
-        return JSONResponse(error_envelope(code, str(exc.detail)), exc.status_code, headers=headers)
+        return error_response(error, headers)
 
     @app.exception_handler(Exception)
     async def unexpected(_: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error", exc_info=exc)
-        return JSONResponse(error_envelope("internal_error", "internal server error"), 500)
+        return error_response(BylineError("internal server error"))

@@ -18,10 +18,10 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 from starlette.exceptions import HTTPException
-from starlette.responses import JSONResponse
 
+from rag.api.errors import error_response
 from rag.api.page import ASSETS_PATH
-from rag.errors import error_envelope
+from rag.errors import RateLimited, TooLarge, Unauthorized
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -37,18 +37,12 @@ OPEN_PATHS = frozenset(
 OPEN_PREFIX = ASSETS_PATH + "/"
 
 
-class TooLarge(HTTPException):
+class BodyOverLimit(HTTPException):
     """Raised while a chunked body is read; FastAPI passes HTTP exceptions through to the
     error handlers, which answer 413 with the envelope."""
 
     def __init__(self) -> None:
         super().__init__(413, f"request body over {MAX_BODY_BYTES} bytes")
-
-
-def refusal(
-    status: int, code: str, message: str, headers: dict[str, str] | None = None
-) -> JSONResponse:
-    return JSONResponse(error_envelope(code, message), status, headers=headers)
 
 
 class RateLimiter:
@@ -87,7 +81,7 @@ class Guard:
         headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
         length = headers.get("content-length", "")
         if length.isdigit() and int(length) > MAX_BODY_BYTES:
-            too_large = refusal(413, "too_large", f"request body over {MAX_BODY_BYTES} bytes")
+            too_large = error_response(TooLarge(f"request body over {MAX_BODY_BYTES} bytes"))
             await too_large(scope, receive, send)
             return
         if scope["path"] not in OPEN_PATHS and not scope["path"].startswith(OPEN_PREFIX):
@@ -100,11 +94,8 @@ class Guard:
                 if wait:
                     await self._too_many(scope, receive, send, wait, "failed API key attempts")
                     return
-                unauthorized = refusal(
-                    401,
-                    "unauthorized",
-                    "a valid API key is required",
-                    {"WWW-Authenticate": "Bearer"},
+                unauthorized = error_response(
+                    Unauthorized("a valid API key is required"), {"WWW-Authenticate": "Bearer"}
                 )
                 await unauthorized(scope, receive, send)
                 return
@@ -119,10 +110,8 @@ class Guard:
     async def _too_many(
         self, scope: Scope, receive: Receive, send: Send, wait: int, what: str
     ) -> None:
-        limited = refusal(
-            429,
-            "rate_limited",
-            f"too many {what} a minute from this client; retry in {wait} s",
+        limited = error_response(
+            RateLimited(f"too many {what} a minute from this client; retry in {wait} s"),
             {"Retry-After": str(wait)},
         )
         await limited(scope, receive, send)
@@ -150,7 +139,7 @@ class Guard:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > MAX_BODY_BYTES:
-                    raise TooLarge  # answered by the app's HTTP error handler
+                    raise BodyOverLimit  # answered by the app's HTTP error handler
             return message
 
         await self.app(scope, counted_receive, send)

@@ -17,13 +17,13 @@ import time
 from collections.abc import Mapping
 
 from fastapi import APIRouter, Request, Response
-from fastapi.responses import JSONResponse
 from slack_bolt import BoltRequest
 from slack_bolt.adapter.starlette.handler import to_starlette_response
 from starlette.concurrency import run_in_threadpool
 
+from rag.api.errors import error_response
 from rag.api.schemas import ErrorEnvelope
-from rag.errors import error_envelope
+from rag.errors import NotFound, Unauthorized, UnreadableSlackRequest
 from rag.slack.bot import SlackBot
 
 log = logging.getLogger("byline.slack")
@@ -61,12 +61,12 @@ async def slack_events(request: Request) -> Response:
     secret: str = getattr(request.app.state, "slack_signing_secret", "")
     if bot is None or not secret:
         message = "Slack is not configured (BYLINE_SLACK_BOT_TOKEN, BYLINE_SLACK_SIGNING_SECRET)"
-        return JSONResponse(error_envelope("not_found", message), status_code=404)
+        return error_response(NotFound(message))
     body = await request.body()
     if not verified(request.headers, body, secret, time.time()):
         log.info("rejected a Slack request with a bad signature or timestamp")
-        return JSONResponse(error_envelope("unauthorized", "invalid Slack signature"), 401)
-    unreadable = JSONResponse(error_envelope("invalid_request", "unreadable Slack request"), 400)
+        return error_response(Unauthorized("invalid Slack signature"))
+    unreadable = error_response(UnreadableSlackRequest("unreadable Slack request"))
     try:
         bolt_request = BoltRequest(
             body=body.decode("utf-8"),

@@ -20,7 +20,7 @@ from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from rag.answering.service import Event
-from rag.errors import BylineError, error_envelope
+from rag.errors import BylineError
 
 log = logging.getLogger("byline.api")
 
@@ -62,10 +62,10 @@ async def event_stream(
             for message in closing or []:
                 yield message
         except BylineError as exc:
-            yield sse(error_envelope(exc.code, exc.message), "error")
+            yield sse(exc.envelope(), "error")
         except Exception:
             log.exception("streamed answer failed")
-            yield sse(error_envelope("internal_error", "internal server error"), "error")
+            yield sse(BylineError("internal server error").envelope(), "error")
         finally:
             # Shielded: after a disconnect this task is cancelled, and the model must still hear.
             with anyio.CancelScope(shield=True):

@@ -274,7 +274,7 @@ def test_signed_unreadable_bodies_get_400(api: httpx.Client, content_type: str, 
     }
     response = api.post("/slack/events", content=raw, headers=headers)
     assert response.status_code == 400, response.text
-    assert response.json()["error"]["code"] == "invalid_request"
+    assert response.json()["error"]["code"] == "unreadable_request"
 
 
 def test_bad_signatures_get_401(api: httpx.Client) -> None:

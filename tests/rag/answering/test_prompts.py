@@ -4,7 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from rag.answering.prompts import PromptError, load_prompt, parse_prompt
+from rag.answering.prompts import load_prompt, parse_prompt
+from rag.errors import PromptError
 
 GOOD = (
     "---\nname: greet\nversion: {v}\nvariables: [name]\n---\n"
