@@ -14,7 +14,6 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from rag.api.deps import ask_service_of
 from rag.api.errors import error_response
 from rag.api.guard import Guard
 from rag.api.head import HeadAsGet, methods_at
@@ -25,6 +24,7 @@ from rag.api.page import ASSETS_PATH, assets
 from rag.api.page import router as page_router
 from rag.api.routes import router
 from rag.api.slack_events import router as slack_router
+from rag.api.state import ApiState, state_of
 from rag.errors import (
     BY_STATUS,
     BylineError,
@@ -59,20 +59,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="0.1.0",
         lifespan=lifespan,
     )
-    app.state.components = None
-    app.state.load_error = None
-    app.state.metrics = Metrics(lambda: _chunks(app))
+    state = ApiState(Metrics(lambda: _chunks(app)))
+    app.state.byline = state
     app.include_router(router)
     app.include_router(openai_router)
     app.include_router(slack_router)
     app.include_router(page_router)
     app.mount(ASSETS_PATH, assets(), name="page-assets")
-    app.state.slack_bot = _slack_bot(app, settings)
-    app.state.slack_signing_secret = settings.slack_signing_secret.get_secret_value()
+    state.slack_bot = _slack_bot(state, settings)
+    state.slack_signing_secret = settings.slack_signing_secret.get_secret_value()
     # Added innermost first: metrics see every answered request (a HEAD as HEAD), even a
     # refused one; the guard runs inside CORS, so that a browser's preflight needs no key.
     app.add_middleware(HeadAsGet, router=app.router)
-    app.add_middleware(RequestMetrics, metrics=app.state.metrics)
+    app.add_middleware(RequestMetrics, metrics=state.metrics)
     app.add_middleware(
         Guard,
         api_keys=split_list(settings.api_keys.get_secret_value()),
@@ -90,16 +89,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return app
 
 
-def _slack_bot(app: FastAPI, settings: Settings) -> SlackBot | None:
+def _slack_bot(state: ApiState, settings: Settings) -> SlackBot | None:
     """The Slack bot, when its token and signing secret are set; it answers like /ask."""
     token = settings.slack_bot_token.get_secret_value()
     if not token or not settings.slack_signing_secret.get_secret_value():
         return None
-    return slack_bot(settings, lambda: ask_service_of(app))
+    return slack_bot(settings, state.ask_service)
 
 
 def _chunks(app: FastAPI) -> float:
-    components: Components | None = app.state.components
+    components = state_of(app).components
     try:
         return float(components.store.count()) if components else float("nan")
     except StoreError:
@@ -111,7 +110,7 @@ def _load(app: FastAPI, settings: Settings, stopping: threading.Event) -> None:
         embedder = load_embedder(settings)
     except Exception as exc:
         log.exception("failed to load the embedding model")
-        app.state.load_error = str(exc)
+        state_of(app).load_error = str(exc)
         return
     while True:
         try:
@@ -120,15 +119,15 @@ def _load(app: FastAPI, settings: Settings, stopping: threading.Event) -> None:
         except StoreError as exc:
             # A Chroma server that is not up yet: not ready until it is, no restart needed.
             log.warning("%s; retrying in %.0f s", exc.message, STORE_RETRY_S)
-            app.state.load_error = exc.message
+            state_of(app).load_error = exc.message
             if stopping.wait(STORE_RETRY_S):
                 return
             continue
         except Exception as exc:
             log.exception("failed to open the store")
-            app.state.load_error = str(exc)
+            state_of(app).load_error = str(exc)
             return
-        app.state.components = components
+        state_of(app).components = components
         log.info("ready: %s chunks in %s", components.store.count(), settings.data_dir)
         return
 

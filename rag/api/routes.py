@@ -23,6 +23,7 @@ from rag.api.schemas import (
     OutletList,
     OutletOut,
 )
+from rag.api.state import state_of
 from rag.api.streaming import event_stream, sse
 
 # What any route may answer: the guard's 401 (keys), 413 (body size) and 429 (rate limit) too.
@@ -57,7 +58,9 @@ async def ask(
 @router.get("/metrics", response_class=PlainTextResponse)
 def metrics(request: Request) -> PlainTextResponse:
     """Prometheus text format (this worker's counters)."""
-    return PlainTextResponse(request.app.state.metrics.exposition(), media_type=CONTENT_TYPE_LATEST)
+    return PlainTextResponse(
+        state_of(request.app).metrics.exposition(), media_type=CONTENT_TYPE_LATEST
+    )
 
 
 @router.get("/healthz")

@@ -23,8 +23,8 @@ from starlette.concurrency import run_in_threadpool
 
 from rag.api.errors import error_response
 from rag.api.schemas import ErrorEnvelope
+from rag.api.state import state_of
 from rag.errors import NotFound, Unauthorized, UnreadableSlackRequest
-from rag.slack.bot import SlackBot
 
 log = logging.getLogger("byline.slack")
 MAX_SKEW_S = 300
@@ -57,8 +57,8 @@ def verified(headers: Mapping[str, str], body: bytes, secret: str, now: float) -
     },
 )
 async def slack_events(request: Request) -> Response:
-    bot: SlackBot | None = getattr(request.app.state, "slack_bot", None)
-    secret: str = getattr(request.app.state, "slack_signing_secret", "")
+    state = state_of(request.app)
+    bot, secret = state.slack_bot, state.slack_signing_secret
     if bot is None or not secret:
         message = "Slack is not configured (BYLINE_SLACK_BOT_TOKEN, BYLINE_SLACK_SIGNING_SECRET)"
         return error_response(NotFound(message))
