@@ -125,7 +125,7 @@ def score_question(
         "searched": answer.question,
         "passages": [_passage(p, question) for p in deep],
         "answer": answer.text,
-        "answerer": answer.answerer,
+        "answerer": answer.label,
         "declined": answer.declined,
         "citations": [asdict(c) for c in answer.citations],
         "retrieval_ms": answer.retrieval_ms,
@@ -170,11 +170,13 @@ def over_http(url: str, timeout_s: float = 120) -> Asker:
         data = response.json()
         passages = [Passage(**p) for p in data.pop("passages") or []]
         citations = [Citation(**c) for c in data.pop("citations")]
+        answerer, reason = Answer.parse_label(data["answerer"])
         answer = Answer(
             text=data["answer"],
             citations=citations,
             declined=data["declined"],
-            answerer=data["answerer"],
+            answerer=answerer,
+            reason=reason,
             question=data["question"],
             passages=passages,
             retrieval_ms=data["retrieval_ms"],

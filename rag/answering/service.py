@@ -2,7 +2,7 @@
 
 With a chat model configured the LLM answers and every sentence passes the citation check as it
 completes; when the model times out, fails, or leaves no validly cited sentence, the extractive
-answerer answers instead and the response says why (``Answer.answerer``). Both modes, plain and
+answerer answers instead and the response says why (``Answer.reason``). Both modes, plain and
 streamed, run the same code: a plain answer is the streamed one collected.
 """
 
@@ -17,7 +17,7 @@ from rag.answering.extractive import ExtractiveAnswerer
 from rag.answering.followup import FollowUps, Turn
 from rag.answering.grounding import DECLINE_TEXT, CitationCheck, join_sentences
 from rag.answering.llm_answerer import LLMAnswerer
-from rag.domain.models import Answer
+from rag.domain.models import Answer, Answerer
 from rag.errors import GenerationFailed
 from rag.retrieval.retriever import Query, Retrieved, Retriever
 
@@ -68,22 +68,25 @@ class AskService:
         retrieved = self._retriever.retrieve(query)
         retrieved_at = time.perf_counter()
         answer: Answer | None = None
-        answerer = "extractive"
+        fallback: str | None = None
         if self._llm is not None and retrieved.passages:
             outcome = yield from self._generate(self._llm, query, retrieved, stream)
             if isinstance(outcome, str):
-                answerer = f"extractive (fallback: {outcome})"
+                fallback = outcome
             else:
                 answer = outcome
                 if answer.declined:
                     yield Delta(answer.text)
         if answer is None:
-            answer = replace(self._extractive_answer(question, retrieved), answerer=answerer)
+            answer = replace(self._extractive_answer(question, retrieved), reason=fallback)
             yield Delta(answer.text)
-        answer.question = question
-        answer.passages = retrieved.passages
-        answer.retrieval_ms = round((retrieved_at - started) * 1000, 1)
-        answer.answer_ms = round((time.perf_counter() - retrieved_at) * 1000, 1)
+        answer = replace(
+            answer,
+            question=question,
+            passages=retrieved.passages,
+            retrieval_ms=round((retrieved_at - started) * 1000, 1),
+            answer_ms=round((time.perf_counter() - retrieved_at) * 1000, 1),
+        )
         if self.on_answer is not None:
             self.on_answer(answer)
         yield Done(answer)
@@ -109,10 +112,10 @@ class AskService:
         finally:
             sentences.close()
         if shown:
-            label = "llm" if failure is None else f"llm (interrupted: {failure})"
-            return Answer(join_sentences(shown), check.citations(), answerer=label)
+            text = join_sentences(shown)
+            return Answer(text, check.citations(), answerer=Answerer.LLM, reason=failure)
         if check.declined and failure is None:
-            return Answer(DECLINE_TEXT, declined=True, answerer="llm")
+            return Answer(DECLINE_TEXT, declined=True, answerer=Answerer.LLM)
         return failure or "no valid citations"
 
     def _extractive_answer(self, question: str, retrieved: Retrieved) -> Answer:

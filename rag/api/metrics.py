@@ -56,8 +56,8 @@ class Metrics:
     def observe_answer(self, answer: Answer) -> None:
         # "extractive (fallback: timeout)" keeps its reason: fallbacks are what to watch.
         self.retrieval.observe(answer.retrieval_ms / 1000)
-        self.answering.labels(answer.answerer).observe(answer.answer_ms / 1000)
-        self.answers.labels(answer.answerer, str(answer.declined).lower()).inc()
+        self.answering.labels(answer.answerer.value).observe(answer.answer_ms / 1000)
+        self.answers.labels(answer.answerer.value, str(answer.declined).lower()).inc()
 
     def exposition(self) -> bytes:
         return generate_latest(self.registry)

@@ -164,7 +164,7 @@ def url_citations(text: str, citations: list[Citation]) -> list[dict[str, Any]]:
 
 def byline_facts(answer: Answer) -> dict[str, Any]:
     return {
-        "answerer": answer.answerer,
+        "answerer": answer.label,
         "question": answer.question,
         "declined": answer.declined,
         "retrieval_ms": answer.retrieval_ms,

@@ -161,7 +161,7 @@ class AskResponse(BaseModel):
             answer=answer.text,
             citations=answer.citations,
             declined=answer.declined,
-            answerer=answer.answerer,
+            answerer=answer.label,
             question=answer.question,
             retrieval_ms=answer.retrieval_ms,
             answer_ms=answer.answer_ms,

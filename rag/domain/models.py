@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 # Query parameters that track a click rather than name a page.
@@ -116,14 +117,37 @@ class Citation:
         )
 
 
-@dataclass
+class Answerer(StrEnum):
+    LLM = "llm"
+    EXTRACTIVE = "extractive"
+
+
+@dataclass(frozen=True)
 class Answer:
     text: str
     citations: list[Citation] = field(default_factory=list)
     declined: bool = False
-    # Who answered and why: "llm", "extractive", "extractive (fallback: timeout)", ...
-    answerer: str = "extractive"
+    answerer: Answerer = Answerer.EXTRACTIVE
+    # Why the answer is not the plain one: the extractive answer stands in for a model that
+    # failed ("timeout", "error", "no valid citations"), or the model's answer was cut short.
+    reason: str | None = None
     question: str = ""  # the standalone question that was retrieved for
     passages: list[Passage] = field(default_factory=list)  # what the answerer was given
     retrieval_ms: float = 0.0
     answer_ms: float = 0.0
+
+    @property
+    def label(self) -> str:
+        """Who answered and why, in words: "llm", "extractive (fallback: timeout)",
+        "llm (interrupted: error)"."""
+        if self.reason is None:
+            return self.answerer.value
+        happened = "fallback" if self.answerer is Answerer.EXTRACTIVE else "interrupted"
+        return f"{self.answerer.value} ({happened}: {self.reason})"
+
+    @classmethod
+    def parse_label(cls, label: str) -> tuple[Answerer, str | None]:
+        """The answerer and reason of a ``label`` (a run file's or an /ask response's)."""
+        name, _, rest = label.partition(" (")
+        reason = rest.split(": ", 1)[1].removesuffix(")") if ": " in rest else None
+        return Answerer(name), reason

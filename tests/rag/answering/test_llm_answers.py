@@ -37,7 +37,7 @@ def test_valid_citations_survive_and_invented_markers_go(seeded: Components, str
         service = llm_service(seeded, llm.url)
         events = list(service.events(Query(AID, 5), stream=stream))
     answer = events[-1].answer if isinstance(events[-1], Done) else None
-    assert answer is not None and answer.answerer == "llm"
+    assert answer is not None and answer.label == "llm"
     assert answer.text == "NATO allies pledged €40 billion in military aid to Ukraine [1]."
     assert "".join(e.text for e in events if isinstance(e, Delta)) == answer.text
     [citation] = answer.citations
@@ -56,7 +56,7 @@ def test_citations_are_renumbered_in_order_of_first_use(seeded: Components) -> N
     with fake_llm(Reply(reply)) as llm:
         passages = seeded.ask_service()._retriever.retrieve(Query(AID, 5)).passages
         answer = llm_service(seeded, llm.url).ask(Query(AID, 5))
-    assert answer.answerer == "llm"
+    assert answer.label == "llm"
     assert markers(answer.text) == [1, 2, 1]
     assert [c.chunk_id for c in answer.citations] == [passages[2].chunk_id, passages[0].chunk_id]
 
@@ -65,14 +65,14 @@ def test_an_answer_without_a_valid_citation_falls_back(seeded: Components) -> No
     extractive = seeded.ask_service().ask(Query(AID, 5))
     with fake_llm(Reply("NATO pledged a great deal of aid [8]. Nobody knows why.")) as llm:
         answer = llm_service(seeded, llm.url).ask(Query(AID, 5))
-    assert answer.answerer == "extractive (fallback: no valid citations)"
+    assert answer.label == "extractive (fallback: no valid citations)"
     assert answer.text == extractive.text and answer.citations == extractive.citations
 
 
 def test_the_model_may_decline(seeded: Components) -> None:
     with fake_llm(Reply(DECLINE_TEXT)) as llm:
         answer = llm_service(seeded, llm.url).ask(Query(AID, 5))
-    assert answer.declined and answer.answerer == "llm"
+    assert answer.declined and answer.label == "llm"
     assert answer.text == DECLINE_TEXT and answer.citations == []
 
 
@@ -89,7 +89,7 @@ def test_a_hanging_model_yields_the_extractive_answer_within_the_timeout(
         events = list(service.events(Query(AID, 3), stream=stream))
         elapsed = time.monotonic() - started
     answer = events[-1].answer if isinstance(events[-1], Done) else None
-    assert answer is not None and answer.answerer == "extractive (fallback: timeout)"
+    assert answer is not None and answer.label == "extractive (fallback: timeout)"
     assert "€40 billion" in answer.text and answer.citations
     assert elapsed < timeout_s + 1.0
 
@@ -102,7 +102,7 @@ def test_a_failing_or_malformed_reply_falls_back(
     with fake_llm(reply) as llm:
         events = list(llm_service(seeded, llm.url).events(Query(AID, 5), stream=stream))
     answer = events[-1].answer if isinstance(events[-1], Done) else None
-    assert answer is not None and answer.answerer == "extractive (fallback: error)"
+    assert answer is not None and answer.label == "extractive (fallback: error)"
     assert "€40 billion" in answer.text
 
 
@@ -112,7 +112,7 @@ def test_a_stream_that_fails_midway_keeps_only_checked_sentences(seeded: Compone
     with fake_llm(reply) as llm:
         events = list(llm_service(seeded, llm.url, timeout_s=0.5).events(Query(AID, 5)))
     answer = events[-1].answer if isinstance(events[-1], Done) else None
-    assert answer is not None and answer.answerer == "llm (interrupted: timeout)"
+    assert answer is not None and answer.label == "llm (interrupted: timeout)"
     assert answer.text == GOOD  # the sentence that completed in time, and nothing after it
     assert "".join(e.text for e in events if isinstance(e, Delta)) == answer.text
 
@@ -121,7 +121,7 @@ def test_the_model_rewrites_a_follow_up_before_retrieval(seeded: Components) -> 
     history = [Turn("user", "What did Rutte say?"), Turn("assistant", "He spoke [1].")]
     with fake_llm(Reply(AID + "\nignored second line"), Reply(GOOD)) as llm:
         answer = llm_service(seeded, llm.url).ask(Query("And how much aid?", 5), history)
-    assert answer.question == AID and answer.answerer == "llm"
+    assert answer.question == AID and answer.label == "llm"
     rewrite = llm.requests[0]["messages"][1]["content"]
     assert "user: What did Rutte say?" in rewrite and "Last question: And how much aid?" in rewrite
 
