@@ -24,7 +24,7 @@ def main() -> None:
     parser.add_argument("--articles", type=int, default=None)
     args = parser.parse_args()
     store = ChromaStore(args.data_dir, Settings().collection)
-    articles = [head["article_id"] for head in store.article_heads()][: args.articles]
+    articles = [head.id for _, head in store.article_heads()][: args.articles]
     print(f"{store.count()} chunks, {len(articles)} articles")
     for group in (1, LOOKUP_GROUP):
         started = time.perf_counter()

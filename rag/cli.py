@@ -150,7 +150,7 @@ def run_ask(args: argparse.Namespace, settings: Settings) -> int:
     response = AskResponse.of(components.ask_service().ask(query))
     print(response.model_dump_json() if args.json else format_answer(response))
     if response.declined:
-        for hint in empty_result_hints(query, components.store.article_heads()):
+        for hint in empty_result_hints(query, components.catalogue.everything()):
             print(f"byline: {hint}", file=sys.stderr)
     return 0
 

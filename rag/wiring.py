@@ -79,7 +79,7 @@ class Components:
 
     @property
     def catalogue(self) -> Catalogue:
-        return Catalogue(self.store)
+        return Catalogue(self.lexical)
 
     def add_article(self, record: dict[str, Any]) -> Added:
         return add_article(self.ingestor(), record)

@@ -9,6 +9,11 @@ chunks takes about 1 ms; building takes about 6 s.
 On a Chroma server the table is each host's own cache: filled from the store on first use and
 kept level by applying the server's change log (:mod:`rag.adapters.changelog`) before each
 rebuild; the ingest workers write only to the server.
+
+The same table keeps the catalogue: one row per article (its first chunk's metadata), written
+and deleted with that chunk, so that listing articles or counting outlets is an indexed query,
+never a scan of the store's metadata. A data dir from before the catalogue fills it once from
+the store on first use.
 """
 
 from __future__ import annotations
@@ -28,8 +33,8 @@ import numpy as np
 import numpy.typing as npt
 
 from rag.adapters.changelog import Change
-from rag.adapters.store import UNDATED, ChromaStore, chunk_metadata
-from rag.domain.models import Chunk, stable_hash
+from rag.adapters.store import UNDATED, ChromaStore, article_head, chunk_metadata
+from rag.domain.models import ArticleHead, Chunk, OutletCount, stable_hash
 from rag.domain.text import content_terms
 
 logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every index build at DEBUG
@@ -44,7 +49,24 @@ create table if not exists chunks (
     outlet text not null
 );
 create table if not exists applied_changes (change_id text primary key, at real not null);
+create table if not exists articles (
+    article_id text primary key,
+    first_chunk text not null,
+    title text not null,
+    outlet text not null,
+    outlet_key text not null,
+    url text not null,
+    author text not null,
+    published_at text not null,
+    published_ts integer not null
+);
+create index if not exists articles_by_time on articles (published_ts desc, title desc);
+create index if not exists articles_by_outlet
+    on articles (outlet_key, published_ts desc, title desc);
+create index if not exists articles_by_chunk on articles (first_chunk);
+create table if not exists meta (key text primary key, value text not null);
 """
+_HEAD = "article_id, title, outlet, url, author, published_at, published_ts"
 # On a server store, the change log is read at most this often (one HTTP request each time),
 # and whenever the vectors return a chunk that this index does not hold.
 CHECK_EVERY_S = 1.0
@@ -62,6 +84,7 @@ class LexicalRow:
     terms: str
     published_ts: int
     outlet: str
+    head: ArticleHead | None = None  # on an article's first chunk: its catalogue row
 
     @classmethod
     def of(cls, chunk: Chunk) -> LexicalRow:
@@ -75,6 +98,7 @@ class LexicalRow:
             " ".join(chunk_terms(str(meta["title"]), text)),
             int(meta.get("published_ts", UNDATED)),
             str(meta["outlet"]),
+            article_head(meta) if int(meta.get("chunk_index", -1)) == 0 else None,
         )
 
 
@@ -112,15 +136,19 @@ class LexicalIndex:
     # Writes (ingest) -----------------------------------------------------------------------
 
     def upsert(self, rows: Iterable[LexicalRow]) -> None:
+        rows = list(rows)
         with closing(self._connect()) as db, db:
             db.executemany(
                 "insert or replace into chunks values (?, ?, ?, ?)",
                 [(r.chunk_id, r.terms, r.published_ts, r.outlet) for r in rows],
             )
+            _put_heads(db, [(r.chunk_id, r.head) for r in rows if r.head is not None])
 
     def delete(self, chunk_ids: Sequence[str]) -> None:
         with closing(self._connect()) as db, db:
-            db.executemany("delete from chunks where chunk_id = ?", [(i,) for i in chunk_ids])
+            pairs = [(i,) for i in chunk_ids]
+            db.executemany("delete from chunks where chunk_id = ?", pairs)
+            db.executemany("delete from articles where first_chunk = ?", pairs)
 
     def chunk_ids(self) -> set[str]:
         with closing(self._connect()) as db:
@@ -161,6 +189,7 @@ class LexicalIndex:
             unseen = changes.since(None)
             with closing(self._connect()) as db, db:
                 db.execute("delete from chunks")
+                db.execute("delete from articles")
             self._refresh(sorted(self._store.all_ids()))
         else:
             unseen = [c for c in changes.since(max(applied.values())) if c.id not in applied]
@@ -175,6 +204,45 @@ class LexicalIndex:
             )
 
     # Reads ---------------------------------------------------------------------------------
+
+    def article_page(
+        self, limit: int, offset: int, outlet: str | None = None
+    ) -> tuple[int, list[ArticleHead]]:
+        """(all matching, this page): newest first, undated last; one outlet (any case) or all."""
+        self._catalogue_ready()
+        where, args = ("where outlet_key = ?", [outlet.casefold()]) if outlet else ("", [])
+        with closing(self._connect()) as db:
+            total = db.execute(f"select count(*) from articles {where}", args).fetchone()[0]
+            rows = db.execute(
+                f"select {_HEAD} from articles {where} "
+                "order by published_ts desc, title desc limit ? offset ?",
+                [*args, limit, offset],
+            ).fetchall()
+        return int(total), [_head(row) for row in rows]
+
+    def outlet_counts(self) -> list[OutletCount]:
+        """Each outlet's article count and newest publication time."""
+        self._catalogue_ready()
+        with closing(self._connect()) as db:
+            rows = db.execute(
+                "select outlet, count(*), (select published_at from articles newest"
+                " where newest.outlet = articles.outlet"
+                " order by published_ts desc, title desc limit 1)"
+                " from articles group by outlet"
+            ).fetchall()
+        return [OutletCount(outlet, int(n), newest or None) for outlet, n, newest in rows]
+
+    def _catalogue_ready(self) -> None:
+        """Level with the store (a server host catches up), and filled once for a data dir
+        written before the catalogue existed."""
+        self._current()
+        with closing(self._connect()) as db:
+            filled = db.execute("select 1 from meta where key = 'catalogue'").fetchone()
+        if filled:
+            return
+        with closing(self._connect()) as db, db:
+            _put_heads(db, self._store.article_heads())
+            db.execute("insert or replace into meta values ('catalogue', 'filled')")
 
     def search(
         self,
@@ -254,3 +322,19 @@ class LexicalIndex:
             vocab=vocab,
             bm25=bm25,
         )
+
+
+def _put_heads(db: sqlite3.Connection, heads: Sequence[tuple[str, ArticleHead]]) -> None:
+    db.executemany(
+        "insert or replace into articles values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            (h.id, chunk_id, h.title, h.outlet, h.outlet.casefold(), h.url, h.author,
+             h.published_at or "", h.published_ts)
+            for chunk_id, h in heads
+        ],
+    )  # fmt: skip
+
+
+def _head(row: Sequence[Any]) -> ArticleHead:
+    article_id, title, outlet, url, author, published_at, published_ts = row
+    return ArticleHead(article_id, title, outlet, url, author, published_at or None, published_ts)

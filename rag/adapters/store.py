@@ -24,7 +24,7 @@ from chromadb.config import Settings as ChromaSettings
 
 from rag.adapters.changelog import ChangeLog
 from rag.adapters.generation import Generation
-from rag.domain.models import Article, Chunk, Passage, stable_hash
+from rag.domain.models import Article, ArticleHead, Chunk, Passage, stable_hash
 from rag.errors import StoreError, store_errors
 
 Where = dict[str, Any]
@@ -55,6 +55,19 @@ def chunk_metadata(chunk: Chunk) -> dict[str, str | int]:
         "published_ts": int(article.published_at.timestamp()) if article.published_at else UNDATED,
     }
     return metadata
+
+
+def article_head(meta: Mapping[str, Any]) -> ArticleHead:
+    """An article's listing row, from its chunks' flat metadata."""
+    return ArticleHead(
+        id=str(meta["article_id"]),
+        title=str(meta["title"]),
+        outlet=str(meta["outlet"]),
+        url=str(meta["url"]),
+        author=str(meta["author"]),
+        published_at=str(meta["published_at"]) or None,
+        published_ts=int(meta.get("published_ts", UNDATED)),
+    )
 
 
 def http_client(url: str, timeout_s: float) -> ClientAPI:
@@ -278,8 +291,9 @@ class ChromaStore:
             published_ts=int(meta.get("published_ts", UNDATED)),
         )
 
-    def article_heads(self, where: Where | None = None) -> list[dict[str, Any]]:
-        """Metadata of each article's first chunk: one row per article, for listings."""
+    def article_heads(self, where: Where | None = None) -> list[tuple[str, ArticleHead]]:
+        """(first chunk id, listing row) of every article: a scan of the store's metadata, so
+        for filling the catalogue once, not for serving listings (``LexicalIndex``)."""
         self._sync()
         first_chunks: Where = {"chunk_index": 0}
         with store_errors("list articles"):
@@ -287,4 +301,7 @@ class ChromaStore:
                 where={"$and": [first_chunks, where]} if where else first_chunks,
                 include=["metadatas"],
             )
-        return [dict(meta) for meta in got["metadatas"] or []]
+        metas = got["metadatas"] or []
+        return [
+            (chunk_id, article_head(meta)) for chunk_id, meta in zip(got["ids"], metas, strict=True)
+        ]

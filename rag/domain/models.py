@@ -74,6 +74,26 @@ class Chunk:
 
 
 @dataclass(frozen=True)
+class ArticleHead:
+    """What a listing shows of an article."""
+
+    id: str
+    title: str
+    outlet: str
+    url: str
+    author: str
+    published_at: str | None  # ISO time; None for an undated article
+    published_ts: int  # epoch seconds; -1 for an undated article
+
+
+@dataclass(frozen=True)
+class OutletCount:
+    outlet: str
+    articles: int
+    newest: str | None  # the newest article's publication time; None when all are undated
+
+
+@dataclass(frozen=True)
 class Passage:
     """A retrieved chunk with its metadata and scores (``score`` is what ranks it)."""
 

@@ -8,11 +8,11 @@ undated articles (raw pages often carry no date). ``byline ask`` prints these hi
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from datetime import UTC, datetime
-from typing import Any
 
 from rag.adapters.store import UNDATED
+from rag.domain.models import ArticleHead
 from rag.retrieval.retriever import Query
 
 
@@ -20,12 +20,12 @@ def _day(ts: int) -> str:
     return datetime.fromtimestamp(ts, UTC).date().isoformat()
 
 
-def empty_result_hints(query: Query, heads: Iterable[Mapping[str, Any]]) -> list[str]:
+def empty_result_hints(query: Query, heads: Iterable[ArticleHead]) -> list[str]:
     """Hints, most telling first; none when the filters leave articles to search."""
     heads = list(heads)
     if not heads:
         return ["nothing is ingested yet: run `byline ingest PATH` first"]
-    outlets = Counter(str(h["outlet"]) for h in heads)
+    outlets = Counter(h.outlet for h in heads)
     hints = []
     known = {o.casefold() for o in outlets}
     missing = [o for o in query.outlets if o.casefold() not in known]
@@ -35,7 +35,7 @@ def empty_result_hints(query: Query, heads: Iterable[Mapping[str, Any]]) -> list
         more = f" and {len(outlets) - 12} more" if len(outlets) > 12 else ""
         names = ", ".join(repr(o) for o in missing)
         hints.append(f"no articles from {names} are ingested; ingested outlets: {listed}{more}")
-    dated = sorted(int(h["published_ts"]) for h in heads if int(h["published_ts"]) != UNDATED)
+    dated = sorted(h.published_ts for h in heads if h.published_ts != UNDATED)
     undated = len(heads) - len(dated)
     ranged = query.since is not None or query.until is not None
     if ranged and undated:

@@ -59,7 +59,7 @@ def test_the_summary_names_the_encoding_and_repairs(fresh: Components, tmp_path:
     decoded_as = f"{tmp_path / 'zurich.txt'}: not UTF-8; decoded as cp125"
     assert any(note.startswith(decoded_as) for note in summary.notes), summary.notes
     assert f"{tmp_path / 'basel.txt'}: mojibake repaired" in summary.notes
-    titles = {h["title"] for h in fresh.store.article_heads()}
+    titles = {h.title for _, h in fresh.store.article_heads()}
     assert titles == {
         "Café owners in Zürich protest new rules",
         "Café owners in Basel protest new rules",
@@ -70,7 +70,7 @@ def test_mojibake_in_export_records_is_repaired(fresh: Components, tmp_path: Pat
     record = {"title": "CafÃ© owners protest", "body": "Owners in ZÃ¼rich protested on Monday."}
     (tmp_path / "export.jsonl").write_text(json.dumps(record) + "\n", encoding="utf-8")
     assert fresh.ingestor().ingest_paths([tmp_path]).new == 1
-    assert {h["title"] for h in fresh.store.article_heads()} == {"Café owners protest"}
+    assert {h.title for _, h in fresh.store.article_heads()} == {"Café owners protest"}
 
 
 def test_json_that_is_not_utf8_is_rejected_not_crashed(fresh: Components, tmp_path: Path) -> None:

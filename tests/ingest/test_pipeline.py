@@ -93,7 +93,7 @@ def test_a_malformed_line_is_rejected_while_the_rest_lands_and_nothing_is_lost(
     assert errors == summary.errors
     assert errors[0].startswith(f"{export}:2: invalid JSON")
     assert kept < stored_ids(fresh)
-    titles = {h["title"] for h in fresh.store.article_heads()}
+    titles = {h.title for _, h in fresh.store.article_heads()}
     assert {"Storm closes ports", "Heat wave"} < titles
 
 
@@ -118,7 +118,7 @@ def test_an_edited_headline_replaces_the_files_earlier_article(
     )
     summary = fresh.ingestor().ingest_paths([article])
     assert (summary.updated, summary.new) == (1, 0)
-    titles = [h["title"] for h in fresh.store.article_heads()]
+    titles = [h.title for _, h in fresh.store.article_heads()]
     assert titles == ["NATO Gives Zelenskyy's Plan a Lukewarm Welcome"]
     again = fresh.ingestor().ingest_paths([article])
     assert (again.unchanged, again.chunks_embedded) == (1, 0)

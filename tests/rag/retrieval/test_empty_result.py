@@ -2,13 +2,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from rag.domain.models import ArticleHead
 from rag.retrieval.empty_result import empty_result_hints
 from rag.retrieval.retriever import Query
 
 OCTOBER_17 = int(datetime(2024, 10, 17, tzinfo=UTC).timestamp())
 HEADS = [
-    {"outlet": "NewsTrack", "published_ts": -1},
-    {"outlet": "ICARO Media Group", "published_ts": OCTOBER_17},
+    ArticleHead("n1", "Rutte and the plan", "NewsTrack", "", "", None, -1),
+    ArticleHead("i1", "NATO's response", "ICARO Media Group", "", "", "2024-10-17", OCTOBER_17),
 ]
 
 
