@@ -37,10 +37,13 @@ class BylineError(Exception):
     # OpenAI's error class for clients that speak its protocol.
     kind: ClassVar[str] = "server_error"
 
-    def __init__(self, message: str, param: str | None = None) -> None:
+    def __init__(
+        self, message: str, param: str | None = None, headers: dict[str, str] | None = None
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.param = param
+        self.headers = headers or {}  # sent with the response: Retry-After, WWW-Authenticate
 
     def envelope(self) -> dict[str, dict[str, str | None]]:
         return {

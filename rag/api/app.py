@@ -14,16 +14,14 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from rag.api.access import Access
+from rag.api.body_limit import BodyLimit
 from rag.api.errors import error_response
-from rag.api.guard import Guard
 from rag.api.head import HeadAsGet, methods_at
 from rag.api.metrics import Metrics, RequestMetrics
-from rag.api.openai_compat import UNSUPPORTED
-from rag.api.openai_compat import router as openai_router
-from rag.api.page import ASSETS_PATH, assets
-from rag.api.page import router as page_router
-from rag.api.routes import router
-from rag.api.slack_events import router as slack_router
+from rag.api.routers import articles, ask, ops, page, slack_events
+from rag.api.routers import openai as openai_chat
+from rag.api.routers.openai import UNSUPPORTED
 from rag.api.state import ApiState, state_of
 from rag.errors import (
     BY_STATUS,
@@ -59,25 +57,24 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="0.1.0",
         lifespan=lifespan,
     )
-    state = ApiState(Metrics(lambda: _chunks(app)))
+    access = Access(
+        split_list(settings.api_keys.get_secret_value()),
+        settings.rate_limit_per_min,
+        settings.failed_keys_per_min,
+    )
+    state = ApiState(Metrics(lambda: _chunks(app)), access)
     app.state.byline = state
-    app.include_router(router)
-    app.include_router(openai_router)
-    app.include_router(slack_router)
-    app.include_router(page_router)
-    app.mount(ASSETS_PATH, assets(), name="page-assets")
+    # Keyed routers need a key (when keys are set); the others are open by design.
+    for routes in (ask, articles, openai_chat, ops, slack_events, page):
+        app.include_router(routes.router)
+    app.mount(page.ASSETS_PATH, page.assets(), name="page-assets")
     state.slack_bot = _slack_bot(state, settings)
     state.slack_signing_secret = settings.slack_signing_secret.get_secret_value()
     # Added innermost first: metrics see every answered request (a HEAD as HEAD), even a
-    # refused one; the guard runs inside CORS, so that a browser's preflight needs no key.
+    # refused one; CORS answers a browser's preflight before any route asks for a key.
     app.add_middleware(HeadAsGet, router=app.router)
     app.add_middleware(RequestMetrics, metrics=state.metrics)
-    app.add_middleware(
-        Guard,
-        api_keys=split_list(settings.api_keys.get_secret_value()),
-        per_minute=settings.rate_limit_per_min,
-        failures_per_minute=settings.failed_keys_per_min,
-    )
+    app.add_middleware(BodyLimit)
     if origins := split_list(settings.cors_origins):
         app.add_middleware(
             CORSMiddleware,

@@ -10,4 +10,6 @@ from rag.errors import BylineError
 
 
 def error_response(error: BylineError, headers: Mapping[str, str] | None = None) -> JSONResponse:
-    return JSONResponse(error.envelope(), error.status_code, headers=headers)
+    return JSONResponse(
+        error.envelope(), error.status_code, headers={**error.headers, **(headers or {})}
+    )

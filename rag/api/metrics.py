@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
-from rag.api.guard import ASGIApp, Message, Receive, Scope, Send
+from rag.api.body_limit import ASGIApp, Message, Receive, Scope, Send
 from rag.domain.models import Answer
 
 LATENCY_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)

@@ -6,11 +6,15 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from starlette.applications import Starlette
 
 from rag.answering.service import AskService
 from rag.api.metrics import Metrics
+
+if TYPE_CHECKING:
+    from rag.api.access import Access
 from rag.errors import NotReady
 from rag.slack.bot import SlackBot
 from rag.wiring import Components
@@ -19,6 +23,7 @@ from rag.wiring import Components
 @dataclass
 class ApiState:
     metrics: Metrics
+    access: Access
     slack_bot: SlackBot | None = None
     slack_signing_secret: str = ""
     components: Components | None = None

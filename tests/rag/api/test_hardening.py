@@ -127,3 +127,17 @@ def test_loose_types_are_refused_not_guessed(api: httpx.Client) -> None:
         response = api.post("/ask", json={**AID, field: value})
         envelope(response, 422, "invalid_request")
         assert field in response.json()["error"]["message"]
+
+
+def test_every_route_is_keyed_but_the_open_ones() -> None:
+    from fastapi.routing import APIRoute
+
+    from rag.api.access import require_key
+    from rag.api.app import create_app
+
+    open_by_design = {"/", "/healthz", "/readyz", "/metrics", "/slack/events"}
+    for route in create_app(Settings()).routes:
+        if not isinstance(route, APIRoute):
+            continue  # the schema, the docs pages and the page's assets: no data
+        keyed = any(d.call is require_key for d in route.dependant.dependencies)
+        assert keyed != (route.path in open_by_design), route.path

@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from rag.adapters.embedder import Embedder
-from rag.api.guard import MAX_BODY_BYTES
+from rag.api.body_limit import MAX_BODY_BYTES
 from rag.api.schemas import BLANKS, NOT_BLANK
 from rag.domain.text import normalize_text
 from tests.conftest import SEEDS, components_at, serving

@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import asdict
 from typing import Any, Literal
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import StreamingResponse
 from pydantic import (
     BaseModel,
@@ -36,16 +36,16 @@ from starlette.concurrency import run_in_threadpool
 from rag.answering.citations import MARKER, numbers_of
 from rag.answering.followup import Turn
 from rag.answering.service import Delta, Event
+from rag.api.access import keyed_router
 from rag.api.deps import AskServiceDep, ComponentsDep
-from rag.api.routes import ERRORS
-from rag.api.schemas import AskRequest, DateOrTime, ErrorEnvelope, OnlyOne, TopK
+from rag.api.schemas import ERRORS, AskRequest, DateOrTime, ErrorEnvelope, OnlyOne, TopK
 from rag.api.streaming import event_stream, sse
 from rag.domain.models import Answer, Citation
 from rag.errors import InvalidRequest, NotFound
 from rag.render import sources_suffix
 
 MODEL_ID = "byline"
-router = APIRouter(prefix="/v1", tags=["OpenAI-compatible"])
+router = keyed_router(prefix="/v1", tags=["OpenAI-compatible"])
 
 
 class TextPart(BaseModel):

@@ -1,0 +1,37 @@
+"""Operations: liveness, readiness and Prometheus metrics. Open: monitors carry no API key."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import PlainTextResponse
+from prometheus_client import CONTENT_TYPE_LATEST
+
+from rag.api.deps import ComponentsDep
+from rag.api.schemas import ERRORS
+from rag.api.state import state_of
+
+router = APIRouter()
+
+
+@router.get("/metrics", response_class=PlainTextResponse)
+def metrics(request: Request) -> PlainTextResponse:
+    """Prometheus text format (this worker's counters)."""
+    return PlainTextResponse(
+        state_of(request.app).metrics.exposition(), media_type=CONTENT_TYPE_LATEST
+    )
+
+
+@router.get("/healthz")
+def healthz() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@router.get("/readyz", responses=ERRORS)
+def readyz(components: ComponentsDep) -> dict[str, Any]:
+    return {
+        "status": "ready",
+        "chunks": components.store.count(),
+        "model": components.embedder.model_path.name,
+    }
