@@ -30,7 +30,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValidationError as exc:
         for error in exc.errors():
             field = "_".join(str(p) for p in error["loc"]).upper()
-            print(f"byline: setting BYLINE_{field}: {error['msg']}", file=sys.stderr)
+            where = f"setting BYLINE_{field}" if field else "settings"
+            print(f"byline: {where}: {error['msg']}", file=sys.stderr)
         return 2
     # Libraries' INFO chatter stays out of the CLI's output; Byline's own loggers follow settings.
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")

@@ -9,7 +9,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -91,6 +91,9 @@ class Settings(BaseSettings):
     slack_api_url: str = Field(
         "https://slack.com/api/", description="Slack Web API root (a proxy or a test server)."
     )
+    slack_timeout_s: float = Field(
+        10.0, gt=0, le=120, description="Seconds each call to Slack's Web API may take."
+    )
     api_keys: SecretStr = Field(
         SecretStr(""),
         description="Comma-separated API keys; when set, every route but health, readiness,"
@@ -117,6 +120,25 @@ class Settings(BaseSettings):
     host: str = Field("127.0.0.1", description="Address `byline serve` binds.")
     port: int = Field(8000, ge=1, le=65535, description="Port `byline serve` listens on.")
     log_level: str = Field("info", description="Log level of the service and the CLI.")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Settings:
+        """Settings that only make sense together: say so at start-up, not by silence later."""
+        token = bool(self.slack_bot_token.get_secret_value())
+        secret = bool(self.slack_signing_secret.get_secret_value())
+        if token != secret:
+            given, missing = (
+                ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
+                if token
+                else ("SLACK_SIGNING_SECRET", "SLACK_BOT_TOKEN")
+            )
+            raise ValueError(f"BYLINE_{given} is set but BYLINE_{missing} is not: Slack needs both")
+        if self.chunk_overlap_tokens >= self.chunk_max_tokens:
+            raise ValueError(
+                f"BYLINE_CHUNK_OVERLAP_TOKENS ({self.chunk_overlap_tokens}) must be below"
+                f" BYLINE_CHUNK_MAX_TOKENS ({self.chunk_max_tokens})"
+            )
+        return self
 
 
 def split_list(value: str) -> list[str]:

@@ -97,3 +97,19 @@ def test_ask_explains_an_empty_result_and_survives_calendar_edges(tmp_path: Path
     assert "no dated article falls in the dates asked for" in early.stderr
     year_zero = run("ask", "What did NATO say in January 0000?", data_dir=data)
     assert year_zero.returncode == 0, year_zero.stderr
+
+
+def test_settings_that_only_work_together_are_checked_at_start(tmp_path: Path) -> None:
+    cases = [
+        ({"BYLINE_SLACK_BOT_TOKEN": "xoxb-1"}, "BYLINE_SLACK_SIGNING_SECRET is not"),
+        ({"BYLINE_SLACK_SIGNING_SECRET": "s"}, "BYLINE_SLACK_BOT_TOKEN is not"),
+        ({"BYLINE_CHUNK_MAX_TOKENS": "64", "BYLINE_CHUNK_OVERLAP_TOKENS": "64"}, "must be below"),
+    ]
+    for extra, complaint in cases:
+        env = {**os.environ, "BYLINE_DATA_DIR": str(tmp_path), **extra}
+        result = subprocess.run(
+            [BYLINE, "ask", "anything"], env=env, capture_output=True, text=True, timeout=120
+        )
+        assert result.returncode == 2, result.stderr
+        assert result.stderr.startswith("byline: settings: "), result.stderr
+        assert complaint in result.stderr

@@ -32,7 +32,6 @@ from rag.slack.store import SlackStore
 
 log = logging.getLogger("byline.slack")
 AnswerFn = Callable[[str, list[Turn]], Answer]
-SLACK_TIMEOUT_S = 10  # each Web API call
 _MENTION = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
 _LINK = re.compile(r"<((?:https?|mailto):[^|>]+)(?:\|([^>]*))?>")
 
@@ -44,12 +43,16 @@ def slack_bot(settings: Settings, service: Callable[[], AskService]) -> SlackBot
     def answer(question: str, history: list[Turn]) -> Answer:
         return service().ask(Query(question, settings.top_k), history)
 
-    client = web_client(settings.slack_bot_token.get_secret_value(), settings.slack_api_url)
+    client = web_client(
+        settings.slack_bot_token.get_secret_value(),
+        settings.slack_api_url,
+        settings.slack_timeout_s,
+    )
     return SlackBot(answer, SlackStore(settings.data_dir), client)
 
 
-def web_client(token: str, base_url: str) -> WebClient:
-    client = WebClient(token=token, base_url=base_url, timeout=SLACK_TIMEOUT_S)
+def web_client(token: str, base_url: str, timeout_s: float) -> WebClient:
+    client = WebClient(token=token, base_url=base_url, timeout=int(timeout_s))
     client.retry_handlers.append(RateLimitErrorRetryHandler(max_retry_count=3))
     return client
 
