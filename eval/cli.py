@@ -27,7 +27,7 @@ from eval.runs import (
     timed_name,
 )
 from eval.seed import SEED_QUESTIONS, format_report, load_questions, run_seed_eval
-from rag.retrieval.retriever import Query, Retriever, Tuning
+from rag.retrieval.retriever import Query, Tuning
 from rag.settings import Settings
 from rag.wiring import Components
 
@@ -159,12 +159,7 @@ def run_outlets(args: argparse.Namespace, settings: Settings) -> int:
 def run_retrieval(args: argparse.Namespace, settings: Settings) -> int:
     questions = load_realtimeqa(args.questions)[: args.limit]
     components = Components.load(settings)
-    retriever = Retriever(
-        components.store,
-        components.lexical,
-        components.embedder,
-        tuning_from(args.without, args.set),
-    )
+    retriever = components.retriever(tuning_from(args.without, args.set))
     retriever.retrieve(Query("warm-up", 1))  # builds the lexical index outside the timings
     report = run_retrieval_eval(retriever, questions, progress=not args.json, pool=args.pool)
     if args.per_question:
@@ -190,7 +185,7 @@ def execute_run(
         if setup.corpus:
             summary = components.ingestor().ingest_paths([Path(c) for c in setup.corpus])
             print(summary.line(), file=sys.stderr)
-        retriever = Retriever(components.store, components.lexical, components.embedder)
+        retriever = components.retriever()
         ask = in_process(components.ask_service(), retriever, settings.top_k)
         rows = execute(questions, ask, progress=True)
         return _save(setup, settings, components.embedder.model_path.name, rows, runs_dir)

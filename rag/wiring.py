@@ -23,7 +23,7 @@ from rag.answering.prompts import load_prompt
 from rag.answering.service import AskService
 from rag.catalogue import Added, Catalogue, add_article
 from rag.errors import BylineError
-from rag.retrieval.retriever import Retriever
+from rag.retrieval.retriever import Retriever, Tuning
 from rag.settings import Settings
 
 log = logging.getLogger("byline.components")
@@ -55,12 +55,15 @@ class Components:
             log.info("lexical index synced with the store: %d added, %d removed", added, removed)
         return cls(settings, embedder, store, lexical)
 
+    def retriever(self, tuning: Tuning | None = None) -> Retriever:
+        return Retriever(self.store, self.lexical, self.embedder, tuning)
+
     def ask_service(self) -> AskService:
         settings = self.settings
         extractive = ExtractiveAnswerer(settings.max_answer_sentences, settings.min_answer_score)
         # Loaded even without a model, so that a broken prompt file fails at start-up.
         answer_prompt, condense_prompt = load_prompt("answer"), load_prompt("condense")
-        retriever = Retriever(self.store, self.lexical, self.embedder)
+        retriever = self.retriever()
         if not settings.llm_model:
             return AskService(retriever, extractive)
         model = ChatModel(
