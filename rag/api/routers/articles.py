@@ -43,17 +43,7 @@ def articles(
     outlet: str | None = Query(None, description="Only this outlet (case-insensitive)."),
 ) -> ArticlePage:
     page = components.catalogue.articles(limit, offset, outlet)
-    items = [
-        ArticleOut(
-            id=r.id,
-            title=r.title,
-            outlet=r.outlet,
-            published_at=r.published_at,
-            url=r.url,
-            author=r.author,
-        )
-        for r in page.items
-    ]
+    items = [ArticleOut.model_validate(head, from_attributes=True) for head in page.items]
     return ArticlePage(total=page.total, limit=limit, offset=offset, items=items)
 
 
@@ -61,5 +51,5 @@ def articles(
 def outlets(components: ComponentsDep) -> OutletList:
     """What is ingested, per outlet: article counts and the newest article's date."""
     total, rows = components.catalogue.outlets()
-    items = [OutletOut(outlet=r.outlet, articles=r.articles, newest=r.newest) for r in rows]
+    items = [OutletOut.model_validate(row, from_attributes=True) for row in rows]
     return OutletList(articles=total, items=items)
