@@ -65,7 +65,6 @@ class Drafted:
 @dataclass(frozen=True)
 class _Candidate:
     passage: Passage
-    position: int
     sentence: str
     terms: frozenset[str]
 
@@ -130,13 +129,13 @@ def _candidates(passages: list[Passage]) -> list[_Candidate]:
     seen: set[str] = set()
     candidates = []
     for passage in passages:
-        for position, sentence in enumerate(split_sentences(instruction_free(passage.text))):
+        for sentence in split_sentences(instruction_free(passage.text)):
             key = " ".join(sentence.casefold().split())
             if len(sentence.split()) < MIN_WORDS or key in seen or not ends_sentence(sentence):
                 continue
             seen.add(key)
             terms = frozenset(content_terms(sentence))
-            candidates.append(_Candidate(passage, position, sentence, terms))
+            candidates.append(_Candidate(passage, sentence, terms))
     return candidates
 
 

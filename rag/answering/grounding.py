@@ -104,7 +104,7 @@ class CitationCheck:
         if not kept or len(covered) < SUPPORT_SHARE * len(terms):
             return None
         hosts = cited_hosts(self._passages[n - 1] for n in kept)
-        renumbered = "".join(f"[{self._number(n, terms)}]" for n in kept)
+        renumbered = "".join(f"[{self._number(n, terms, body)}]" for n in kept)
         after = _MARKERS_AFTER_THE_END.search(raw) is not None
         return _place_markers(without_foreign_links(body, hosts), renumbered, after)
 
@@ -126,9 +126,15 @@ class CitationCheck:
     def _passage_terms(self, number: int) -> frozenset[str]:
         return frozenset().union(*(t for t, _ in self._passage_sentences(number)))
 
-    def _number(self, number: int, terms: frozenset[str]) -> int:
+    def _number(self, number: int, terms: frozenset[str], body: str) -> int:
         support = self._cited.setdefault(number, _Support(self._passages[number - 1]))
-        best = max(self._passage_sentences(number), key=lambda st: len(terms & st[0]))[1]
+        sentences = self._passage_sentences(number)
+        # A sentence quoted whole (the extractive answerer's) quotes itself; else the passage
+        # sentence that shares the most of its words.
+        best = next(
+            (text for _, text in sentences if text == body),
+            max(sentences, key=lambda st: len(terms & st[0]))[1],
+        )
         if best not in support.quotes:
             support.quotes.append(best)
         return list(self._cited).index(number) + 1
