@@ -14,6 +14,7 @@ from typing import Any
 from eval.common import percentile
 from eval.compare import Flip, MetricRow, correct, paired_questions
 from eval.metrics import RECALL_KS
+from rag.render import day
 
 COLOURS = ("#2563eb", "#ea580c")  # run A, run B
 W, H, PAD = 420, 240, 40
@@ -269,7 +270,7 @@ def _mark(value: bool | None) -> str:
 def _answer_box(question: dict[str, Any], name: str) -> str:
     citations = "".join(
         f"<li>[{c['n']}] {escape(c['outlet'])} — {escape(c['title'])} "
-        f"({escape((c.get('published_at') or 'undated')[:10])})"
+        f"({escape(day(c.get('published_at')) or 'undated')})"
         f"<br><q>{escape(c['quote'])}</q></li>"
         for c in question["citations"]
     )
