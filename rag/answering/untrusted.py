@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
-from functools import cache
+from functools import cache, lru_cache
 from urllib.parse import urlsplit
 
 from confusable_homoglyphs import utils as confusables
@@ -163,6 +163,7 @@ def looks_like_injection(text: str) -> bool:
     return bool(_INSTRUCTION.search(fold(text)))
 
 
+@lru_cache(maxsize=4096)  # the answerer and the citation check read the same passages
 def instruction_free(text: str) -> str:
     """Article text without images, link definitions, instruction lines and sentences addressed
     to a model: what answers may quote, what supports a claim, and what the model is shown."""
