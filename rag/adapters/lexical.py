@@ -233,9 +233,11 @@ class LexicalIndex:
         return [OutletCount(outlet, int(n), newest or None) for outlet, n, newest in rows]
 
     def _catalogue_ready(self) -> None:
-        """Level with the store (a server host catches up), and filled once for a data dir
-        written before the catalogue existed."""
-        self._current()
+        """Level with the store, and filled once for a data dir written before the catalogue
+        existed. An embedded store's ingest writes this table itself; only a server host must
+        catch up first (which also rebuilds its BM25 matrix, as its next question would)."""
+        if self._store.is_server:
+            self._current()
         with closing(self._connect()) as db:
             filled = db.execute("select 1 from meta where key = 'catalogue'").fetchone()
         if filled:

@@ -131,10 +131,8 @@ class CitationCheck:
         sentences = self._passage_sentences(number)
         # A sentence quoted whole (the extractive answerer's) quotes itself; else the passage
         # sentence that shares the most of its words.
-        best = next(
-            (text for _, text in sentences if text == body),
-            max(sentences, key=lambda st: len(terms & st[0]))[1],
-        )
+        whole = next((text for _, text in sentences if text == body), None)
+        best = whole or max(sentences, key=lambda st: len(terms & st[0]))[1]
         if best not in support.quotes:
             support.quotes.append(best)
         return list(self._cited).index(number) + 1
