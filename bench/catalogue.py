@@ -59,7 +59,7 @@ def main() -> None:
     started = time.perf_counter()
     catalogue.articles(1, 0)  # fills the catalogue once for a data dir written before it
     print(
-        f"first use (fills the catalogue if the data dir predates it, and builds BM25):"
+        f"first use (fills the catalogue if the data dir predates it,):"
         f" {time.perf_counter() - started:.1f} s"
     )
     _, outlets = catalogue.outlets()
