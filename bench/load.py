@@ -36,6 +36,7 @@ from ingest.chunker import Chunker
 from ingest.pipeline import Ingestor
 from ingest.records import read_jsonl
 from rag.adapters.embedder import Embedder
+from rag.adapters.index_writer import IndexWriter
 from rag.settings import Settings
 from rag.wiring import Components
 
@@ -167,9 +168,8 @@ def bench_ingest(limit: int | None, slice_size: int) -> None:
         recording = _Recording(embedder)
         max_tokens = min(settings.chunk_max_tokens, embedder.max_tokens)
         chunker = Chunker(embedder.count_pieces, max_tokens, settings.chunk_overlap_tokens)
-        ingestor = Ingestor(
-            components.store, components.lexical, recording, chunker, settings.embed_batch_size
-        )
+        writer = IndexWriter(components.store, components.lexical)
+        ingestor = Ingestor(writer, recording, chunker, settings.embed_batch_size)
         # Slices alternate ingest and raw encode, so anything else slowing the machine
         # for a while slows both sides alike rather than skewing the ratio.
         for first in range(0, len(articles), slice_size):

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
@@ -20,9 +19,8 @@ from tqdm import tqdm
 from ingest.chunker import Chunker
 from ingest.sources import find_files, read_articles
 from rag.adapters.embedder import TextEmbedder
-from rag.adapters.lexical import LexicalIndex, LexicalRow
-from rag.adapters.store import ChromaStore, article_state
-from rag.adapters.writelock import exclusive_writer
+from rag.adapters.index_writer import IndexWriter
+from rag.adapters.store import article_state
 from rag.domain.models import Article, Chunk
 from rag.errors import IngestError
 
@@ -96,8 +94,7 @@ class _Plan:
 class Ingestor:
     def __init__(
         self,
-        store: ChromaStore,
-        lexical: LexicalIndex,
+        writer: IndexWriter,
         embedder: TextEmbedder,
         chunker: Chunker,
         batch_size: int = 32,
@@ -105,8 +102,7 @@ class Ingestor:
         shard: Shard | None = None,
         max_chars: int = 1_000_000,
     ) -> None:
-        self._store = store
-        self._lexical = lexical
+        self._writer = writer
         self._embedder = embedder
         self._chunker = chunker
         self._batch_size = batch_size
@@ -123,11 +119,8 @@ class Ingestor:
     def ingest(
         self, items: Iterable[Article | IngestError], progress: bool = False
     ) -> IngestSummary:
-        """Raises StoreBusy at once when another ingest writes to the same embedded store (a
-        Chroma server takes concurrent writers)."""
-        server = self._store.is_server
-        with nullcontext() if server else exclusive_writer(self._store.data_dir):
-            self._store.announce_unfinished()
+        """Raises StoreBusy at once when another ingest writes to the same embedded store."""
+        with self._writer.session():
             return self._ingest(items, progress)
 
     def _ingest(self, items: Iterable[Article | IngestError], progress: bool) -> IngestSummary:
@@ -149,7 +142,7 @@ class Ingestor:
         for group in _groups(bar, LOOKUP_GROUP):
             admitted = (self._admitted(item, summary, seen) for item in group)
             articles = [article for article in admitted if article is not None]
-            stored = self._store.chunk_states([a.id for a in articles])
+            stored = self._writer.chunk_states([a.id for a in articles])
             for article in articles:
                 try:
                     self._plan(article, stored.get(article.id, {}), summary)
@@ -228,7 +221,7 @@ class Ingestor:
             return []
         return [
             chunk_id
-            for chunk_id, article_id in self._store.chunks_from_source(article.source).items()
+            for chunk_id, article_id in self._writer.chunks_from_source(article.source).items()
             if article_id != article.id
         ]
 
@@ -244,17 +237,8 @@ class Ingestor:
             if self._chunk_bar is not None:
                 self._chunk_bar.update(len(batch))
         to_update = [c for p in plans for c in p.to_update]
-        written = to_embed + to_update
         stale = [chunk_id for p in plans for chunk_id in p.stale]
-        # A crash inside leaves the lexical indexes behind: an embedded store's is synced when
-        # it is next opened; a server's readers learn of it when the next run announces it.
-        with self._store.announcing([c.id for c in written] + stale):
-            self._store.upsert(to_embed, vectors)
-            self._store.update_metadata(to_update)
-            self._store.delete(stale)
-            if not self._store.is_server:  # a server's readers learn of it from the change log
-                self._lexical.upsert(LexicalRow.of(c) for c in written)
-                self._lexical.delete(stale)
+        self._writer.write(to_embed, vectors, to_update, stale)
         summary.chunks_embedded += len(to_embed)
         summary.chunks_deleted += len(stale)
         self._pending.clear()

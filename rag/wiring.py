@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,9 +12,9 @@ from ingest.chunker import Chunker
 from ingest.pipeline import Ingestor, Shard
 from rag.adapters.chat_model import ChatModel
 from rag.adapters.embedder import Embedder
+from rag.adapters.index_writer import IndexWriter
 from rag.adapters.lexical import LexicalIndex
 from rag.adapters.store import ChromaStore
-from rag.adapters.writelock import exclusive_writer
 from rag.answering.extractive import ExtractiveAnswerer
 from rag.answering.followup import FollowUps
 from rag.answering.grounding import DECLINE_TEXT
@@ -44,11 +44,11 @@ class Components:
         return cls.of(settings, embedder)
 
     @classmethod
-    def of(cls, settings: Settings, embedder: Embedder) -> Components:
+    def of(
+        cls, settings: Settings, embedder: Embedder, store: ChromaStore | None = None
+    ) -> Components:
         """Open the store and its lexical index, and bring the index level with the store."""
-        store = ChromaStore(
-            settings.data_dir, settings.collection, settings.chroma_url, settings.chroma_timeout_s
-        )
+        store = store or open_store(settings)
         lexical = LexicalIndex(settings.data_dir, store)
         added, removed = lexical.sync()
         if added or removed:
@@ -95,8 +95,7 @@ class Components:
             self.embedder.count_pieces, max_tokens, self.settings.chunk_overlap_tokens
         )
         return Ingestor(
-            self.store,
-            self.lexical,
+            IndexWriter(self.store, self.lexical),
             self.embedder,
             chunker,
             batch_size=self.settings.embed_batch_size,
@@ -104,6 +103,12 @@ class Components:
             shard=shard,
             max_chars=self.settings.max_article_chars,
         )
+
+
+def open_store(settings: Settings) -> ChromaStore:
+    return ChromaStore(
+        settings.data_dir, settings.collection, settings.chroma_url, settings.chroma_timeout_s
+    )
 
 
 def load_embedder(settings: Settings) -> Embedder:
@@ -120,6 +125,8 @@ def ingest_session(
         owned = Shard.parse(shard) if shard else None
     except ValueError as exc:
         raise BylineError(str(exc)) from None
-    with nullcontext() if settings.chroma_url else exclusive_writer(settings.data_dir):
-        components = Components.load(settings, threads=settings.ingest_threads)
+    store = open_store(settings)
+    with store.sync.writing():
+        embedder = Embedder(settings.model_path, settings.ingest_threads)
+        components = Components.of(settings, embedder, store)
         yield components.ingestor(on_error=on_error, shard=owned)

@@ -7,8 +7,8 @@ only when the store's change token moves (after an ingest), never per query. Sea
 chunks takes about 1 ms; building takes about 6 s.
 
 On a Chroma server the table is each host's own cache: filled from the store on first use and
-kept level by applying the server's change log (:mod:`rag.adapters.changelog`) before each
-rebuild; the ingest workers write only to the server.
+kept level by applying the server's change log before each rebuild; the ingest workers write
+only to the server. Which of the two, :mod:`rag.adapters.sync` decides; this module never asks.
 
 The same table keeps the catalogue: one row per article (its first chunk's metadata), written
 and deleted with that chunk, so that listing articles or counting outlets is an indexed query,
@@ -21,7 +21,6 @@ from __future__ import annotations
 import logging
 import sqlite3
 import threading
-import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import closing
 from dataclasses import dataclass
@@ -34,7 +33,7 @@ import numpy.typing as npt
 
 from rag.adapters.changelog import Change
 from rag.adapters.store import UNDATED, ChromaStore, article_head, chunk_metadata
-from rag.domain.models import ArticleHead, Chunk, OutletCount, stable_hash
+from rag.domain.models import ArticleHead, Chunk, OutletCount
 from rag.domain.text import content_terms
 
 logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every index build at DEBUG
@@ -67,9 +66,6 @@ create index if not exists articles_by_chunk on articles (first_chunk);
 create table if not exists meta (key text primary key, value text not null);
 """
 _HEAD = "article_id, title, outlet, url, author, published_at, published_ts"
-# On a server store, the change log is read at most this often (one HTTP request each time),
-# and whenever the vectors return a chunk that this index does not hold.
-CHECK_EVERY_S = 1.0
 
 
 def chunk_terms(title: str, text: str) -> list[str]:
@@ -117,14 +113,12 @@ class LexicalIndex:
     def __init__(self, data_dir: Path, store: ChromaStore) -> None:
         data_dir.mkdir(parents=True, exist_ok=True)
         self._store = store
-        name = "lexical.sqlite"
-        if store.is_server:  # one cache per server and collection
-            name = f"lexical-{stable_hash(store.url, store.collection)[:12]}.sqlite"
-        self._db = data_dir / name
-        self._lock = threading.Lock()
+        self._sync = store.sync
+        self._db = data_dir / self._sync.lexical_file(store.collection)
+        self._lock = threading.RLock()
         self._searchable: _Searchable | None = None
         self._built_for: str | None = None
-        self._token, self._token_read = "", -CHECK_EVERY_S
+        self._levelled_for: str | None = None
         with closing(self._connect()) as db, db:
             db.executescript(_SCHEMA)
 
@@ -134,6 +128,11 @@ class LexicalIndex:
         return db
 
     # Writes (ingest) -----------------------------------------------------------------------
+
+    def write(self, written: Sequence[Chunk], deleted: Sequence[str]) -> None:
+        """The writer's batch, as it reached the store."""
+        self.upsert(LexicalRow.of(c) for c in written)
+        self.delete(deleted)
 
     def upsert(self, rows: Iterable[LexicalRow]) -> None:
         rows = list(rows)
@@ -155,21 +154,19 @@ class LexicalIndex:
             return {row[0] for row in db.execute("select chunk_id from chunks")}
 
     def sync(self) -> tuple[int, int]:
-        """Make the table of an embedded store hold exactly its chunks (a data dir written before
-        the lexical index existed, or an ingest cut off between the two writes); returns (added,
-        removed). A server store's table catches up on first use instead."""
-        if self._store.is_server:
-            return 0, 0
+        """Bring the table level with the store on opening; returns (added, removed) rows."""
+        return self._sync.opened(self)
+
+    def reconcile(self) -> tuple[int, int]:
+        """Make the table hold exactly the store's chunks; returns (added, removed)."""
         stored = self._store.all_ids()
         indexed = self.chunk_ids()
         missing, extra = sorted(stored - indexed), sorted(indexed - stored)
-        self._refresh(missing)
+        self.refresh(missing)
         self.delete(extra)
-        if missing or extra:
-            self._store.generation.bump()  # other processes' BM25 matrices are now stale
         return len(missing), len(extra)
 
-    def _refresh(self, chunk_ids: Sequence[str], batch: int = 1000) -> None:
+    def refresh(self, chunk_ids: Sequence[str], batch: int = 1000) -> None:
         """Copy these chunks' current state from the store; those it no longer holds go."""
         for start in range(0, len(chunk_ids), batch):
             wanted = chunk_ids[start : start + batch]
@@ -178,25 +175,18 @@ class LexicalIndex:
             present = {chunk_id for chunk_id, _, _ in found}
             self.delete([chunk_id for chunk_id in wanted if chunk_id not in present])
 
-    def _catch_up(self) -> None:
-        """Apply the server's change log records this table has not seen; on a table that has
-        seen none, copy the whole store instead (and count every record as seen)."""
-        changes = self._store.changes
-        assert changes is not None
-        with closing(self._connect()) as db:
-            applied = dict(db.execute("select change_id, at from applied_changes").fetchall())
-        if not applied:
-            unseen = changes.since(None)
-            with closing(self._connect()) as db, db:
-                db.execute("delete from chunks")
-                db.execute("delete from articles")
-            self._refresh(sorted(self._store.all_ids()))
-        else:
-            unseen = [c for c in changes.since(max(applied.values())) if c.id not in applied]
-            self._refresh(sorted({i for change in unseen for i in change.chunk_ids}))
-        self._mark_applied(unseen)
+    def refill(self) -> None:
+        """Empty the table, then copy the whole store."""
+        with closing(self._connect()) as db, db:
+            db.execute("delete from chunks")
+            db.execute("delete from articles")
+        self.refresh(sorted(self._store.all_ids()))
 
-    def _mark_applied(self, changes: Sequence[Change]) -> None:
+    def applied_changes(self) -> dict[str, float]:
+        with closing(self._connect()) as db:
+            return dict(db.execute("select change_id, at from applied_changes").fetchall())
+
+    def mark_applied(self, changes: Sequence[Change]) -> None:
         with closing(self._connect()) as db, db:
             db.executemany(
                 "insert or replace into applied_changes values (?, ?)",
@@ -234,10 +224,8 @@ class LexicalIndex:
 
     def _catalogue_ready(self) -> None:
         """Level with the store, and filled once for a data dir written before the catalogue
-        existed. An embedded store's ingest writes this table itself; only a server host must
-        catch up first (which also rebuilds its BM25 matrix, as its next question would)."""
-        if self._store.is_server:
-            self._current()
+        existed."""
+        self._level()
         with closing(self._connect()) as db:
             filled = db.execute("select 1 from meta where key = 'catalogue'").fetchone()
         if filled:
@@ -284,25 +272,25 @@ class LexicalIndex:
         """Every outlet in the index, as ingested (for recognising outlets named in questions)."""
         return self._current().outlets
 
+    def _level(self, recheck: bool = False) -> str:
+        """The store's change token, once the table holds what other hosts wrote up to it."""
+        token = self._sync.token(recheck)
+        if token != self._levelled_for:
+            with self._lock:
+                if token != self._levelled_for:
+                    self._sync.level(self)
+                    self._levelled_for = token
+        return token
+
     def _current(self, recheck: bool = False) -> _Searchable:
-        token = self._change_token(recheck)
+        token = self._level(recheck)
         if self._searchable is not None and token == self._built_for:
             return self._searchable
         with self._lock:
             if self._searchable is None or token != self._built_for:
-                if self._store.is_server:
-                    self._catch_up()
                 self._searchable = self._build()
                 self._built_for = token
             return self._searchable
-
-    def _change_token(self, recheck: bool) -> str:
-        if not self._store.is_server:
-            return self._store.change_token()
-        now = time.monotonic()
-        if recheck or now - self._token_read >= CHECK_EVERY_S:
-            self._token, self._token_read = self._store.change_token(), now
-        return self._token
 
     def _build(self) -> _Searchable:
         with closing(self._connect()) as db:

@@ -18,12 +18,13 @@ import chromadb
 import httpx
 from chromadb.api import ClientAPI
 from chromadb.api.fastapi import FastAPI as ChromaHttpAPI
+from chromadb.api.models.Collection import Collection
 from chromadb.api.shared_system_client import SharedSystemClient
 from chromadb.api.types import QueryResult
 from chromadb.config import Settings as ChromaSettings
 
 from rag.adapters.changelog import ChangeLog
-from rag.adapters.generation import Generation
+from rag.adapters.sync import EmbeddedSync, ServerSync, StoreSync
 from rag.domain.models import Article, ArticleHead, Chunk, Passage, stable_hash
 from rag.errors import StoreError, store_errors
 
@@ -91,95 +92,83 @@ def http_client(url: str, timeout_s: float) -> ClientAPI:
 class ChromaStore:
     """One collection of a Chroma store: embedded under ``data_dir``, or on a Chroma server.
 
-    An embedded client keeps the vector index it loaded in memory, so a server would never see
-    what a separate ``byline ingest`` process wrote. Every write bumps a generation file beside the
-    store; readers that see a new generation reopen their client. A server client reads the
-    server's current index on every request; there, writes are announced in a change log
-    (:mod:`rag.adapters.changelog`) for the lexical index of every other process.
+    Which of the two decides only the client and the :class:`~rag.adapters.sync.StoreSync`
+    (how other processes' writes become visible); nothing else here asks.
     """
 
     def __init__(
         self, data_dir: Path, collection: str, url: str = "", timeout_s: float = 10.0
     ) -> None:
         self.data_dir = data_dir
-        self.url = url
-        self._path = data_dir / "chroma"
-        self.generation = Generation(data_dir)
         self.collection = collection
+        self._path = data_dir / "chroma"
+        self._url = url
         self._timeout_s = timeout_s
         self._lock = threading.Lock()
-        self.changes: ChangeLog | None = None
-        with store_errors("open" if not url else f"reach the Chroma server at {url}"):
-            data_dir.mkdir(parents=True, exist_ok=True)
-            self._generation = self.generation.read()
-            self._open()
+        self._client: ClientAPI | None = None
+        self._collection: Collection | None = None
+        self._batch = 0
+        self._opened: str | None = None
+        data_dir.mkdir(parents=True, exist_ok=True)
+        self.sync: StoreSync
+        if url:  # reached now, so that a wrong address fails at start-up
+            with store_errors(f"reach the Chroma server at {url}"):
+                self._open()
+                self.sync = ServerSync(ChangeLog(self._side("changes"), data_dir), url)
+        else:  # opened on first use, so that a writer holds the store before it touches it
+            self.sync = EmbeddedSync(data_dir)
 
-    @property
-    def is_server(self) -> bool:
-        return bool(self.url)
-
-    def _open(self) -> None:
-        if self.is_server:
-            self._client = http_client(self.url, self._timeout_s)
+    def _open(self) -> Collection:
+        if self._url:
+            self._client = http_client(self._url, self._timeout_s)
         else:
+            # Drop Chroma's per-path cached client without stopping it: requests in flight may
+            # still hold it; this open loads the index afresh from disk.
+            SharedSystemClient._identifier_to_system.pop(str(self._path), None)
             self._client = chromadb.PersistentClient(
                 path=str(self._path), settings=ChromaSettings(anonymized_telemetry=False)
             )
         self._collection = self._client.get_or_create_collection(
             self.collection, configuration={"hnsw": {"space": "cosine"}}, embedding_function=None
         )
-        if self.is_server:
-            self.changes = ChangeLog(
-                self._client.get_or_create_collection(
-                    f"{self.collection}.changes", embedding_function=None
-                ),
-                self.data_dir,
-            )
         self._batch = self._client.get_max_batch_size()
+        return self._collection
 
-    def change_token(self) -> str:
-        """Differs whenever any process wrote since it was last read."""
-        if self.changes is None:
-            return self.generation.read()
-        return self.changes.token()
+    def _side(self, name: str) -> Collection:
+        assert self._client is not None
+        return self._client.get_or_create_collection(
+            f"{self.collection}.{name}", embedding_function=None
+        )
 
-    def _sync(self, force: bool = False) -> None:
-        """Reopen when another process wrote since this one opened the store."""
-        if self.is_server:
-            return  # the server's index is always current
-        if not force and self.generation.read() == self._generation:
-            return
+    def _current(self, force: bool = False) -> Collection:
+        """The collection, reopened when another process wrote since it was opened: an embedded
+        client keeps the vector index it loaded in memory (a server client's reads are always
+        current)."""
+        token = self.sync.client_token()
+        collection = self._collection
+        if collection is not None and (token is None or (not force and token == self._opened)):
+            return collection
         with self._lock:
-            generation = self.generation.read()
-            if not force and generation == self._generation:
-                return
-            # Drop Chroma's per-path cached client without stopping it: requests in flight may
-            # still hold it; the next open loads the index afresh from disk.
-            SharedSystemClient._identifier_to_system.pop(str(self._path), None)
-            self._open()
-            self._generation = generation
+            token = self.sync.client_token()
+            if self._collection is None or force or token != self._opened:
+                with store_errors("open"):
+                    self._open()
+                self._opened = token
+            assert self._collection is not None
+            return self._collection
 
     @contextmanager
     def announcing(self, chunk_ids: Sequence[str]) -> Iterator[None]:
         """Around writes of these chunks: afterwards, readers in other processes see them."""
-        if self.changes is None:
-            try:
+        try:
+            with self.sync.announcing(chunk_ids):
                 yield
-            finally:  # a write that failed half-way changed the store too
-                self._generation = self.generation.bump()
-            return
-        with self.changes.announcing(chunk_ids):
-            yield
-
-    def announce_unfinished(self) -> None:
-        """Before a server store's writer writes: announce what a killed run left unannounced."""
-        if self.changes is not None:
-            self.changes.announce_unfinished()
+        finally:  # this process's own client already holds its writes
+            self._opened = self.sync.client_token()
 
     def count(self) -> int:
-        self._sync()
         with store_errors("count chunks"):
-            return int(self._collection.count())
+            return int(self._current().count())
 
     def chunk_states(self, article_ids: list[str]) -> dict[str, dict[str, str]]:
         """Stored chunk ids of each article, each with the article hash it was written with.
@@ -188,10 +177,9 @@ class ChromaStore:
         chunks, ~12 ms for one article, ~30 ms for sixty-four)."""
         if not article_ids:
             return {}
-        self._sync()
         of_these: Where = {"article_id": {"$in": [*article_ids]}}
         with store_errors("read articles' chunks"):
-            got = self._collection.get(where=of_these, include=["metadatas"])
+            got = self._current().get(where=of_these, include=["metadatas"])
         states: dict[str, dict[str, str]] = {}
         for chunk_id, meta in zip(got["ids"], got["metadatas"] or [], strict=True):
             article = states.setdefault(str(meta["article_id"]), {})
@@ -200,25 +188,23 @@ class ChromaStore:
 
     def chunks_from_source(self, source: str) -> dict[str, str]:
         """Stored chunk ids that came from one source file, each with its article id."""
-        self._sync()
         with store_errors("read a source's chunks"):
-            got = self._collection.get(where={"source": source}, include=["metadatas"])
+            got = self._current().get(where={"source": source}, include=["metadatas"])
         return {
             chunk_id: str(meta["article_id"])
             for chunk_id, meta in zip(got["ids"], got["metadatas"] or [], strict=True)
         }
 
     def all_ids(self) -> set[str]:
-        self._sync()
         with store_errors("list chunk ids"):
-            return set(self._collection.get(include=[])["ids"])
+            return set(self._current().get(include=[])["ids"])
 
     def documents(self, ids: Sequence[str]) -> list[tuple[str, str, dict[str, Any]]]:
         """(id, text, metadata) of the given chunks."""
         if not ids:
             return []
         with store_errors("read chunks"):
-            got = self._collection.get(ids=list(ids), include=["documents", "metadatas"])
+            got = self._current().get(ids=list(ids), include=["documents", "metadatas"])
         return [
             (chunk_id, str(text), dict(meta))
             for chunk_id, text, meta in zip(
@@ -228,10 +214,11 @@ class ChromaStore:
 
     def upsert(self, chunks: Sequence[Chunk], embeddings: Sequence[Sequence[float]]) -> None:
         with store_errors("write chunks"):
+            collection = self._current()
             for start in range(0, len(chunks), self._batch):
                 part = chunks[start : start + self._batch]
                 vectors: list[Sequence[float]] = list(embeddings[start : start + self._batch])
-                self._collection.upsert(
+                collection.upsert(
                     ids=[c.id for c in part],
                     embeddings=vectors,
                     documents=[c.text for c in part],
@@ -241,31 +228,32 @@ class ChromaStore:
     def update_metadata(self, chunks: Sequence[Chunk]) -> None:
         """Rewrite metadata of chunks whose text is unchanged (no re-embedding)."""
         with store_errors("update chunk metadata"):
+            collection = self._current()
             for start in range(0, len(chunks), self._batch):
                 part = chunks[start : start + self._batch]
-                self._collection.update(
+                collection.update(
                     ids=[c.id for c in part],
                     metadatas=[chunk_metadata(c) for c in part],
                 )
 
     def delete(self, ids: Sequence[str]) -> None:
         with store_errors("delete chunks"):
+            collection = self._current()
             for start in range(0, len(ids), self._batch):
-                self._collection.delete(ids=list(ids[start : start + self._batch]))
+                collection.delete(ids=list(ids[start : start + self._batch]))
 
     def nearest(
         self, embedding: Sequence[float], n: int, where: Where | None = None
     ) -> list[tuple[str, float]]:
         """(chunk id, cosine similarity) of the ``n`` nearest chunks, ids and distances only:
         reading metadata for every candidate costs more than the search itself."""
-        self._sync()
         try:
             found = self._search(embedding, n, where)
         except Exception:
             # An index that another process is writing half-way can fail a search
             # ("Error finding id"); the index as it now stands on disk answers.
             with store_errors("search"):
-                self._sync(force=True)
+                self._current(force=True)
                 found = self._search(embedding, n, where)
         distances = (found["distances"] or [[]])[0]
         return [
@@ -274,7 +262,7 @@ class ChromaStore:
         ]
 
     def _search(self, embedding: Sequence[float], n: int, where: Where | None) -> QueryResult:
-        return self._collection.query(
+        return self._current().query(
             query_embeddings=[embedding], n_results=n, where=where, include=["distances"]
         )
 
@@ -294,10 +282,9 @@ class ChromaStore:
     def article_heads(self, where: Where | None = None) -> list[tuple[str, ArticleHead]]:
         """(first chunk id, listing row) of every article: a scan of the store's metadata, so
         for filling the catalogue once, not for serving listings (``LexicalIndex``)."""
-        self._sync()
         first_chunks: Where = {"chunk_index": 0}
         with store_errors("list articles"):
-            got = self._collection.get(
+            got = self._current().get(
                 where={"$and": [first_chunks, where]} if where else first_chunks,
                 include=["metadatas"],
             )

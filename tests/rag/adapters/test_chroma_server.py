@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-import rag.adapters.lexical
+import rag.adapters.sync
 from rag.adapters.changelog import ChangeLog
 from rag.adapters.embedder import Embedder
 from rag.settings import Settings
@@ -118,7 +118,7 @@ def test_each_hosts_lexical_index_follows_every_writer(
     chroma: ChromaServer, tmp_path: Path, embedder: Embedder, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(
-        rag.adapters.lexical, "CHECK_EVERY_S", 0.0
+        rag.adapters.sync, "CHECK_EVERY_S", 0.0
     )  # read the change log every query
     host = {"chroma_url": chroma.url, "collection": "lexical"}
     writer = components_at(tmp_path / "writer", embedder, **host)
@@ -199,10 +199,11 @@ def test_a_writer_whose_journal_another_writer_announced_still_finishes(
     chroma: ChromaServer, tmp_path: Path, embedder: Embedder
 ) -> None:
     store = components_at(tmp_path / "w", embedder, chroma_url=chroma.url, collection="race").store
-    changes = store.changes
-    assert changes is not None
-    before = int(changes.token())
-    with changes.announcing(["chunk-a"]):
-        assert changes.announce_unfinished() == 1  # a second writer starting in this data dir
-    assert int(changes.token()) == before + 2  # announced early, then again after the writes
-    assert changes.announce_unfinished() == 0
+    sync = store.sync
+    before = int(sync.token(recheck=True))
+    # A second writer starting in this data dir announces this one's journal early.
+    with sync.announcing(["chunk-a"]), sync.writing():
+        assert int(sync.token(recheck=True)) == before + 1
+    assert int(sync.token(recheck=True)) == before + 2  # and this writer after its writes
+    with sync.writing():  # the journal is empty now
+        assert int(sync.token(recheck=True)) == before + 2

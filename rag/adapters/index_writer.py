@@ -1,0 +1,52 @@
+"""What ingest writes through: the vectors and the lexical table, one batch at a time.
+
+A batch is announced to readers in other processes as one change (how, the store's sync
+decides), and the lexical table is kept by whichever side the store's mode says. Ingest plans
+what to write; it never learns whether the store is embedded or a server.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
+
+from rag.adapters.lexical import LexicalIndex
+from rag.adapters.store import ChromaStore
+from rag.domain.models import Chunk
+
+
+class IndexWriter:
+    def __init__(self, store: ChromaStore, lexical: LexicalIndex) -> None:
+        self._store = store
+        self._lexical = lexical
+
+    def session(self) -> AbstractContextManager[None]:
+        """Hold the store for writing: StoreBusy at once when another process writes to the
+        same embedded store (a Chroma server takes concurrent writers)."""
+        return self._store.sync.writing()
+
+    def chunk_states(self, article_ids: list[str]) -> dict[str, dict[str, str]]:
+        """Stored chunk ids of each article, each with the article hash it was written with."""
+        return self._store.chunk_states(article_ids)
+
+    def chunks_from_source(self, source: str) -> dict[str, str]:
+        """Stored chunk ids that came from one source file, each with its article id."""
+        return self._store.chunks_from_source(source)
+
+    def write(
+        self,
+        embedded: Sequence[Chunk],
+        vectors: Sequence[Sequence[float]],
+        rewritten: Sequence[Chunk],
+        stale: Sequence[str],
+    ) -> None:
+        """New chunks with their vectors, chunks whose metadata alone changed, and stale chunk
+        ids to delete. A crash inside leaves the lexical table behind the vectors: an embedded
+        store's is reconciled when next opened; a server's readers learn of it when the next
+        run announces what this one left unannounced."""
+        written = [*embedded, *rewritten]
+        with self._store.announcing([c.id for c in written] + list(stale)):
+            self._store.upsert(embedded, vectors)
+            self._store.update_metadata(rewritten)
+            self._store.delete(stale)
+            self._store.sync.wrote(self._lexical, written, stale)
