@@ -163,13 +163,13 @@ def bench_ingest(limit: int | None, slice_size: int) -> None:
     chunks = 0
     with tempfile.TemporaryDirectory() as scratch:
         settings = Settings(data_dir=Path(scratch))
-        components = Components.load(settings, threads=settings.ingest_threads)
+        components = Components.load(settings, threads=settings.ingest.ingest_threads)
         embedder = components.embedder
         recording = _Recording(embedder)
-        max_tokens = min(settings.chunk_max_tokens, embedder.max_tokens)
-        chunker = Chunker(embedder.count_pieces, max_tokens, settings.chunk_overlap_tokens)
+        max_tokens = min(settings.ingest.chunk_max_tokens, embedder.max_tokens)
+        chunker = Chunker(embedder.count_pieces, max_tokens, settings.ingest.chunk_overlap_tokens)
         writer = IndexWriter(components.store, components.lexical)
-        ingestor = Ingestor(writer, recording, chunker, settings.embed_batch_size)
+        ingestor = Ingestor(writer, recording, chunker, settings.ingest.embed_batch_size)
         # Slices alternate ingest and raw encode, so anything else slowing the machine
         # for a while slows both sides alike rather than skewing the ratio.
         for first in range(0, len(articles), slice_size):
@@ -178,7 +178,7 @@ def bench_ingest(limit: int | None, slice_size: int) -> None:
             summary = ingestor.ingest(articles[first : first + slice_size])
             ingest_s += time.perf_counter() - started
             started = time.perf_counter()
-            embedder.embed(recording.texts, settings.embed_batch_size)
+            embedder.embed(recording.texts, settings.ingest.embed_batch_size)
             encode_s += time.perf_counter() - started
             chunks += summary.chunks_embedded
             print(

@@ -6,9 +6,11 @@ import argparse
 import json
 import sys
 import tempfile
-from dataclasses import asdict, fields, replace
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
+
+from pydantic import ValidationError
 
 from eval.compare import compare, flips, format_comparison, regressions
 from eval.outlets import run_outlet_eval
@@ -27,8 +29,8 @@ from eval.runs import (
     timed_name,
 )
 from eval.seed import SEED_QUESTIONS, format_report, load_questions, run_seed_eval
-from rag.retrieval.retriever import Query, Tuning
-from rag.settings import Settings
+from rag.retrieval.retriever import Query
+from rag.settings import Settings, Tuning
 from rag.wiring import Components
 
 # The sample articles the seed questions are about (a checkout's examples/ folder).
@@ -75,7 +77,7 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
         action="append",
         default=[],
         metavar="KNOB=VALUE",
-        help=f"override a tuning knob ({', '.join(f.name for f in fields(Tuning))})",
+        help=f"override a tuning knob ({', '.join(Tuning.model_fields)})",
     )
     retrieval.add_argument("--limit", type=int, help="only the first N questions")
     retrieval.add_argument("--per-question", type=Path, help="write each question's rank here")
@@ -122,32 +124,33 @@ def run_eval(args: argparse.Namespace, settings: Settings) -> int:
     questions = load_questions(args.questions)
     with tempfile.TemporaryDirectory(prefix="byline-eval-") as scratch:
         if args.corpus:
-            settings = settings.model_copy(update={"data_dir": Path(scratch)})
+            settings = settings.updated(data_dir=Path(scratch))
         components = Components.load(settings)
         if args.corpus:
             summary = components.ingestor().ingest_paths(args.corpus)
             print(summary.line(), file=sys.stderr)
-        report = run_seed_eval(components.ask_service(), questions, args.top_k or settings.top_k)
+        report = run_seed_eval(
+            components.ask_service(), questions, args.top_k or settings.retrieval.top_k
+        )
     print(report.as_json() if args.json else format_report(report))
     return 0
 
 
-def tuning_from(without: str, overrides: list[str]) -> Tuning:
+def tuning_from(base: Tuning, without: str, overrides: list[str]) -> Tuning:
     changes: dict[str, Any] = {}
     for stage in filter(None, (s.strip() for s in without.split(","))):
         if stage not in STAGES:
             raise SystemExit(f"byline: unknown stage {stage!r} (one of {', '.join(STAGES)})")
         changes.update(STAGES[stage])
-    kinds = {f.name: f.type for f in fields(Tuning)}
     for override in overrides:
         name, _, value = override.partition("=")
-        if name not in kinds:
+        if name not in Tuning.model_fields:
             raise SystemExit(f"byline: unknown tuning knob {name!r}")
-        if kinds[name] == "bool":
-            changes[name] = value.lower() in ("1", "true", "yes")
-        else:
-            changes[name] = int(value) if kinds[name] == "int" else float(value)
-    return replace(Tuning(), **changes)
+        changes[name] = value
+    try:  # validated as the environment's BYLINE_TUNING_* are
+        return Tuning.model_validate(base.model_dump() | changes)
+    except ValidationError as exc:
+        raise SystemExit(f"byline: --set: {exc.errors()[0]['msg']}") from None
 
 
 def run_outlets(args: argparse.Namespace, settings: Settings) -> int:
@@ -159,7 +162,7 @@ def run_outlets(args: argparse.Namespace, settings: Settings) -> int:
 def run_retrieval(args: argparse.Namespace, settings: Settings) -> int:
     questions = load_realtimeqa(args.questions)[: args.limit]
     components = Components.load(settings)
-    retriever = components.retriever(tuning_from(args.without, args.set))
+    retriever = components.retriever(tuning_from(settings.retrieval.tuning, args.without, args.set))
     retriever.retrieve(Query("warm-up", 1))  # builds the lexical index outside the timings
     report = run_retrieval_eval(retriever, questions, progress=not args.json, pool=args.pool)
     if args.per_question:
@@ -174,19 +177,19 @@ def execute_run(
     """Run the setup's questions (in process or over HTTP), save the run file, return the run."""
     questions = load_eval_questions(setup.dataset, Path(setup.questions))[:limit]
     if top_k:  # recorded in the run's configuration as the top_k it ran with
-        settings = settings.model_copy(update={"top_k": top_k})
+        settings = settings.updated(top_k=top_k)
     with tempfile.TemporaryDirectory(prefix="byline-run-") as scratch:
         if setup.url:
             rows = execute(questions, over_http(setup.url), progress=True)
             return _save(setup, settings, "server", rows, runs_dir)
         if setup.corpus:
-            settings = settings.model_copy(update={"data_dir": Path(scratch)})
+            settings = settings.updated(data_dir=Path(scratch))
         components = Components.load(settings)
         if setup.corpus:
             summary = components.ingestor().ingest_paths([Path(c) for c in setup.corpus])
             print(summary.line(), file=sys.stderr)
         retriever = components.retriever()
-        ask = in_process(components.ask_service(), retriever, settings.top_k)
+        ask = in_process(components.ask_service(), retriever, settings.retrieval.top_k)
         rows = execute(questions, ask, progress=True)
         return _save(setup, settings, components.embedder.model_path.name, rows, runs_dir)
 

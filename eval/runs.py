@@ -33,7 +33,6 @@ from rag.domain.models import Answer, Citation, Passage
 from rag.retrieval.retriever import Query, Retriever, day_end
 from rag.settings import Settings
 
-SECRETS = {"llm_api_key", "slack_bot_token", "slack_signing_secret", "slack_app_token"}
 DEPTH = max(metrics.RECALL_KS)
 QUALITY = (
     "recall@1",
@@ -64,11 +63,11 @@ class RunSetup:
 
 
 def configuration(setup: RunSetup, settings: Settings, model: str) -> dict[str, Any]:
-    values = settings.model_dump(mode="json", exclude=SECRETS)
+    values = settings.flat()
     return {
         **asdict(setup),
         "settings": values,
-        "llm": settings.llm_model or None,
+        "llm": settings.llm.model or None,
         "embedding_model": model,
         "prompts": [load_prompt("answer").label, load_prompt("condense").label],
         "git_commit": _git_commit(),

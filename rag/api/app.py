@@ -31,7 +31,7 @@ from rag.errors import (
     StoreError,
     Unsupported,
 )
-from rag.settings import Settings, get_settings, split_list
+from rag.settings import Settings, get_settings
 from rag.slack.bot import SlackBot, slack_bot
 from rag.wiring import Components, load_embedder
 
@@ -58,9 +58,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     access = Access(
-        split_list(settings.api_keys.get_secret_value()),
-        settings.rate_limit_per_min,
-        settings.failed_keys_per_min,
+        [key.get_secret_value() for key in settings.http.api_keys],
+        settings.http.rate_limit_per_min,
+        settings.http.failed_keys_per_min,
     )
     state = ApiState(Metrics(lambda: _chunks(app)), access)
     app.state.byline = state
@@ -69,16 +69,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(routes.router)
     app.mount(page.ASSETS_PATH, page.assets(), name="page-assets")
     state.slack_bot = _slack_bot(state, settings)
-    state.slack_signing_secret = settings.slack_signing_secret.get_secret_value()
+    state.slack_signing_secret = settings.slack.signing_secret.get_secret_value()
     # Added innermost first: metrics see every answered request (a HEAD as HEAD), even a
     # refused one; CORS answers a browser's preflight before any route asks for a key.
     app.add_middleware(HeadAsGet, router=app.router)
     app.add_middleware(RequestMetrics, metrics=state.metrics)
     app.add_middleware(BodyLimit)
-    if origins := split_list(settings.cors_origins):
+    if settings.http.cors_origins:
         app.add_middleware(
             CORSMiddleware,
-            allow_origins=origins,
+            allow_origins=settings.http.cors_origins,
             allow_methods=["GET", "POST"],
             allow_headers=["authorization", "content-type", "x-api-key"],
         )
@@ -88,8 +88,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 def _slack_bot(state: ApiState, settings: Settings) -> SlackBot | None:
     """The Slack bot, when its token and signing secret are set; it answers like /ask."""
-    token = settings.slack_bot_token.get_secret_value()
-    if not token or not settings.slack_signing_secret.get_secret_value():
+    if not settings.slack.enabled:
         return None
     return slack_bot(settings, state.ask_service)
 
@@ -125,7 +124,7 @@ def _load(app: FastAPI, settings: Settings, stopping: threading.Event) -> None:
             state_of(app).load_error = str(exc)
             return
         state_of(app).components = components
-        log.info("ready: %s chunks in %s", components.store.count(), settings.data_dir)
+        log.info("ready: %s chunks in %s", components.store.count(), settings.store.data_dir)
         return
 
 

@@ -24,27 +24,11 @@ from rag.adapters.store import UNDATED, ChromaStore, Where
 from rag.domain.models import Passage
 from rag.domain.outlets import OutletRecogniser
 from rag.domain.timeparse import Window, time_window
+from rag.settings import Tuning
 
 DAY = 86400
 DENSE_NET_FACTOR = 5  # unfiltered dense candidates searched per candidate wanted
 HEAD_FACTOR = 4  # passages read from the store per passage returned
-
-
-@dataclass(frozen=True)
-class Tuning:
-    """Each stage's knob; a weight or boost of 0 (or ``dedup=False``) turns that stage off."""
-
-    candidates: int = 40  # from each retriever, before fusion
-    rrf_k: int = 30
-    dense_weight: float = 1.0
-    lexical_weight: float = 1.0
-    recency_weight: float = 2.0  # prior = 1 + weight * exp(-age / scale); undated get 1
-    recency_scale_days: float = 14.0
-    window_boost: float = 0.5  # inside the window the question names ("this week")
-    outlet_boost: float = 0.5  # an outlet the question names ("according to CNN")
-    dedup: bool = True
-    duplicate_jaccard: float = 0.6
-    max_per_article: int = 3  # passages one article may place in the top-k; 0 = no limit
 
 
 @dataclass(frozen=True)

@@ -41,14 +41,14 @@ def slack_bot(settings: Settings, service: Callable[[], AskService]) -> SlackBot
     hand over its ask service once the model has loaded in the background."""
 
     def answer(question: str, history: list[Turn]) -> Answer:
-        return service().ask(Query(question, settings.top_k), history)
+        return service().ask(Query(question, settings.retrieval.top_k), history)
 
     client = web_client(
-        settings.slack_bot_token.get_secret_value(),
-        settings.slack_api_url,
-        settings.slack_timeout_s,
+        settings.slack.bot_token.get_secret_value(),
+        settings.slack.api_url,
+        settings.slack.timeout_s,
     )
-    return SlackBot(answer, SlackStore(settings.data_dir), client)
+    return SlackBot(answer, SlackStore(settings.store.data_dir), client)
 
 
 def web_client(token: str, base_url: str, timeout_s: float) -> WebClient:

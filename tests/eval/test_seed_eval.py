@@ -14,7 +14,7 @@ def test_the_seed_set_has_enough_answerable_and_unanswerable_questions() -> None
 
 
 def test_seed_eval_meets_its_floors(seeded: Components) -> None:
-    report = run_seed_eval(seeded.ask_service(), load_questions(), seeded.settings.top_k)
+    report = run_seed_eval(seeded.ask_service(), load_questions(), seeded.settings.retrieval.top_k)
     # Measured 1.000 / 0.920 / 1.000 (`byline eval --corpus examples/articles`); floors leave room.
     assert report.phrase_hit_rate >= 0.9
     assert report.cited_outlet_precision >= 0.85

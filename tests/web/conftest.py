@@ -58,6 +58,6 @@ def page(browser: Browser) -> Iterator[Page]:
 @pytest.fixture(scope="module")
 def keyed(seeded: Components) -> Iterator[httpx.Client]:
     """The API over the seeded store, with an API key required."""
-    settings = seeded.settings.model_copy(update={"api_keys": SecretStr(KEY)})
+    settings = seeded.settings.updated(api_keys=SecretStr(KEY))
     with serving(settings) as client:
         yield client

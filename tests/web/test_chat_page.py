@@ -95,9 +95,7 @@ def test_the_keyboard_alone_opens_a_source(api: httpx.Client, page: Page) -> Non
 def answering_with_model(seeded: Components, reply: Reply, page: Page) -> Iterator[FakeLLM]:
     """The page asking the aid question of an app whose chat model sends this reply."""
     with fake_llm(reply) as llm:
-        settings = seeded.settings.model_copy(
-            update={"llm_model": "fake-model", "llm_base_url": llm.url}
-        )
+        settings = seeded.settings.updated(llm_model="fake-model", llm_base_url=llm.url)
         with serving(settings) as client:
             page.goto(url(client))
             ask(page, AID_QUESTION)

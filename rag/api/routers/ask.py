@@ -23,7 +23,7 @@ router = keyed_router()
 async def ask(
     body: AskRequest, request: Request, service: AskServiceDep, components: ComponentsDep
 ) -> AskResponse | StreamingResponse:
-    query = body.to_query(components.settings.top_k)
+    query = body.to_query(components.settings.retrieval.top_k)
     if body.stream:
 
         def render(event: Event) -> list[str]:

@@ -204,7 +204,7 @@ def usage(body: ChatRequest, content: str, count: Callable[[str], int]) -> dict[
 async def chat_completions(
     body: ChatRequest, request: Request, service: AskServiceDep, components: ComponentsDep
 ) -> dict[str, Any] | StreamingResponse:
-    query = body.ask_request().to_query(components.settings.top_k)
+    query = body.ask_request().to_query(components.settings.retrieval.top_k)
     history = body.history()
     count = components.embedder.count_pieces
     completion_id, created = f"chatcmpl-{uuid.uuid4().hex}", int(time.time())

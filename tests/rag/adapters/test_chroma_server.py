@@ -117,9 +117,7 @@ def test_two_api_processes_and_two_ingest_shards_share_one_server(
 def test_each_hosts_lexical_index_follows_every_writer(
     chroma: ChromaServer, tmp_path: Path, embedder: Embedder, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(
-        rag.adapters.sync, "CHECK_EVERY_S", 0.0
-    )  # read the change log every query
+    monkeypatch.setattr(rag.adapters.sync, "CHECK_EVERY_S", 0.0)  # read the change log every query
     host = {"chroma_url": chroma.url, "collection": "lexical"}
     writer = components_at(tmp_path / "writer", embedder, **host)
     reader = components_at(tmp_path / "reader", embedder, **host)

@@ -47,7 +47,7 @@ def test_every_citation_is_a_retrieved_passage(seeded: Components, question: str
     retrieved = Retriever(seeded.store, seeded.lexical, seeded.embedder).retrieve(
         Query(question, 3)
     )
-    answerer = ExtractiveAnswerer(3, seeded.settings.min_answer_score)
+    answerer = ExtractiveAnswerer(3, seeded.settings.answering.min_answer_score)
     drafted = answerer.answer(question, retrieved.passages)
     check = CitationCheck(retrieved.passages, DECLINE_TEXT)
     checked = [check.sentence(s) for s in drafted.sentences]

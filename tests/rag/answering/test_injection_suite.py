@@ -133,7 +133,7 @@ def api(request: pytest.FixtureRequest, data_dir: Path, embedder: Embedder) -> I
             yield client, None
         return
     with fake_llm(Reply(obey=True)) as llm:
-        obedient = settings.model_copy(update={"llm_model": "obedient", "llm_base_url": llm.url})
+        obedient = settings.updated(llm_model="obedient", llm_base_url=llm.url)
         with serving(obedient) as client:
             yield client, llm
 

@@ -20,8 +20,8 @@ GOOD = "NATO allies pledged €40 billion in military aid to Ukraine [1]."
 
 
 def llm_service(seeded: Components, url: str, timeout_s: float = 10.0) -> AskService:
-    settings = seeded.settings.model_copy(
-        update={"llm_model": "fake-model", "llm_base_url": url, "llm_timeout_s": timeout_s}
+    settings = seeded.settings.updated(
+        llm_model="fake-model", llm_base_url=url, llm_timeout_s=timeout_s
     )
     return replace(seeded, settings=settings).ask_service()
 

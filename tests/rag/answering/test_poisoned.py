@@ -122,9 +122,7 @@ def test_the_extractive_answerer_quotes_news_not_injections(
 @pytest.mark.parametrize("stream", [False, True])
 def test_an_obedient_llm_is_checked_back_into_line(poisoned: Components, stream: bool) -> None:
     with fake_llm(Reply(OBEYING)) as llm:
-        settings: Settings = poisoned.settings.model_copy(
-            update={"llm_model": "obedient", "llm_base_url": llm.url}
-        )
+        settings: Settings = poisoned.settings.updated(llm_model="obedient", llm_base_url=llm.url)
         service = Components(settings, poisoned.embedder, poisoned.store, poisoned.lexical)
         for question in QUESTIONS:
             events = list(service.ask_service().events(Query(question, 5), stream=stream))

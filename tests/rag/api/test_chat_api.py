@@ -42,8 +42,8 @@ def llm() -> Iterator[FakeLLM]:
 
 @pytest.fixture(scope="module")
 def llm_api(seeded: Components, llm: FakeLLM) -> Iterator[httpx.Client]:
-    settings = seeded.settings.model_copy(
-        update={"llm_model": "fake-model", "llm_base_url": llm.url, "llm_timeout_s": 10.0}
+    settings = seeded.settings.updated(
+        llm_model="fake-model", llm_base_url=llm.url, llm_timeout_s=10.0
     )
     with serving(settings) as client:
         yield client

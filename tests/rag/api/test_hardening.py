@@ -17,13 +17,11 @@ AID = {"question": "How much military aid did NATO promise Ukraine?"}
 
 @pytest.fixture(scope="module")
 def guarded(seeded: Components) -> Iterator[httpx.Client]:
-    settings: Settings = seeded.settings.model_copy(
-        update={
-            "api_keys": SecretStr("k1, k2,k3"),
-            "rate_limit_per_min": 4,
-            "failed_keys_per_min": 5,
-            "cors_origins": "https://news.example",
-        }
+    settings: Settings = seeded.settings.updated(
+        api_keys=SecretStr("k1, k2,k3"),
+        rate_limit_per_min=4,
+        failed_keys_per_min=5,
+        cors_origins="https://news.example",
     )
     with serving(settings) as client:
         yield client
@@ -47,8 +45,8 @@ def test_keys_are_required_and_checked(guarded: httpx.Client) -> None:
 
 
 def test_failed_key_attempts_are_limited_per_address_not_per_key(seeded: Components) -> None:
-    settings: Settings = seeded.settings.model_copy(
-        update={"api_keys": SecretStr("good"), "rate_limit_per_min": 3, "failed_keys_per_min": 4}
+    settings: Settings = seeded.settings.updated(
+        api_keys=SecretStr("good"), rate_limit_per_min=3, failed_keys_per_min=4
     )
     with serving(settings) as client:
         guesses = [f"guess-{i}" for i in range(4)]

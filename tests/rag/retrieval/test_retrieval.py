@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from rag.retrieval.retriever import Query, Retriever, Tuning, rrf
+from rag.retrieval.retriever import Query, Retriever, rrf
+from rag.settings import Tuning
 from rag.wiring import Components
 
 FLOOD = (
