@@ -14,11 +14,12 @@ from pydantic import ValidationError
 
 from eval.compare import compare, flips, format_comparison, regressions
 from eval.outlets import run_outlet_eval
-from eval.questions import DATASETS
-from eval.questions import load_questions as load_eval_questions
+from eval.questions import DATASETS, SEED_QUESTIONS, load_questions, seed_questions
 from eval.report import render_report
-from eval.retrieval import format_retrieval, load_realtimeqa, run_retrieval_eval
+from eval.retrieval import format_retrieval, run_retrieval_eval
 from eval.runs import (
+    QuestionRow,
+    RunFile,
     RunSetup,
     configuration,
     execute,
@@ -28,7 +29,7 @@ from eval.runs import (
     save_run,
     timed_name,
 )
-from eval.seed import SEED_QUESTIONS, format_report, load_questions, run_seed_eval
+from eval.seed import format_report, run_seed_eval
 from rag.retrieval.retriever import Query
 from rag.settings import Settings, Tuning
 from rag.wiring import Components
@@ -121,7 +122,7 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
 
 
 def run_eval(args: argparse.Namespace, settings: Settings) -> int:
-    questions = load_questions(args.questions)
+    questions = seed_questions(args.questions)
     with tempfile.TemporaryDirectory(prefix="byline-eval-") as scratch:
         if args.corpus:
             settings = settings.updated(data_dir=Path(scratch))
@@ -160,7 +161,7 @@ def run_outlets(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def run_retrieval(args: argparse.Namespace, settings: Settings) -> int:
-    questions = load_realtimeqa(args.questions)[: args.limit]
+    questions = load_questions("realtimeqa", args.questions)[: args.limit]
     components = Components.load(settings)
     retriever = components.retriever(tuning_from(settings.retrieval.tuning, args.without, args.set))
     retriever.retrieve(Query("warm-up", 1))  # builds the lexical index outside the timings
@@ -175,7 +176,7 @@ def execute_run(
     setup: RunSetup, settings: Settings, top_k: int | None, limit: int | None, runs_dir: Path
 ) -> Any:
     """Run the setup's questions (in process or over HTTP), save the run file, return the run."""
-    questions = load_eval_questions(setup.dataset, Path(setup.questions))[:limit]
+    questions = load_questions(setup.dataset, Path(setup.questions))[:limit]
     if top_k:  # recorded in the run's configuration as the top_k it ran with
         settings = settings.updated(top_k=top_k)
     with tempfile.TemporaryDirectory(prefix="byline-run-") as scratch:
@@ -195,8 +196,8 @@ def execute_run(
 
 
 def _save(
-    setup: RunSetup, settings: Settings, model: str, rows: list[dict[str, Any]], runs_dir: Path
-) -> Any:
+    setup: RunSetup, settings: Settings, model: str, rows: list[QuestionRow], runs_dir: Path
+) -> RunFile:
     path = runs_dir / f"{setup.name}.json"
     run = save_run(path, configuration(setup, settings, model), rows)
     print(f"run file: {path}", file=sys.stderr)

@@ -7,9 +7,8 @@ import random
 import statistics
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
 
-from eval.runs import QUALITY
+from eval.runs import QUALITY, QuestionRow, RunFile
 
 RESAMPLES = 2000
 LATENCY = "latency_ms"
@@ -34,9 +33,7 @@ class Flip:
     now_right: bool  # right in B, wrong in A (else the reverse)
 
 
-def paired_questions(
-    run_a: dict[str, Any], run_b: dict[str, Any]
-) -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
+def paired_questions(run_a: RunFile, run_b: RunFile) -> Iterator[tuple[QuestionRow, QuestionRow]]:
     """Each question both runs asked, in run A's order."""
     b_by_id = {q["id"]: q for q in run_b["questions"]}
     for qa in run_a["questions"]:
@@ -44,9 +41,7 @@ def paired_questions(
             yield qa, qb
 
 
-def paired_values(
-    run_a: dict[str, Any], run_b: dict[str, Any], name: str
-) -> list[tuple[float, float]]:
+def paired_values(run_a: RunFile, run_b: RunFile, name: str) -> list[tuple[float, float]]:
     pairs = []
     for qa, qb in paired_questions(run_a, run_b):
         va, vb = qa["scores"].get(name), qb["scores"].get(name)
@@ -65,7 +60,7 @@ def bootstrap_interval(
     return means[int(0.025 * resamples)], means[int(0.975 * resamples) - 1]
 
 
-def compare(run_a: dict[str, Any], run_b: dict[str, Any]) -> list[MetricRow]:
+def compare(run_a: RunFile, run_b: RunFile) -> list[MetricRow]:
     rows = []
     for name in (*QUALITY, LATENCY):
         pairs = paired_values(run_a, run_b, name)
@@ -79,7 +74,7 @@ def compare(run_a: dict[str, Any], run_b: dict[str, Any]) -> list[MetricRow]:
     return rows
 
 
-def correct(question: dict[str, Any]) -> bool | None:
+def correct(question: QuestionRow) -> bool | None:
     """Right or wrong, for flips: answer accuracy where it applies, else the decline verdict."""
     scores = question["scores"]
     value = scores.get("accuracy")
@@ -88,7 +83,7 @@ def correct(question: dict[str, Any]) -> bool | None:
     return None if value is None else bool(value)
 
 
-def flips(run_a: dict[str, Any], run_b: dict[str, Any]) -> list[Flip]:
+def flips(run_a: RunFile, run_b: RunFile) -> list[Flip]:
     found = []
     for qa, qb in paired_questions(run_a, run_b):
         was, now = correct(qa), correct(qb)
@@ -121,7 +116,7 @@ def format_comparison(rows: list[MetricRow], flipped: list[Flip], name_a: str, n
 
 
 def regressions(
-    baseline: dict[str, Any], run: dict[str, Any], tolerance: float
+    baseline: RunFile, run: RunFile, tolerance: float
 ) -> list[tuple[str, float, float]]:
     """Quality metrics (totals) that dropped more than ``tolerance`` below the baseline's.
     Latency is left out: it measures the machine as much as the change."""

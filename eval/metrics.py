@@ -1,21 +1,45 @@
 """Per-question metrics, each ``None`` where it does not apply (the README defines each).
 
-Text matching folds case and punctuation and matches whole words (``eval.retrieval.fold``).
+Text matching folds case and punctuation and matches whole words (:func:`fold`).
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from eval.questions import EvalQuestion
-from eval.retrieval import contains, fold
 from rag.answering.citations import markers_in, without_markers
 from rag.answering.grounding import generated_sentences
+from rag.domain.models import Passage
 from rag.domain.text import content_terms
 
 RECALL_KS = (1, 5, 10, 20)
 HITS_KS = (4, 10)
 SUPPORT_SHARE = 0.5  # a quote supports a sentence holding half of the sentence's content words
+
+
+def fold(text: str) -> str:
+    """Lower-cased words separated by single spaces, padded so whole words match with ' w '."""
+    return " " + " ".join(re.sub(r"[^\w\s]|_", " ", text.casefold()).split()) + " "
+
+
+def contains(text: str, phrase: str) -> bool:
+    needle = fold(phrase)
+    return bool(needle.strip()) and needle in fold(text)
+
+
+def first_rank(texts: list[str], answers: tuple[str, ...]) -> int | None:
+    """Rank (from 1) of the first text holding any gold answer."""
+    for rank, text in enumerate(texts, start=1):
+        if any(contains(text, a) for a in answers):
+            return rank
+    return None
+
+
+def first_hit(answers: tuple[str, ...], passages: list[Passage]) -> int | None:
+    """Rank of the first passage (headline and text, as the answerer sees it) holding one."""
+    return first_rank([f"{p.title}\n{p.text}" for p in passages], answers)
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from typing import Any
 from eval.common import load_jsonl
 
 DATASETS = ("seed", "realtimeqa", "multihop")
+SEED_QUESTIONS = Path(__file__).parent / "datasets" / "seed.jsonl"
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,10 @@ def load_questions(dataset: str, path: Path) -> list[EvalQuestion]:
     raise ValueError(f"unknown dataset {dataset!r} (one of {', '.join(DATASETS)})")
 
 
+def seed_questions(path: Path = SEED_QUESTIONS) -> list[EvalQuestion]:
+    return load_questions("seed", path)
+
+
 def _seed(record: dict[str, Any]) -> EvalQuestion:
     answerable = bool(record["answerable"])
     return EvalQuestion(
@@ -64,7 +69,7 @@ def _realtimeqa(record: dict[str, Any]) -> EvalQuestion:
         kind=str(record.get("quiz_source") or "quiz"),
         answerable=True,
         answers=(record["answer"],),
-        choices=tuple(record["choices"]),
+        choices=tuple(record.get("choices") or ()),
         as_of=date.fromisoformat(record["question_date"]),
     )
 

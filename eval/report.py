@@ -14,6 +14,7 @@ from typing import Any
 from eval.common import percentile
 from eval.compare import Flip, MetricRow, correct, paired_questions
 from eval.metrics import RECALL_KS
+from eval.runs import QuestionRow, RunFile
 from rag.render import day
 
 COLOURS = ("#2563eb", "#ea580c")  # run A, run B
@@ -21,8 +22,8 @@ W, H, PAD = 420, 240, 40
 
 
 def render_report(
-    run_a: dict[str, Any],
-    run_b: dict[str, Any],
+    run_a: RunFile,
+    run_b: RunFile,
     rows: list[MetricRow],
     flipped: list[Flip],
     names: tuple[str, str],
@@ -102,7 +103,7 @@ def _x(i: int, count: int) -> float:
     return round(PAD + 20 + (W - PAD - 40) * (i / max(1, count - 1)), 1)
 
 
-def _recall_curves(run_a: dict[str, Any], run_b: dict[str, Any], names: tuple[str, str]) -> str:
+def _recall_curves(run_a: RunFile, run_b: RunFile, names: tuple[str, str]) -> str:
     body = ""
     for i, k in enumerate(RECALL_KS):
         body += f'<text x="{_x(i, len(RECALL_KS))}" y="{H - PAD + 16}" text-anchor="middle" '
@@ -120,12 +121,12 @@ def _recall_curves(run_a: dict[str, Any], run_b: dict[str, Any], names: tuple[st
     return _svg(body, 1.0, "recall at k")
 
 
-def _type_metric(run: dict[str, Any]) -> str:
+def _type_metric(run: RunFile) -> str:
     has_accuracy = any(q["scores"].get("accuracy") is not None for q in run["questions"])
     return "accuracy" if has_accuracy else "decline_accuracy"
 
 
-def _type_bars(run_a: dict[str, Any], run_b: dict[str, Any], names: tuple[str, str]) -> str:
+def _type_bars(run_a: RunFile, run_b: RunFile, names: tuple[str, str]) -> str:
     metric = _type_metric(run_a)
     kinds = sorted(
         {q["kind"] for q in run_a["questions"]} | {q["kind"] for q in run_b["questions"]}
@@ -137,9 +138,9 @@ def _type_bars(run_a: dict[str, Any], run_b: dict[str, Any], names: tuple[str, s
         left = PAD + 10 + i * slot
         for j, (run, colour) in enumerate(zip((run_a, run_b), COLOURS, strict=True)):
             values = [
-                q["scores"][metric]
+                v
                 for q in run["questions"]
-                if q["kind"] == kind and q["scores"].get(metric) is not None
+                if q["kind"] == kind and (v := q["scores"].get(metric)) is not None
             ]
             if not values:
                 continue
@@ -156,8 +157,11 @@ def _type_bars(run_a: dict[str, Any], run_b: dict[str, Any], names: tuple[str, s
     return _svg(body, 1.0, f"{metric} per question type")
 
 
-def _latency_histogram(run_a: dict[str, Any], run_b: dict[str, Any], names: tuple[str, str]) -> str:
-    series = [[q["scores"]["latency_ms"] for q in run["questions"]] for run in (run_a, run_b)]
+def _latency_histogram(run_a: RunFile, run_b: RunFile, names: tuple[str, str]) -> str:
+    series = [
+        [float(v) for q in run["questions"] if (v := q["scores"].get("latency_ms")) is not None]
+        for run in (run_a, run_b)
+    ]
     every = [v for s in series for v in s]
     if not every:
         return _svg("", 1.0, "latency")
@@ -190,7 +194,7 @@ def _latency_histogram(run_a: dict[str, Any], run_b: dict[str, Any], names: tupl
     return _svg(body, float(y_max), "questions per latency bin")
 
 
-def _config_differences(run_a: dict[str, Any], run_b: dict[str, Any]) -> str:
+def _config_differences(run_a: RunFile, run_b: RunFile) -> str:
     a, b = _flat(run_a["config"]), _flat(run_b["config"])
     keys = [k for k in sorted(a.keys() | b.keys()) if a.get(k) != b.get(k) and k != "created"]
     if not keys:
@@ -242,9 +246,7 @@ def _metric_table(rows: list[MetricRow], names: tuple[str, str]) -> str:
     return f"<table>{head}{body}</table>"
 
 
-def _drill_down(
-    run_a: dict[str, Any], run_b: dict[str, Any], flipped: list[Flip], names: tuple[str, str]
-) -> str:
+def _drill_down(run_a: RunFile, run_b: RunFile, flipped: list[Flip], names: tuple[str, str]) -> str:
     flipped_ids = {f.id for f in flipped}
     pairs = sorted(paired_questions(run_a, run_b), key=lambda p: p[0]["id"] not in flipped_ids)
     items = []
@@ -267,7 +269,7 @@ def _mark(value: bool | None) -> str:
     return "<span class='ok'>✓</span>" if value else "<span class='bad'>✗</span>"
 
 
-def _answer_box(question: dict[str, Any], name: str) -> str:
+def _answer_box(question: QuestionRow, name: str) -> str:
     citations = "".join(
         f"<li>[{c['n']}] {escape(c['outlet'])} — {escape(c['title'])} "
         f"({escape(day(c.get('published_at')) or 'undated')})"

@@ -7,28 +7,17 @@ text). Each question is asked as of its ``question_date`` (end of that day).
 
 from __future__ import annotations
 
-import re
 import time
 from dataclasses import dataclass, field
-from datetime import date
-from pathlib import Path
-from typing import Any
 
 from tqdm import tqdm
 
-from eval.common import load_jsonl, p50_p95, share
-from rag.domain.models import Passage
+from eval.common import p50_p95, share
+from eval.metrics import first_hit
+from eval.questions import EvalQuestion
 from rag.retrieval.retriever import Query, Retriever, day_end
 
 KS = (1, 5, 10, 20)
-
-
-@dataclass(frozen=True)
-class RetrievalQuestion:
-    id: str
-    question: str
-    question_date: date
-    answer: str
 
 
 @dataclass
@@ -52,45 +41,9 @@ class RetrievalReport:
         return totals
 
 
-def load_realtimeqa(path: Path) -> list[RetrievalQuestion]:
-    return load_jsonl(path, _realtimeqa_question, "a RealTime QA question")
-
-
-def _realtimeqa_question(record: dict[str, Any]) -> RetrievalQuestion:
-    return RetrievalQuestion(
-        id=str(record["id"]),
-        question=record["question"],
-        question_date=date.fromisoformat(record["question_date"]),
-        answer=record["answer"],
-    )
-
-
-def fold(text: str) -> str:
-    """Lower-cased words separated by single spaces, padded so whole words match with ' w '."""
-    return " " + " ".join(re.sub(r"[^\w\s]|_", " ", text.casefold()).split()) + " "
-
-
-def contains(text: str, phrase: str) -> bool:
-    needle = fold(phrase)
-    return bool(needle.strip()) and needle in fold(text)
-
-
-def first_rank(texts: list[str], answers: tuple[str, ...]) -> int | None:
-    """Rank (from 1) of the first text holding any gold answer."""
-    for rank, text in enumerate(texts, start=1):
-        if any(contains(text, a) for a in answers):
-            return rank
-    return None
-
-
-def first_hit(answer: str, passages: list[Passage]) -> int | None:
-    """Rank of the first passage (headline and text, as the answerer sees it) holding it."""
-    return first_rank([f"{p.title}\n{p.text}" for p in passages], (answer,))
-
-
 def run_retrieval_eval(
     retriever: Retriever,
-    questions: list[RetrievalQuestion],
+    questions: list[EvalQuestion],
     progress: bool = True,
     pool: bool = False,
 ) -> RetrievalReport:
@@ -101,14 +54,15 @@ def run_retrieval_eval(
     per_question: list[dict[str, object]] = []
     in_pool = 0
     for question in tqdm(questions, unit=" questions", disable=not progress, leave=False):
-        query = Query(question.question, max(KS), as_of=day_end(question.question_date))
+        as_of = day_end(question.as_of) if question.as_of else None
+        query = Query(question.question, max(KS), as_of=as_of)
         started = time.perf_counter()
         retrieved = retriever.retrieve(query)
         latencies.append((time.perf_counter() - started) * 1000)
-        rank = first_hit(question.answer, retrieved.passages)
+        rank = first_hit(question.answers, retrieved.passages)
         ranks.append(rank)
         per_question.append({"id": question.id, "rank": rank})
-        if pool and first_hit(question.answer, retriever.candidate_pool(query)) is not None:
+        if pool and first_hit(question.answers, retriever.candidate_pool(query)) is not None:
             in_pool += 1
     n = len(questions)
     recall = {str(k): share(sum(1 for r in ranks if r is not None and r <= k), n) for k in KS}

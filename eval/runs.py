@@ -18,15 +18,15 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict, cast
 
 import httpx
 from tqdm import tqdm
 
 from eval import metrics
 from eval.common import p50_p95
+from eval.metrics import first_rank
 from eval.questions import EvalQuestion
-from eval.retrieval import first_rank
 from rag.answering.prompts import load_prompt
 from rag.answering.service import AskService
 from rag.domain.models import Answer, Citation, Passage
@@ -49,6 +49,43 @@ QUALITY = (
     "outlet_attribution",
     "decline_accuracy",
 )
+Score = float | int | None  # a metric (None: it does not apply), or a rank
+
+
+class PassageRow(TypedDict):
+    rank: int
+    chunk_id: str
+    title: str
+    outlet: str
+    published_at: str | None
+    holds_gold: bool
+
+
+class QuestionRow(TypedDict):
+    """One question of a run: what was retrieved and answered, and every metric that applies."""
+
+    id: str
+    question: str
+    kind: str
+    answerable: bool
+    gold: list[str]
+    searched: str  # the question as retrieval read it (a follow-up rewritten)
+    passages: list[PassageRow]
+    answer: str
+    answerer: str
+    declined: bool
+    citations: list[dict[str, Any]]
+    retrieval_ms: float
+    answer_ms: float
+    scores: dict[str, Score]
+
+
+class RunFile(TypedDict):
+    config: dict[str, Any]  # settings without secrets, model, prompts, git commit
+    totals: dict[str, Score]
+    questions: list[QuestionRow]
+
+
 # An asker answers one question and says how deep its retrieval list was asked to go.
 Asker = Callable[[EvalQuestion], tuple[Answer, list[Passage], int]]
 
@@ -75,7 +112,7 @@ def configuration(setup: RunSetup, settings: Settings, model: str) -> dict[str, 
     }
 
 
-def execute(questions: list[EvalQuestion], ask: Asker, progress: bool) -> list[dict[str, Any]]:
+def execute(questions: list[EvalQuestion], ask: Asker, progress: bool) -> list[QuestionRow]:
     rows = []
     # disable=None: a bar on a terminal, none in CI logs.
     for question in tqdm(
@@ -88,10 +125,10 @@ def execute(questions: list[EvalQuestion], ask: Asker, progress: bool) -> list[d
 
 def score_question(
     question: EvalQuestion, answer: Answer, deep: list[Passage], depth: int = DEPTH
-) -> dict[str, Any]:
+) -> QuestionRow:
     """One run-file row: what was retrieved and answered, and every metric that applies."""
     texts = [f"{p.title}\n{p.text}" for p in deep]
-    scores: dict[str, Any] = {}
+    scores: dict[str, Score] = {}
     if question.answers:
         rank = first_rank(texts, question.answers)
         scores["rank"] = rank
@@ -133,13 +170,13 @@ def score_question(
     }
 
 
-def totals(rows: list[dict[str, Any]]) -> dict[str, Any]:
+def totals(rows: list[QuestionRow]) -> dict[str, Score]:
     """Mean of each metric over the questions it applies to; latency p50/p95."""
-    result: dict[str, Any] = {"questions": len(rows)}
+    result: dict[str, Score] = {"questions": len(rows)}
     for name in QUALITY:
-        values = [r["scores"][name] for r in rows if r["scores"].get(name) is not None]
+        values = [v for r in rows if (v := r["scores"].get(name)) is not None]
         result[name] = round(statistics.fmean(values), 4) if values else None
-    latencies = [r["scores"]["latency_ms"] for r in rows]
+    latencies = [float(v) for r in rows if (v := r["scores"]["latency_ms"]) is not None]
     p50, p95 = p50_p95(latencies) if latencies else (None, None)
     result["latency_p50_ms"], result["latency_p95_ms"] = p50, p95
     return result
@@ -186,33 +223,33 @@ def over_http(url: str, timeout_s: float = 120) -> Asker:
     return ask
 
 
-def save_run(path: Path, config: dict[str, Any], rows: list[dict[str, Any]]) -> dict[str, Any]:
-    run = {"config": config, "totals": totals(rows), "questions": rows}
+def save_run(path: Path, config: dict[str, Any], rows: list[QuestionRow]) -> RunFile:
+    run = RunFile(config=config, totals=totals(rows), questions=rows)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(run, ensure_ascii=False, indent=1), encoding="utf-8")
     return run
 
 
-def load_run(path: Path) -> dict[str, Any]:
+def load_run(path: Path) -> RunFile:
     try:
-        run: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+        run = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as exc:
         raise ValueError(f"{path}: not a run file ({exc})") from exc
     if not {"config", "totals", "questions"} <= run.keys():
         raise ValueError(f"{path}: not a run file (needs config, totals and questions)")
-    return run
+    return cast(RunFile, run)
 
 
-def _passage(passage: Passage, question: EvalQuestion) -> dict[str, Any]:
+def _passage(passage: Passage, question: EvalQuestion) -> PassageRow:
     text = f"{passage.title}\n{passage.text}"
-    return {
-        "rank": passage.rank,
-        "chunk_id": passage.chunk_id,
-        "title": passage.title,
-        "outlet": passage.outlet,
-        "published_at": passage.published_at,
-        "holds_gold": bool(question.answers) and first_rank([text], question.answers) == 1,
-    }
+    return PassageRow(
+        rank=passage.rank,
+        chunk_id=passage.chunk_id,
+        title=passage.title,
+        outlet=passage.outlet,
+        published_at=passage.published_at,
+        holds_gold=bool(question.answers) and first_rank([text], question.answers) == 1,
+    )
 
 
 def _git_commit() -> str | None:

@@ -11,23 +11,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 
-from eval.common import load_jsonl, share
+from eval.common import share
+from eval.questions import EvalQuestion
 from rag.answering.service import AskService
 from rag.domain.models import Answer
 from rag.retrieval.retriever import Query
-
-SEED_QUESTIONS = Path(__file__).parent / "datasets" / "seed.jsonl"
-
-
-@dataclass(frozen=True)
-class SeedQuestion:
-    id: str
-    question: str
-    expected_phrases: list[str]
-    expected_outlets: list[str]
-    answerable: bool
 
 
 @dataclass
@@ -54,20 +43,16 @@ class SeedReport:
         return json.dumps(asdict(self), ensure_ascii=False, indent=2)
 
 
-def load_questions(path: Path = SEED_QUESTIONS) -> list[SeedQuestion]:
-    return load_jsonl(path, lambda record: SeedQuestion(**record), "a seed question")
-
-
 def _folded(text: str) -> str:
     return " ".join(text.replace("’", "'").casefold().split())
 
 
-def score(question: SeedQuestion, answer: Answer) -> QuestionResult:
+def score(question: EvalQuestion, answer: Answer) -> QuestionResult:
     cited = [c.outlet for c in answer.citations]
     hit = None
     if question.answerable:
         hit = not answer.declined and all(
-            _folded(p) in _folded(answer.text) for p in question.expected_phrases
+            _folded(p) in _folded(answer.text) for p in question.answers
         )
     return QuestionResult(
         id=question.id,
@@ -81,7 +66,7 @@ def score(question: SeedQuestion, answer: Answer) -> QuestionResult:
     )
 
 
-def run_seed_eval(service: AskService, questions: list[SeedQuestion], top_k: int) -> SeedReport:
+def run_seed_eval(service: AskService, questions: list[EvalQuestion], top_k: int) -> SeedReport:
     results = [score(q, service.ask(Query(q.question, top_k))) for q in questions]
     answerable = [r for r in results if r.answerable]
     cited_answerable = [r for r in answerable if not r.declined]

@@ -338,7 +338,8 @@ class Settings(BaseSettings):
         return type(self).model_validate(_merge(self.model_dump(), _nest(flat)))
 
     def flat(self, secrets: bool = False) -> dict[str, Any]:
-        """Every setting by its variable name, as JSON values; secrets left out unless asked."""
+        """Every setting by its flat name (``data_dir``: ``BYLINE_DATA_DIR``), as JSON values;
+        secrets left out unless asked."""
         dumped = self.model_dump(mode="json")
         values: dict[str, Any] = {}
         for flat, path in FLAT.items():
@@ -346,7 +347,7 @@ class Settings(BaseSettings):
             for part in path:
                 value = value[part]
             if secrets or not _is_secret(path):
-                values[PREFIX + flat.upper()] = value
+                values[flat] = value
         return values
 
 

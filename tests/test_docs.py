@@ -13,9 +13,9 @@ from rag.settings import Settings
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
 
 
-@pytest.mark.parametrize("variable", sorted(Settings().flat(secrets=True)))
-def test_every_setting_is_in_the_configuration_table(variable: str) -> None:
-    assert f"| `{variable}` |" in README
+@pytest.mark.parametrize("name", sorted(Settings().flat(secrets=True)))
+def test_every_setting_is_in_the_configuration_table(name: str) -> None:
+    assert f"| `BYLINE_{name.upper()}` |" in README
 
 
 def test_every_command_is_documented() -> None:

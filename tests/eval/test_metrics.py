@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from eval import metrics
+from eval.metrics import first_rank
 from eval.questions import EvalQuestion
-from eval.retrieval import first_rank
 from eval.runs import score_question, totals
 from rag.domain.models import Answer, Citation, Passage
 

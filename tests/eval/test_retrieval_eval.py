@@ -4,7 +4,9 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
-from eval.retrieval import first_hit, fold, load_realtimeqa, run_retrieval_eval
+from eval.metrics import first_hit, fold
+from eval.questions import load_questions
+from eval.retrieval import run_retrieval_eval
 from rag.domain.models import Passage
 from rag.retrieval.retriever import Query, Retriever
 from rag.wiring import Components
@@ -17,11 +19,11 @@ def passage(text: str) -> Passage:
 def test_gold_answers_match_whole_words_with_punctuation_folded() -> None:
     assert fold("The U.S.-led plan, Brazil!") == " the u s led plan brazil "
     passages = [passage("Crowds in Brazilian cities."), passage("Crowds in Santos, Brazil.")]
-    assert first_hit("Brazil", passages) == 2
-    assert first_hit("€40 billion", [passage("its €40 billion goal")]) == 1
-    assert first_hit("Headline", [passage("text")]) == 1  # the answerer sees the headline too
-    assert first_hit("Argentina", passages) is None
-    assert first_hit("!!", passages) is None
+    assert first_hit(("Brazil",), passages) == 2
+    assert first_hit(("€40 billion",), [passage("its €40 billion goal")]) == 1
+    assert first_hit(("Headline",), [passage("text")]) == 1  # the answerer sees the headline too
+    assert first_hit(("Argentina",), passages) is None
+    assert first_hit(("!!",), passages) is None
 
 
 def test_the_retrieval_report_on_the_seed_articles(seeded: Components, tmp_path: Path) -> None:
@@ -39,7 +41,9 @@ def test_the_retrieval_report_on_the_seed_articles(seeded: Components, tmp_path:
         encoding="utf-8",
     )
     retriever = Retriever(seeded.store, seeded.lexical, seeded.embedder)
-    report = run_retrieval_eval(retriever, load_realtimeqa(questions), progress=False, pool=True)
+    report = run_retrieval_eval(
+        retriever, load_questions("realtimeqa", questions), progress=False, pool=True
+    )
     summary = report.summary()
     assert summary["n"] == 3
     assert summary["pool_recall"] == round(2 / 3, 4)  # the World Cup is in no seed article

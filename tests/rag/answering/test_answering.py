@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from eval.seed import load_questions
+from eval.questions import seed_questions
 from rag.answering.citations import markers_in
 from rag.answering.extractive import ExtractiveAnswerer
 from rag.answering.grounding import DECLINE_TEXT, CitationCheck, join_sentences
@@ -42,7 +42,7 @@ def test_no_passages_decline(seeded: Components) -> None:
     assert drafted.declined and not drafted.sentences
 
 
-@pytest.mark.parametrize("question", [q.question for q in load_questions()])
+@pytest.mark.parametrize("question", [q.question for q in seed_questions()])
 def test_every_citation_is_a_retrieved_passage(seeded: Components, question: str) -> None:
     retrieved = Retriever(seeded.store, seeded.lexical, seeded.embedder).retrieve(
         Query(question, 3)
