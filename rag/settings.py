@@ -53,6 +53,11 @@ class EmbeddingSettings(Concern):
         ge=0,
         description="torch CPU threads for query embedding; 0 lets torch decide (all cores).",
     )
+    embed_precision: Literal["auto", "fp32", "bf16"] = Field(
+        "auto",
+        description="Arithmetic of the embedding model: bf16 on a CPU with native bf16 units"
+        " (auto picks it there, fp32 elsewhere).",
+    )
 
 
 class IngestSettings(Concern):

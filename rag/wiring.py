@@ -11,7 +11,7 @@ from typing import Any
 from ingest.chunker import Chunker
 from ingest.pipeline import Ingestor, Shard
 from rag.adapters.chat_model import ChatModel
-from rag.adapters.embedder import Embedder
+from rag.adapters.embedder import Embedder, EmbeddingIdentity
 from rag.adapters.index_writer import IndexWriter
 from rag.adapters.lexical import LexicalIndex
 from rag.adapters.store import ChromaStore
@@ -22,7 +22,7 @@ from rag.answering.llm_answerer import LLMAnswerer
 from rag.answering.prompts import load_prompt
 from rag.answering.service import AskService
 from rag.catalogue import Added, Catalogue, add_article
-from rag.errors import BylineError
+from rag.errors import BylineError, StoreError
 from rag.retrieval.retriever import Retriever
 from rag.settings import Settings, Tuning
 
@@ -38,11 +38,7 @@ class Components:
 
     @classmethod
     def load(cls, settings: Settings, threads: int | None = None) -> Components:
-        embedder = Embedder(
-            settings.embedding.model_path,
-            settings.embedding.torch_threads if threads is None else threads,
-        )
-        return cls.of(settings, embedder)
+        return cls.of(settings, load_embedder(settings, threads))
 
     @classmethod
     def of(
@@ -50,6 +46,7 @@ class Components:
     ) -> Components:
         """Open the store and its lexical index, and bring the index level with the store."""
         store = store or open_store(settings)
+        check_embedding(store.embedding(), embedder.identity)
         lexical = LexicalIndex(settings.store.data_dir, store)
         added, removed = lexical.sync()
         if added or removed:
@@ -99,13 +96,33 @@ class Components:
             self.embedder.count_pieces, max_tokens, self.settings.ingest.chunk_overlap_tokens
         )
         return Ingestor(
-            IndexWriter(self.store, self.lexical),
+            IndexWriter(self.store, self.lexical, self.embedder.identity),
             self.embedder,
             chunker,
             batch_size=self.settings.ingest.embed_batch_size,
             on_error=on_error,
             shard=shard,
             max_chars=self.settings.ingest.max_article_chars,
+        )
+
+
+def check_embedding(recorded: EmbeddingIdentity | None, mine: EmbeddingIdentity) -> None:
+    """At start-up: queries embedded by another model would find nothing comparable (an
+    error); another precision finds nearly the same (a warning that says how to match)."""
+    if recorded is None:
+        return
+    if recorded.model != mine.model:
+        raise StoreError(
+            f"this store's vectors were made by {recorded.model}, and this process embeds with"
+            f" {mine.model}: set BYLINE_MODEL_PATH to the store's model, or re-ingest"
+        )
+    if recorded.precision != mine.precision:
+        log.warning(
+            "this store's vectors were made in %s and queries are embedded in %s; cosines"
+            " differ by under 0.0001 (BYLINE_EMBED_PRECISION=%s matches the store)",
+            recorded.precision,
+            mine.precision,
+            recorded.precision,
         )
 
 
@@ -118,8 +135,11 @@ def open_store(settings: Settings) -> ChromaStore:
     )
 
 
-def load_embedder(settings: Settings) -> Embedder:
-    return Embedder(settings.embedding.model_path, settings.embedding.torch_threads)
+def load_embedder(settings: Settings, threads: int | None = None) -> Embedder:
+    """The embedding model; ``threads`` other than the query setting (ingest uses its own)."""
+    embedding = settings.embedding
+    threads = embedding.torch_threads if threads is None else threads
+    return Embedder(embedding.model_path, threads, embedding.embed_precision)
 
 
 @contextmanager
@@ -134,6 +154,6 @@ def ingest_session(
         raise BylineError(str(exc)) from None
     store = open_store(settings)
     with store.sync.writing():
-        embedder = Embedder(settings.embedding.model_path, settings.ingest.ingest_threads)
+        embedder = load_embedder(settings, settings.ingest.ingest_threads)
         components = Components.of(settings, embedder, store)
         yield components.ingestor(on_error=on_error, shard=owned)

@@ -7,18 +7,55 @@ what to write; it never learns whether the store is embedded or a server.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
 
+from rag.adapters.embedder import EmbeddingIdentity
 from rag.adapters.lexical import LexicalIndex
 from rag.adapters.store import ChromaStore
 from rag.domain.models import Chunk
+from rag.errors import StoreError
+
+log = logging.getLogger("byline.ingest")
+MIXED = "mixed"  # vectors of two precisions (their cosines to each other are >= 0.9999)
+
+
+def embedding_to_record(
+    recorded: EmbeddingIdentity | None, writing: EmbeddingIdentity, stored_chunks: int
+) -> EmbeddingIdentity:
+    """What a store records once this writer has added vectors.
+
+    A store from before stores recorded their embedding was made in fp32 by the only model
+    Byline shipped. Another model's vectors cannot share a store: that is an error."""
+    if recorded is None:
+        recorded = EmbeddingIdentity(writing.model, "fp32") if stored_chunks else writing
+    if recorded.model != writing.model:
+        raise StoreError(
+            f"this store's vectors were made by {recorded.model}, and this ingest embeds with"
+            f" {writing.model}: ingest into another data dir or collection, or set"
+            " BYLINE_MODEL_PATH to the store's model"
+        )
+    if recorded.precision in (writing.precision, MIXED):
+        return recorded
+    log.warning(
+        "this store's vectors were made in %s, this ingest embeds in %s: the store now holds"
+        " both (set BYLINE_EMBED_PRECISION=%s to keep it one)",
+        recorded.precision,
+        writing.precision,
+        recorded.precision,
+    )
+    return EmbeddingIdentity(recorded.model, MIXED)
 
 
 class IndexWriter:
-    def __init__(self, store: ChromaStore, lexical: LexicalIndex) -> None:
+    def __init__(
+        self, store: ChromaStore, lexical: LexicalIndex, embedding: EmbeddingIdentity
+    ) -> None:
         self._store = store
         self._lexical = lexical
+        self._embedding = embedding
+        self._checked = False
 
     def session(self) -> AbstractContextManager[None]:
         """Hold the store for writing: StoreBusy at once when another process writes to the
@@ -44,6 +81,12 @@ class IndexWriter:
         ids to delete. A crash inside leaves the lexical table behind the vectors: an embedded
         store's is reconciled when next opened; a server's readers learn of it when the next
         run announces what this one left unannounced."""
+        if embedded and not self._checked:
+            recorded = self._store.embedding()
+            record = embedding_to_record(recorded, self._embedding, self._store.count())
+            if record != recorded:
+                self._store.record_embedding(record)
+            self._checked = True
         written = [*embedded, *rewritten]
         with self._store.announcing([c.id for c in written] + list(stale)):
             self._store.upsert(embedded, vectors)

@@ -24,6 +24,7 @@ from chromadb.api.types import QueryResult
 from chromadb.config import Settings as ChromaSettings
 
 from rag.adapters.changelog import ChangeLog
+from rag.adapters.embedder import EmbeddingIdentity
 from rag.adapters.sync import EmbeddedSync, ServerSync, StoreSync
 from rag.domain.models import Article, ArticleHead, Chunk, Passage, stable_hash
 from rag.errors import StoreError, store_errors
@@ -165,6 +166,25 @@ class ChromaStore:
                 yield
         finally:  # this process's own client already holds its writes
             self._opened = self.sync.client_token()
+
+    def embedding(self) -> EmbeddingIdentity | None:
+        """The model and precision the stored vectors were made with (None: not recorded)."""
+        with store_errors("read the collection's metadata"):
+            meta = self._current().metadata or {}
+        if "embedding_model" not in meta:
+            return None
+        return EmbeddingIdentity(str(meta["embedding_model"]), str(meta["embedding_precision"]))
+
+    def record_embedding(self, identity: EmbeddingIdentity) -> None:
+        with store_errors("record the embedding model"):
+            collection = self._current()
+            collection.modify(
+                metadata={
+                    **(collection.metadata or {}),
+                    "embedding_model": identity.model,
+                    "embedding_precision": identity.precision,
+                }
+            )
 
     def count(self) -> int:
         with store_errors("count chunks"):

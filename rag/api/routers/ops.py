@@ -30,8 +30,13 @@ def healthz() -> dict[str, str]:
 
 @router.get("/readyz", responses=ERRORS)
 def readyz(components: ComponentsDep) -> dict[str, Any]:
+    stored = components.store.embedding()
     return {
         "status": "ready",
         "chunks": components.store.count(),
         "model": components.embedder.model_path.name,
+        "precision": components.embedder.precision,
+        "store_embedding": {"model": stored.model, "precision": stored.precision}
+        if stored
+        else None,
     }

