@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import TypeVar
 
@@ -18,6 +19,7 @@ from tqdm import tqdm
 
 from ingest.chunker import Chunker
 from ingest.sources import find_files, read_articles
+from ingest.write_behind import WriteBehind
 from rag.adapters.embedder import TextEmbedder
 from rag.adapters.index_writer import IndexWriter
 from rag.adapters.store import article_state
@@ -112,6 +114,7 @@ class Ingestor:
         self._pending: dict[str, _Plan] = {}
         self._notes: list[str] = []
         self._chunk_bar: tqdm[None] | None = None
+        self._behind: WriteBehind | None = None  # during a run
 
     def ingest_paths(self, paths: Iterable[Path], progress: bool = False) -> IngestSummary:
         return self.ingest(self._parsed(paths), progress=progress)
@@ -131,8 +134,9 @@ class Ingestor:
         self._chunk_bar = tqdm(
             unit=" chunks", disable=not progress, desc="embed", leave=False, position=1
         )
-        with bar, self._chunk_bar:
+        with bar, self._chunk_bar, WriteBehind() as self._behind:
             self._ingest_groups(bar, summary, seen)
+        self._behind = None
         self._notes = []
         return summary
 
@@ -238,7 +242,9 @@ class Ingestor:
                 self._chunk_bar.update(len(batch))
         to_update = [c for p in plans for c in p.to_update]
         stale = [chunk_id for p in plans for chunk_id in p.stale]
-        self._writer.write(to_embed, vectors, to_update, stale)
+        # Written on the writer thread while the next batch is planned and embedded.
+        assert self._behind is not None
+        self._behind.submit(partial(self._writer.write, to_embed, vectors, to_update, stale))
         summary.chunks_embedded += len(to_embed)
         summary.chunks_deleted += len(stale)
         self._pending.clear()

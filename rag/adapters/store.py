@@ -105,7 +105,7 @@ class ChromaStore:
         self._path = data_dir / "chroma"
         self._url = url
         self._timeout_s = timeout_s
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
         self._client: ClientAPI | None = None
         self._collection: Collection | None = None
         self._batch = 0
@@ -160,12 +160,16 @@ class ChromaStore:
 
     @contextmanager
     def announcing(self, chunk_ids: Sequence[str]) -> Iterator[None]:
-        """Around writes of these chunks: afterwards, readers in other processes see them."""
-        try:
-            with self.sync.announcing(chunk_ids):
-                yield
-        finally:  # this process's own client already holds its writes
-            self._opened = self.sync.client_token()
+        """Around writes of these chunks: afterwards, readers in other processes see them.
+
+        The lock spans the token's change and this client noting it, so that a reader in
+        another thread of this process never reopens the client under a write in flight."""
+        with self._lock:
+            try:
+                with self.sync.announcing(chunk_ids):
+                    yield
+            finally:  # this process's own client already holds its writes
+                self._opened = self.sync.client_token()
 
     def embedding(self) -> EmbeddingIdentity | None:
         """The model and precision the stored vectors were made with (None: not recorded)."""
