@@ -54,7 +54,7 @@ def main() -> None:
     parser.add_argument("--data-dir", type=Path, required=True)
     parser.add_argument("--repeats", type=int, default=10)
     args = parser.parse_args()
-    store = ChromaStore(args.data_dir, Settings().collection)
+    store = ChromaStore(args.data_dir, Settings().store.collection)
     catalogue = Catalogue(LexicalIndex(args.data_dir, store))
     started = time.perf_counter()
     catalogue.articles(1, 0)  # fills the catalogue once for a data dir written before it

@@ -23,7 +23,7 @@ def main() -> None:
     parser.add_argument("--data-dir", type=Path, required=True)
     parser.add_argument("--articles", type=int, default=None)
     args = parser.parse_args()
-    store = ChromaStore(args.data_dir, Settings().collection)
+    store = ChromaStore(args.data_dir, Settings().store.collection)
     articles = [head.id for _, head in store.article_heads()][: args.articles]
     print(f"{store.count()} chunks, {len(articles)} articles")
     for group in (1, LOOKUP_GROUP):

@@ -18,8 +18,8 @@ from typing import TypeVar
 from tqdm import tqdm
 
 from ingest.chunker import Chunker
+from ingest.overlap import WriteBehind, ahead
 from ingest.sources import find_files, read_articles
-from ingest.write_behind import WriteBehind
 from rag.adapters.embedder import TextEmbedder
 from rag.adapters.index_writer import IndexWriter
 from rag.adapters.store import article_state
@@ -76,6 +76,7 @@ class Shard:
         return int(article_id[:12], 16) % self.count == self.index
 
 
+FLUSH_BATCHES = 16
 # Articles whose stored chunks are read in one query (Chroma scans its metadata per query).
 LOOKUP_GROUP = 64
 
@@ -111,10 +112,7 @@ class Ingestor:
         self._on_error = on_error
         self._shard = shard
         self._max_chars = max_chars
-        self._pending: dict[str, _Plan] = {}
         self._notes: list[str] = []
-        self._chunk_bar: tqdm[None] | None = None
-        self._behind: WriteBehind | None = None  # during a run
 
     def ingest_paths(self, paths: Iterable[Path], progress: bool = False) -> IngestSummary:
         return self.ingest(self._parsed(paths), progress=progress)
@@ -128,37 +126,49 @@ class Ingestor:
 
     def _ingest(self, items: Iterable[Article | IngestError], progress: bool) -> IngestSummary:
         summary = IngestSummary(notes=self._notes)
-        seen: set[str] = set()
         bar = tqdm(items, unit=" articles", disable=not progress, desc="ingest", leave=False)
         # Chunks count while they embed: one long article is minutes of work on its own.
-        self._chunk_bar = tqdm(
+        chunk_bar = tqdm(
             unit=" chunks", disable=not progress, desc="embed", leave=False, position=1
         )
-        with bar, self._chunk_bar, WriteBehind() as self._behind:
-            self._ingest_groups(bar, summary, seen)
-        self._behind = None
+        with bar, chunk_bar, WriteBehind() as behind:
+            # This thread embeds; planning the next batch and writing the last run beside it.
+            for plans in ahead(self._planned(bar, summary)):
+                self._embed_and_write(plans, summary, behind, chunk_bar)
         self._notes = []
         return summary
 
-    def _ingest_groups(
-        self, bar: Iterable[Article | IngestError], summary: IngestSummary, seen: set[str]
-    ) -> None:
-        for group in _groups(bar, LOOKUP_GROUP):
+    @property
+    def _flush_at(self) -> int:
+        """Chunks planned before they embed and are written: sixteen model batches, sorted by
+        length together (measured: 2.25x raw fp32 against 2.09x at four batches)."""
+        return self._batch_size * FLUSH_BATCHES
+
+    def _planned(
+        self, items: Iterable[Article | IngestError], summary: IngestSummary
+    ) -> Iterator[list[_Plan]]:
+        """Batches of planned articles: read, admitted, chunked, compared with the store."""
+        seen: set[str] = set()
+        pending: list[_Plan] = []
+        for group in _groups(items, LOOKUP_GROUP):
             admitted = (self._admitted(item, summary, seen) for item in group)
             articles = [article for article in admitted if article is not None]
             stored = self._writer.chunk_states([a.id for a in articles])
             for article in articles:
                 try:
-                    self._plan(article, stored.get(article.id, {}), summary)
+                    plan = self._plan(article, stored.get(article.id, {}), summary)
                 except IngestError as exc:
                     self._reject(summary, exc.message)
                     continue
+                if plan is not None:
+                    pending.append(plan)
                 # Metadata rewrites count too, so that a run that only rewrites them still
                 # commits as it goes.
-                pending = sum(len(p.to_embed) + len(p.to_update) for p in self._pending.values())
-                if pending >= self._batch_size * 4:
-                    self._flush(summary)
-        self._flush(summary)
+                if sum(len(p.to_embed) + len(p.to_update) for p in pending) >= self._flush_at:
+                    yield pending
+                    pending = []
+        if pending:
+            yield pending
 
     def _admitted(
         self, item: Article | IngestError, summary: IngestSummary, seen: set[str]
@@ -199,7 +209,10 @@ class Ingestor:
         if self._on_error:
             self._on_error(message)
 
-    def _plan(self, article: Article, stored: dict[str, str], summary: IngestSummary) -> None:
+    def _plan(
+        self, article: Article, stored: dict[str, str], summary: IngestSummary
+    ) -> _Plan | None:
+        """What to write for ``article`` (None: it is stored as it is)."""
         chunks = self._chunker.chunk(article)
         if not chunks:
             raise IngestError(f"{article.source}: article has no text to index")
@@ -208,12 +221,12 @@ class Ingestor:
         unchanged = wanted == stored.keys() and set(stored.values()) == {article_state(article)}
         if unchanged and not replaced:
             summary.unchanged += 1
-            return
+            return None
         if stored or replaced:
             summary.updated += 1
         else:
             summary.new += 1
-        self._pending[article.id] = _Plan(
+        return _Plan(
             to_embed=[c for c in chunks if c.id not in stored],
             to_update=[c for c in chunks if c.id in stored],
             stale=[chunk_id for chunk_id in stored if chunk_id not in wanted] + replaced,
@@ -229,22 +242,23 @@ class Ingestor:
             if article_id != article.id
         ]
 
-    def _flush(self, summary: IngestSummary) -> None:
-        if not self._pending:
-            return
-        plans = list(self._pending.values())
+    def _embed_and_write(
+        self, plans: list[_Plan], summary: IngestSummary, behind: WriteBehind, bar: tqdm[None]
+    ) -> None:
         to_embed = [c for p in plans for c in p.to_embed]
-        vectors: list[list[float]] = []
-        for start in range(0, len(to_embed), self._batch_size):
-            batch = [c.embed_text for c in to_embed[start : start + self._batch_size]]
-            vectors += self._embedder.embed(batch, self._batch_size)
-            if self._chunk_bar is not None:
-                self._chunk_bar.update(len(batch))
+        # Longest first, so that each model batch holds texts of like length and few pad
+        # pieces are computed (the last chunks of articles are short); put back in order after.
+        order = sorted(range(len(to_embed)), key=lambda i: -len(to_embed[i].embed_text))
+        vectors: list[list[float]] = [[] for _ in to_embed]
+        for start in range(0, len(order), self._batch_size):
+            batch = order[start : start + self._batch_size]
+            embedded = self._embedder.embed([to_embed[i].embed_text for i in batch], len(batch))
+            for i, vector in zip(batch, embedded, strict=True):
+                vectors[i] = vector
+            bar.update(len(batch))
         to_update = [c for p in plans for c in p.to_update]
         stale = [chunk_id for p in plans for chunk_id in p.stale]
-        # Written on the writer thread while the next batch is planned and embedded.
-        assert self._behind is not None
-        self._behind.submit(partial(self._writer.write, to_embed, vectors, to_update, stale))
+        # Written on the writer thread while the next batch embeds.
+        behind.submit(partial(self._writer.write, to_embed, vectors, to_update, stale))
         summary.chunks_embedded += len(to_embed)
         summary.chunks_deleted += len(stale)
-        self._pending.clear()

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import contextlib
+import copy
 import logging
 import os
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -94,14 +95,18 @@ class Embedder:
         self.precision = resolve_precision(precision)
         self.identity = EmbeddingIdentity.of_folder(path, self.precision)
         self._model: Any = SentenceTransformer(str(path), device="cpu", local_files_only=True)
-        self._tokenizer: Any = self._model.tokenizer
+        # Counting has a tokenizer of its own: a fast tokenizer keeps per-call settings
+        # (padding, truncation) and must not be shared with an encode running beside it (the
+        # ingest plans the next batch while this one embeds).
+        self._pieces: Any = copy.deepcopy(self._model.tokenizer.backend_tokenizer)  # Rust's
+        self._pieces.no_truncation()  # count every piece, however long the text
+        self._pieces.no_padding()
+        self._counting = threading.Lock()
         # bf16 autocast keeps fp32 weights and accumulates in fp32; measured here, every
-        # embedding's cosine to its fp32 twin is >= 0.9999 (bench/precision.py).
-        self._arithmetic = (
-            (lambda: torch.autocast("cpu", dtype=torch.bfloat16))
-            if self.precision == "bf16"
-            else contextlib.nullcontext
-        )
+        # embedding's cosine to its fp32 twin is >= 0.9999 (bench/precision.py); bf16 weights
+        # run 10 % faster but fall to 0.996. Inference mode skips autograd's bookkeeping.
+        self._torch = torch
+        self._autocast = self.precision == "bf16"
         log.info("embedding with %s in %s", self.identity.model, self.precision)
 
     @property
@@ -115,16 +120,20 @@ class Embedder:
 
     def count_tokens(self, text: str) -> int:
         """Word pieces of ``text`` as the model sees it, special tokens included."""
-        return len(self._tokenizer(text, add_special_tokens=True, truncation=False)["input_ids"])
+        with self._counting:
+            return len(self._pieces.encode(text, add_special_tokens=True).ids)
 
     def count_pieces(self, text: str) -> int:
         """Word pieces of ``text`` alone; these add up across whitespace-joined texts."""
-        return len(self._tokenizer.tokenize(text))
+        with self._counting:  # the Rust tokenizer directly: a quarter faster than tokenize()
+            return len(self._pieces.encode(text, add_special_tokens=False).ids)
 
     def embed(self, texts: Sequence[str], batch_size: int = 32) -> list[list[float]]:
         if not texts:
             return []
-        with self._arithmetic():
+        torch = self._torch
+        autocast = torch.autocast("cpu", dtype=torch.bfloat16, enabled=self._autocast)
+        with torch.inference_mode(), autocast:
             vectors = self._model.encode(
                 list(texts),
                 batch_size=batch_size,

@@ -44,7 +44,7 @@ def write_corpus(path: Path) -> None:
 
 
 def command(data_dir: Path, corpus: Path) -> tuple[list[str], dict[str, str]]:
-    env = {**os.environ, "BYLINE_DATA_DIR": str(data_dir), "BYLINE_EMBED_BATCH_SIZE": "4"}
+    env = {**os.environ, "BYLINE_DATA_DIR": str(data_dir), "BYLINE_EMBED_BATCH_SIZE": "1"}
     return [BYLINE, "ingest", "--quiet", str(corpus)], env
 
 
