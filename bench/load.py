@@ -39,7 +39,7 @@ from ingest.records import read_jsonl
 from rag.adapters.embedder import Embedder
 from rag.adapters.index_writer import IndexWriter
 from rag.settings import Settings
-from rag.wiring import Components
+from rag.wiring import Components, load_embedder
 
 ROOT = Path(__file__).resolve().parent.parent
 DATASET = ROOT.parent / "shared" / "datasets" / "realtimeqa-2023"
@@ -169,8 +169,8 @@ def bench_ingest(limit: int | None, slice_size: int, data_dir: Path | None, raw_
     with tempfile.TemporaryDirectory() as scratch:
         settings = Settings().updated(data_dir=data_dir or Path(scratch))
         threads = settings.ingest.ingest_threads
-        components = Components.load(settings, threads=threads)
-        embedder = components.embedder
+        embedder = load_embedder(settings, threads)  # torch, as `byline ingest` embeds
+        components = Components.of(settings, embedder)
         baseline = Embedder(settings.embedding.model_path, threads, precision="fp32")
         batch = settings.ingest.embed_batch_size
         recording = _Recording(embedder)

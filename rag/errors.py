@@ -147,6 +147,12 @@ class PromptError(BylineError):
     code = "prompt_error"
 
 
+class EmbeddingMismatch(BylineError):
+    """The store's vectors were made by another model: no query of this one compares."""
+
+    code = "embedding_mismatch"
+
+
 # What an HTTP status from the framework (routing, body parsing) means in this hierarchy.
 BY_STATUS: dict[int, type[BylineError]] = {
     400: InvalidJson,

@@ -58,6 +58,21 @@ class EmbeddingSettings(Concern):
         description="Arithmetic of the embedding model: bf16 on a CPU with native bf16 units"
         " (auto picks it there, fp32 elsewhere).",
     )
+    query_encoder: Literal["auto", "onnx", "torch"] = Field(
+        "auto",
+        description="What embeds questions when serving and asking: the model's ONNX copy"
+        " (no torch in the process) or torch; auto: ONNX, torch if it cannot be had.",
+    )
+    cache_dir: Path = Field(
+        Path("~/.cache/byline"),
+        validate_default=True,
+        description="Files derived once per machine: the model's ONNX copy.",
+    )
+
+    @field_validator("cache_dir")
+    @classmethod
+    def _home(cls, value: Path) -> Path:
+        return value.expanduser()
 
 
 class IngestSettings(Concern):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import subprocess
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -11,9 +12,10 @@ from typing import Any
 from ingest.chunker import Chunker
 from ingest.pipeline import Ingestor, Shard
 from rag.adapters.chat_model import ChatModel
-from rag.adapters.embedder import Embedder, EmbeddingIdentity
+from rag.adapters.embedder import Embedder, EmbeddingIdentity, Encoder
 from rag.adapters.index_writer import IndexWriter
 from rag.adapters.lexical import LexicalIndex
+from rag.adapters.onnx_encoder import OnnxEncoder, exported_copy
 from rag.adapters.store import ChromaStore
 from rag.answering.extractive import ExtractiveAnswerer
 from rag.answering.followup import FollowUps
@@ -22,7 +24,7 @@ from rag.answering.llm_answerer import LLMAnswerer
 from rag.answering.prompts import load_prompt
 from rag.answering.service import AskService
 from rag.catalogue import Added, Catalogue, add_article
-from rag.errors import BylineError, StoreError
+from rag.errors import BylineError, EmbeddingMismatch
 from rag.retrieval.retriever import Retriever
 from rag.settings import Settings, Tuning
 
@@ -32,17 +34,17 @@ log = logging.getLogger("byline.components")
 @dataclass
 class Components:
     settings: Settings
-    embedder: Embedder
+    embedder: Encoder
     store: ChromaStore
     lexical: LexicalIndex
 
     @classmethod
     def load(cls, settings: Settings, threads: int | None = None) -> Components:
-        return cls.of(settings, load_embedder(settings, threads))
+        return cls.of(settings, load_encoder(settings, threads))
 
     @classmethod
     def of(
-        cls, settings: Settings, embedder: Embedder, store: ChromaStore | None = None
+        cls, settings: Settings, embedder: Encoder, store: ChromaStore | None = None
     ) -> Components:
         """Open the store and its lexical index, and bring the index level with the store."""
         store = store or open_store(settings)
@@ -108,18 +110,19 @@ class Components:
 
 def check_embedding(recorded: EmbeddingIdentity | None, mine: EmbeddingIdentity) -> None:
     """At start-up: queries embedded by another model would find nothing comparable (an
-    error); another precision finds nearly the same (a warning that says how to match)."""
+    error); another precision of the same model finds the same (its vectors' cosines to the
+    store's are >= 0.9999, measured), and the start-up log says which is which."""
     if recorded is None:
         return
     if recorded.model != mine.model:
-        raise StoreError(
+        raise EmbeddingMismatch(
             f"this store's vectors were made by {recorded.model}, and this process embeds with"
             f" {mine.model}: set BYLINE_MODEL_PATH to the store's model, or re-ingest"
         )
     if recorded.precision != mine.precision:
-        log.warning(
-            "this store's vectors were made in %s and queries are embedded in %s; cosines"
-            " differ by under 0.0001 (BYLINE_EMBED_PRECISION=%s matches the store)",
+        log.info(
+            "this store's vectors were made in %s and queries are embedded in %s: the same"
+            " model, cosines within 0.0001 (BYLINE_EMBED_PRECISION=%s matches it exactly)",
             recorded.precision,
             mine.precision,
             recorded.precision,
@@ -133,6 +136,22 @@ def open_store(settings: Settings) -> ChromaStore:
         settings.store.chroma_url,
         settings.store.chroma_timeout_s,
     )
+
+
+def load_encoder(settings: Settings, threads: int | None = None) -> Encoder:
+    """For answering (serve, ask, eval): the model's ONNX copy, with no torch in the process;
+    torch where the setting says so, or (auto) where the copy cannot be had."""
+    embedding = settings.embedding
+    if embedding.query_encoder != "torch":
+        try:
+            onnx_file = exported_copy(embedding.model_path, embedding.cache_dir)
+            threads = embedding.torch_threads if threads is None else threads
+            return OnnxEncoder(embedding.model_path, onnx_file, threads)
+        except (BylineError, OSError, subprocess.TimeoutExpired) as exc:
+            if embedding.query_encoder == "onnx":
+                raise BylineError(f"BYLINE_QUERY_ENCODER=onnx: {exc}") from exc
+            log.warning("no ONNX copy of the model (%s); embedding with torch", exc)
+    return load_embedder(settings, threads)
 
 
 def load_embedder(settings: Settings, threads: int | None = None) -> Embedder:

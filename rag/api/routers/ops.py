@@ -35,6 +35,7 @@ def readyz(components: ComponentsDep) -> dict[str, Any]:
         "status": "ready",
         "chunks": components.store.count(),
         "model": components.embedder.model_path.name,
+        "query_encoder": components.embedder.runtime,
         "precision": components.embedder.precision,
         "store_embedding": {"model": stored.model, "precision": stored.precision}
         if stored

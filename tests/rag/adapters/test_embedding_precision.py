@@ -11,7 +11,7 @@ import pytest
 
 from rag.adapters.embedder import Embedder, EmbeddingIdentity, resolve_precision
 from rag.adapters.index_writer import MIXED, embedding_to_record
-from rag.errors import StoreError
+from rag.errors import EmbeddingMismatch
 from rag.retrieval.retriever import Query
 from tests.conftest import SEEDS, components_at
 
@@ -51,7 +51,7 @@ def test_a_store_records_its_embedding_and_refuses_another_models(tmp_path: Path
     answer = components.ask_service().ask(Query("How much military aid did NATO promise?", 5))
     assert not answer.declined and answer.citations
     components.store.record_embedding(EmbeddingIdentity("another-model@0", "fp32"))
-    with pytest.raises(StoreError, match="made by another-model@0"):
+    with pytest.raises(EmbeddingMismatch, match="made by another-model@0"):
         components_at(tmp_path / "data", embedder)
 
 
@@ -65,5 +65,5 @@ def test_a_store_from_before_the_record_is_taken_as_fp32(caplog: pytest.LogCaptu
     assert embedding_to_record(mixed, bf16, 10) == mixed
     fp32 = EmbeddingIdentity("m@1", "fp32")
     assert embedding_to_record(fp32, fp32, stored_chunks=5) == fp32
-    with pytest.raises(StoreError, match="ingest into another data dir"):
+    with pytest.raises(EmbeddingMismatch, match="ingest into another data dir"):
         embedding_to_record(EmbeddingIdentity("other@2", "bf16"), bf16, 10)
