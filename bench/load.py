@@ -1,12 +1,19 @@
-"""Load benchmark: /ask under concurrency against a separate server, and ingest against raw encode.
+"""Load benchmarks: /ask under concurrency, ``byline ask`` from a cold process, and ingest
+against raw encode.
 
     .venv/bin/python bench/load.py ask --data-dir DIR [--seconds 60] [--concurrency 1 4 16]
+        [--encoders torch onnx]
+    .venv/bin/python bench/load.py cold --data-dir DIR [--runs 5]
     .venv/bin/python bench/load.py ingest [--articles N] [--slice 250] [--data-dir DIR] [--raw-same]
 
 ``ask`` starts ``byline serve`` on DIR (a store that already holds the RealTime QA corpus) in its
-own process on a loopback port, then, from this process, keeps C requests in flight for the
-given time at each concurrency, asking the dev questions in turn as of their dates. It prints
-throughput, p50/p95/p99 latency, errors, and the server's peak resident memory (VmHWM).
+own process on a loopback port, once per query encoder, then, from this process, keeps C
+requests in flight for the given time at each concurrency, asking the dev questions in turn as
+of their dates. It prints throughput, p50/p95/p99 latency, errors, the time to ready and the
+server's peak resident memory (VmHWM) for each encoder.
+
+``cold`` runs ``byline ask`` in a new process, alternating the old way (torch, the BM25 matrix
+built at start: its saved copy in DIR is deleted first) and the new (ONNX, the saved matrix).
 
 ``ingest`` reads the first N corpus articles (default: all 7,587) and, slice by slice, ingests
 them into a fresh embedded store (kept in DIR if given), then encodes exactly the chunks that
@@ -23,6 +30,8 @@ import argparse
 import itertools
 import json
 import os
+import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -54,6 +63,10 @@ def main() -> None:
     ask.add_argument("--seconds", type=float, default=60)
     ask.add_argument("--concurrency", type=int, nargs="+", default=[1, 4, 16])
     ask.add_argument("--port", type=int, default=8765)
+    ask.add_argument("--encoders", nargs="+", default=["torch", "onnx"])
+    cold = parts.add_parser("cold")
+    cold.add_argument("--data-dir", type=Path, required=True)
+    cold.add_argument("--runs", type=int, default=5)
     ingest = parts.add_parser("ingest")
     ingest.add_argument("--articles", type=int, default=None)
     ingest.add_argument("--slice", type=int, default=250)
@@ -63,41 +76,92 @@ def main() -> None:
     )
     args = parser.parse_args()
     if args.part == "ask":
-        bench_ask(args.data_dir, args.seconds, args.concurrency, args.port)
+        bench_ask(args.data_dir, args.seconds, args.concurrency, args.port, args.encoders)
+    elif args.part == "cold":
+        bench_cold(args.data_dir, args.runs)
     else:
         bench_ingest(args.articles, args.slice, args.data_dir, args.raw_same)
 
 
-def bench_ask(data_dir: Path, seconds: float, levels: list[int], port: int) -> None:
+def bench_ask(
+    data_dir: Path, seconds: float, levels: list[int], port: int, encoders: list[str]
+) -> None:
     questions = [
         {"question": q["question"], "as_of": q["question_date"]}
         for q in map(json.loads, (DATASET / "questions-dev.jsonl").open(encoding="utf-8"))
     ]
-    env = {**os.environ, "BYLINE_DATA_DIR": str(data_dir), "BYLINE_LOG_LEVEL": "warning"}
-    server = subprocess.Popen([BYLINE, "serve", "--port", str(port)], env=env)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        with httpx.Client(base_url=base, timeout=60) as client:
-            while _status(client) != 200:
-                if server.poll() is not None:
-                    raise SystemExit("the server exited")
-                time.sleep(0.5)
-            print(f"server ready: {client.get('/readyz').json()}")
-            for body in questions[:20]:  # warm-up, not measured
-                client.post("/ask", json=body)
-        print("concurrency  requests  req/s    p50 ms   p95 ms   p99 ms  errors")
-        for level in levels:
-            latencies, errors = _load(base, questions, level, seconds)
-            done = len(latencies)
-            print(
-                f"{level:>11}  {done:>8}  {done / seconds:5.1f}  {percentile(latencies, 0.5):7.1f}"
-                f"  {percentile(latencies, 0.95):7.1f}  {percentile(latencies, 0.99):7.1f}"
-                f"  {errors:>6}"
+    rows, memory = [], []
+    for encoder in encoders:  # one server after the other, each alone on the machine
+        env = {
+            **os.environ,
+            "BYLINE_DATA_DIR": str(data_dir),
+            "BYLINE_LOG_LEVEL": "warning",
+            "BYLINE_QUERY_ENCODER": encoder,
+        }
+        started = time.perf_counter()
+        server = subprocess.Popen([BYLINE, "serve", "--port", str(port)], env=env)
+        base = f"http://127.0.0.1:{port}"
+        try:
+            with httpx.Client(base_url=base, timeout=60) as client:
+                while _status(client) != 200:
+                    if server.poll() is not None:
+                        raise SystemExit("the server exited")
+                    time.sleep(0.2)
+                ready_s = time.perf_counter() - started
+                print(f"{encoder}: ready in {ready_s:.1f} s: {client.get('/readyz').json()}")
+                for body in questions[:20]:  # warm-up, not measured
+                    client.post("/ask", json=body)
+            for level in levels:
+                latencies, errors = _load(base, questions, level, seconds)
+                done = len(latencies)
+                rows.append(
+                    f"{encoder:>7}  {level:>11}  {done:>8}  {done / seconds:5.1f}"
+                    f"  {percentile(latencies, 0.5):7.1f}  {percentile(latencies, 0.95):7.1f}"
+                    f"  {percentile(latencies, 0.99):7.1f}  {errors:>6}"
+                )
+            memory.append(
+                f"{encoder:>7}  ready in {ready_s:5.1f} s  peak memory (VmHWM)"
+                f" {_peak_mib(server.pid):,.0f} MiB"
             )
-        print(f"server peak memory (VmHWM): {_peak_mib(server.pid):.0f} MiB")
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+    print("encoder  concurrency  requests  req/s    p50 ms   p95 ms   p99 ms  errors")
+    print("\n".join(rows))
+    print("\n".join(memory))
+
+
+def bench_cold(data_dir: Path, runs: int) -> None:
+    """``byline ask`` from a cold process, before (torch, BM25 built at start) and after (ONNX,
+    the saved BM25 matrix), alternating; wall time and peak memory of each process."""
+    question = "How much military aid did NATO allies pledge to Ukraine?"
+    saved = data_dir / "lexical.bm25"
+    sides = {
+        "torch, BM25 built": {"BYLINE_QUERY_ENCODER": "torch"},
+        "onnx, BM25 saved": {"BYLINE_QUERY_ENCODER": "onnx"},
+    }
+    results: dict[str, list[tuple[float, float]]] = {side: [] for side in sides}
+    for _ in range(runs):
+        for side, extra in sides.items():
+            if side.endswith("built"):
+                shutil.rmtree(saved, ignore_errors=True)  # as before the matrix was saved
+            env = {**os.environ, "BYLINE_DATA_DIR": str(data_dir), **extra}
+            started = time.perf_counter()
+            process = subprocess.Popen(
+                [BYLINE, "ask", question], env=env, stdout=subprocess.DEVNULL
+            )
+            _, status, usage = os.wait4(process.pid, 0)
+            elapsed = time.perf_counter() - started
+            if status:
+                raise SystemExit(f"byline ask failed ({side})")
+            results[side].append((elapsed, usage.ru_maxrss / 1024))
+    for side, got in results.items():
+        times = sorted(t for t, _ in got)
+        print(
+            f"{side:<20} cold byline ask: median {statistics.median(times):.2f} s"
+            f" (min {times[0]:.2f}, max {times[-1]:.2f}),"
+            f" peak memory {max(m for _, m in got):,.0f} MiB, {runs} runs"
+        )
 
 
 def _status(client: httpx.Client) -> int:

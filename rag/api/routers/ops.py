@@ -34,7 +34,7 @@ def readyz(components: ComponentsDep) -> dict[str, Any]:
     return {
         "status": "ready",
         "chunks": components.store.count(),
-        "model": components.embedder.model_path.name,
+        "model": components.embedder.identity.model,
         "query_encoder": components.embedder.runtime,
         "precision": components.embedder.precision,
         "store_embedding": {"model": stored.model, "precision": stored.precision}
