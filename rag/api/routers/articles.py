@@ -19,6 +19,9 @@ from rag.api.schemas import (
     OutletOut,
 )
 
+# Any offset past the end is an empty page; beyond this SQLite's integers would overflow.
+MAX_OFFSET = 1_000_000_000
+
 router = keyed_router()
 
 
@@ -39,7 +42,7 @@ def add_article(body: ArticleIn, components: ComponentsDep) -> IngestOut:
 def articles(
     components: ComponentsDep,
     limit: int = Query(20, ge=1, le=100),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=MAX_OFFSET),
     outlet: str | None = Query(None, description="Only this outlet (case-insensitive)."),
 ) -> ArticlePage:
     page = components.catalogue.articles(limit, offset, outlet)

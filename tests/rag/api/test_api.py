@@ -161,6 +161,11 @@ def test_articles_are_listed_newest_first_with_outlets_and_dates(api: httpx.Clie
     assert [a["outlet"] for a in second["items"]] == ["NewsTrack"]
     assert api.get("/articles", params={"outlet": "icaro media group"}).json()["total"] == 1
     assert_envelope(api.get("/articles", params={"limit": 0}), 422, "invalid_request")
+    # Past the end is an empty page; past what SQLite's integers hold is a 422, never a 500.
+    far = api.get("/articles", params={"offset": 10**9}).json()
+    assert far["total"] == 2 and far["items"] == []
+    huge = api.get("/articles", params={"offset": 85214403120006007001375536366747648})
+    assert_envelope(huge, 422, "invalid_request")
 
 
 def test_openapi_schema_is_served(api: httpx.Client) -> None:
