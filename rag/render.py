@@ -1,10 +1,11 @@
 """One "answer + Sources" text, which the command line, the chat API and the Slack bot adapt:
-the citation line ``[n] Outlet — Title (2024-10-17) url`` and a publication time's day are
-written here only."""
+the source line ``[1][3] Outlet — Title (2024-10-17) url`` and a publication time's day are
+written here only. One article is one source, however many of its passages are cited."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from rag.domain.models import Citation
 
@@ -14,10 +15,30 @@ def day(published_at: str | None) -> str | None:
     return published_at[:10] if published_at else None
 
 
-def source_line(citation: Citation, link: Callable[[str], str] = str) -> str:
-    url = f" {link(citation.url)}" if citation.url else ""
-    when = day(citation.published_at) or "undated"
-    return f"[{citation.n}] {citation.outlet} — {citation.title} ({when}){url}"
+@dataclass(frozen=True)
+class Source:
+    """One cited article and the numbers of its cited passages, in the order first cited."""
+
+    numbers: tuple[int, ...]
+    article: Citation  # its first citation: outlet, title, date, link
+
+    @property
+    def label(self) -> str:
+        return "".join(f"[{n}]" for n in self.numbers)
+
+
+def sources(citations: list[Citation]) -> list[Source]:
+    by_article: dict[str, list[Citation]] = {}
+    for citation in sorted(citations, key=lambda c: c.n):
+        by_article.setdefault(citation.article_id or citation.url, []).append(citation)
+    return [Source(tuple(c.n for c in group), group[0]) for group in by_article.values()]
+
+
+def source_line(source: Source, link: Callable[[str], str] = str) -> str:
+    article = source.article
+    url = f" {link(article.url)}" if article.url else ""
+    when = day(article.published_at) or "undated"
+    return f"{source.label} {article.outlet} — {article.title} ({when}){url}"
 
 
 def sources_suffix(
@@ -27,5 +48,5 @@ def sources_suffix(
     nothing is cited."""
     if not citations:
         return ""
-    lines = [f"{indent}{source_line(c, link)}" for c in citations]
+    lines = [f"{indent}{source_line(source, link)}" for source in sources(citations)]
     return "\n\nSources:\n" + "\n".join(lines)

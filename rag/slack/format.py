@@ -11,9 +11,9 @@ import json
 import re
 from typing import Any
 
-from rag.domain.models import Answer, Citation
+from rag.domain.models import Answer
 from rag.domain.text import split_sentences
-from rag.render import day
+from rag.render import Source, day, sources
 
 SECTION_LIMIT = 3000  # Slack's limit for a section block's text
 HELPFUL, NOT_HELPFUL = "byline_helpful", "byline_not_helpful"
@@ -66,11 +66,12 @@ def _units(line: str, limit: int) -> list[str]:
     return units
 
 
-def source_line(citation: Citation) -> str:
-    label = escape(f"{citation.outlet} — {citation.title}").replace("|", "¦")
-    linked = f"<{citation.url}|{label}>" if citation.url.startswith("http") else label
-    date = f" ({when})" if (when := day(citation.published_at)) else ""
-    return f"[{citation.n}] {linked}{date}"
+def source_line(source: Source) -> str:
+    article = source.article
+    label = escape(f"{article.outlet} — {article.title}").replace("|", "¦")
+    linked = f"<{article.url}|{label}>" if article.url.startswith("http") else label
+    date = f" ({when})" if (when := day(article.published_at)) else ""
+    return f"{source.label} {linked}{date}"
 
 
 def answer_message(answer: Answer, question: str) -> dict[str, Any]:
@@ -80,10 +81,10 @@ def answer_message(answer: Answer, question: str) -> dict[str, Any]:
         for piece in split_sections(to_mrkdwn(answer.text))
     ]
     if answer.citations:
-        sources = "*Sources*\n" + "\n".join(source_line(c) for c in answer.citations)
+        listed = "*Sources*\n" + "\n".join(source_line(s) for s in sources(answer.citations))
         blocks += [
             {"type": "section", "text": {"type": "mrkdwn", "text": piece}}
-            for piece in split_sections(sources)
+            for piece in split_sections(listed)
         ]
     value = json.dumps({"q": question[:1500]})
     blocks.append(

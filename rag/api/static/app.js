@@ -150,17 +150,25 @@ function citationLink(citation, done) {
   return link;
 }
 
+// One article, one source: its cited passages' numbers together ("[1][3]"), first cited first.
 function sourceList(done) {
-  const list = element("ol", "sources");
+  const list = element("ul", "sources");
   list.setAttribute("aria-label", "Sources");
-  for (const citation of done.citations) {
+  const byArticle = new Map();
+  for (const citation of [...done.citations].sort((a, b) => a.n - b.n)) {
+    const key = citation.article_id || citation.url;
+    if (!byArticle.has(key)) byArticle.set(key, []);
+    byArticle.get(key).push(citation);
+  }
+  for (const group of byArticle.values()) {
+    const first = group[0];
     const item = element("li");
-    item.value = citation.n;
-    const link = citationLink(citation, done);
-    link.textContent = `${citation.outlet}: ${citation.title}`;
+    item.append(element("span", "source-numbers", group.map((c) => `[${c.n}]`).join("")), " ");
+    const link = citationLink(first, done);
+    link.textContent = `${first.outlet}: ${first.title}`;
     link.classList.replace("cite", "source-link");
     item.append(link);
-    if (citation.published_at) item.append(" ", element("span", "muted", day(citation.published_at)));
+    if (first.published_at) item.append(" ", element("span", "muted", day(first.published_at)));
     list.append(item);
   }
   return list;
