@@ -51,6 +51,14 @@ _QUESTION_TYPES: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
 
 
 _NAME = re.compile(r"\b[A-Z][\w'’-]+")
+# The frame of "what did X report/say/write": it asks for X's account; the sentence that gives it
+# need not repeat the verb, so these words do not count for or against support.
+_FRAME = frozenset(
+    content_terms(
+        "report say tell write claim state describe announce mention cover coverage according"
+        " wrote told stated described announced mentioned covered"
+    )
+)
 
 
 @dataclass(frozen=True)
@@ -117,7 +125,7 @@ def _passage_similarity(passages: list[Passage]) -> dict[str, float]:
 
 def _coverage(question: str, candidates: list[_Candidate]) -> list[float]:
     """Share of the question's words (IDF-weighted over the candidates) each sentence holds."""
-    question_terms = set(content_terms(question))
+    question_terms = set(content_terms(question)) - _FRAME
     document_frequency = Counter(t for c in candidates for t in c.terms)
     idf = {t: math.log(1 + len(candidates) / (1 + document_frequency[t])) for t in question_terms}
     total = sum(idf.values()) or 1.0

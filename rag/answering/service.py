@@ -120,7 +120,9 @@ class AskService:
 
     def _extractive_answer(self, question: str, retrieved: Retrieved) -> Answer:
         """The extractive answer, through the same citation check as a model's."""
-        drafted = self._extractive.answer(question, retrieved.passages)
+        # Scored against what the question asks, without the outlet and time words that only
+        # chose where and when to look.
+        drafted = self._extractive.answer(retrieved.searched or question, retrieved.passages)
         check = CitationCheck(retrieved.passages, DECLINE_TEXT)
         shown = [checked for s in drafted.sentences if (checked := check.sentence(s))]
         if drafted.declined or not shown:

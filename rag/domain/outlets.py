@@ -111,16 +111,17 @@ class OutletRecogniser:
         )
 
     def recognise(self, question: str) -> list[str]:
+        return list(dict.fromkeys(outlet for outlet, _ in self.mentions(question)))
+
+    def mentions(self, question: str) -> list[tuple[str, str]]:
+        """(outlet, the mention as written) for each outlet the question names."""
         if self._pattern is None:
             return []
-        found: list[str] = []
+        found: list[tuple[str, str]] = []
         for match in self._pattern.finditer(question):
             mention = match.group(0)
-            if not all(_capitalised(word) for word in mention.split()):
-                continue
-            for outlet in sorted(self._by_form[mention.casefold()]):
-                if outlet not in found:
-                    found.append(outlet)
+            if all(_capitalised(word) for word in mention.split()):
+                found += [(o, mention) for o in sorted(self._by_form[mention.casefold()])]
         return found
 
 

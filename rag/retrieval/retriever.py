@@ -23,7 +23,8 @@ from rag.adapters.lexical import LexicalIndex
 from rag.adapters.store import UNDATED, ChromaStore, Where
 from rag.domain.models import Passage
 from rag.domain.outlets import OutletRecogniser
-from rag.domain.timeparse import Window, time_window
+from rag.domain.timeparse import Window
+from rag.retrieval.understanding import understand
 from rag.settings import Tuning
 
 DAY = 86400
@@ -45,6 +46,7 @@ class Query:
 class Retrieved:
     passages: list[Passage]
     question_vector: list[float]
+    searched: str = ""  # the question without its outlet and time phrases: what was embedded
 
 
 def day_start(value: date | datetime) -> datetime:
@@ -133,11 +135,12 @@ class Retriever:
     def retrieve(self, query: Query) -> Retrieved:
         as_of = query.as_of or datetime.now(UTC)
         bounds = Bounds.of(query, as_of)
-        window = time_window(query.question, as_of)
-        named = () if query.outlets else tuple(self.recogniser().recognise(query.question))
+        understood = understand(query.question, as_of, self.recogniser().mentions)
+        window = understood.window
+        named = () if query.outlets else understood.outlets
         tuning = self.tuning
-        vector = self._embedder.embed([query.question])[0]
-        dense, lexical = self._candidates(query.question, vector, bounds)
+        vector = self._embedder.embed([understood.text])[0]
+        dense, lexical = self._candidates(understood.text, vector, bounds)
         fused = rrf(
             [
                 ([chunk_id for chunk_id, _ in dense], tuning.dense_weight),
@@ -170,14 +173,16 @@ class Retriever:
         passages.sort(key=lambda p: -p.score)
         top = _diverse(passages, query.top_k, tuning)
         ranked_top = [replace(p, rank=rank) for rank, p in enumerate(top, start=1)]
-        return Retrieved(ranked_top, vector)
+        return Retrieved(ranked_top, vector, understood.text)
 
     def candidate_pool(self, query: Query) -> list[Passage]:
         """Every passage fusion ranks for this query, unordered: the ceiling that any re-ranking
         of the candidates could reach (``byline eval retrieval --pool``)."""
-        bounds = Bounds.of(query, query.as_of or datetime.now(UTC))
-        vector = self._embedder.embed([query.question])[0]
-        dense, lexical = self._candidates(query.question, vector, bounds)
+        as_of = query.as_of or datetime.now(UTC)
+        bounds = Bounds.of(query, as_of)
+        searched = understand(query.question, as_of, self.recogniser().mentions).text
+        vector = self._embedder.embed([searched])[0]
+        dense, lexical = self._candidates(searched, vector, bounds)
         ids = list(dict.fromkeys(chunk_id for chunk_id, _ in dense + lexical))
         return [self._store.passage(*row) for row in self._store.documents(ids)]
 
