@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import threading
 import time
@@ -31,6 +32,20 @@ STORM = {
     "published_at": "2024-11-02",
 }
 STORM_QUESTION = {"question": "How many container ships were stranded in Rotterdam?"}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def model_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The ONNX copy of the model is exported once per test session into a cache of its own,
+    never into the user's ~/.cache (child processes inherit the variable)."""
+    cache = tmp_path_factory.mktemp("byline-cache")
+    before = os.environ.get("BYLINE_CACHE_DIR")
+    os.environ["BYLINE_CACHE_DIR"] = str(cache)
+    yield cache
+    if before is None:
+        os.environ.pop("BYLINE_CACHE_DIR", None)
+    else:
+        os.environ["BYLINE_CACHE_DIR"] = before
 
 
 @pytest.fixture(scope="session")

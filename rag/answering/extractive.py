@@ -15,6 +15,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
+from rag.answering.citations import without_markers
 from rag.answering.untrusted import instruction_free
 from rag.domain.models import Passage
 from rag.domain.text import STOPWORDS, content_terms, ends_sentence, split_sentences
@@ -82,7 +83,11 @@ class ExtractiveAnswerer:
         self.max_sentences = max_sentences
         self.min_score = min_score
 
-    def answer(self, question: str, passages: list[Passage]) -> Drafted:
+    def answer(
+        self, question: str, passages: list[Passage], previous: frozenset[str] = frozenset()
+    ) -> Drafted:
+        """``previous``: the sentences of the answer just given in this conversation (folded by
+        :func:`folded`); a follow-up never gets all of them again, only the one that answers."""
         candidates = _candidates(passages)
         if not candidates or _missing_names(question, passages):
             return Drafted([], declined=True)
@@ -96,9 +101,16 @@ class ExtractiveAnswerer:
                 break
             if not any(_similar(candidate, other) for other in chosen):
                 chosen.append(candidate)
+        if len(chosen) > 1 and all(folded(c.sentence) in previous for c in chosen):
+            chosen = chosen[:1]  # nothing new beside it: the best-supported one alone answers
         place = {p.chunk_id: number for number, p in enumerate(passages, start=1)}
         cited = [f"{c.sentence} [{place[c.passage.chunk_id]}]" for c in chosen]
         return Drafted(cited, declined=False)
+
+
+def folded(sentence: str) -> str:
+    """A sentence's words, for recognising it again (case, spacing and markers aside)."""
+    return " ".join(re.findall(r"\w+", without_markers(sentence).casefold()))
 
 
 def _scores(

@@ -13,9 +13,10 @@ import re
 from dataclasses import dataclass
 
 from rag.adapters.chat_model import ChatModel
+from rag.answering.citations import without_markers
 from rag.answering.prompts import Prompt
 from rag.answering.untrusted import quoted
-from rag.domain.text import STOPWORDS, words
+from rag.domain.text import STOPWORDS, split_sentences, words
 from rag.errors import GenerationFailed
 
 log = logging.getLogger("byline.followup")
@@ -27,6 +28,8 @@ _OPENERS = re.compile(r"^\s*(?:and|but|so|also|what about|how about)\b", re.I)
 _QUESTION_WORDS = frozenset("what who whom whose which when where why how".split())
 _NOT_SUBJECT = STOPWORDS | _QUESTION_WORDS | _REFERS_BACK
 _SOURCES = re.compile(r"\n+\**Sources\**:?\n.*", re.S)
+_NAME = re.compile(r"\b[A-Z][\w'’-]+")
+ANSWER_NAMES = 3
 
 
 @dataclass(frozen=True)
@@ -40,21 +43,38 @@ def refers_back(question: str) -> bool:
 
 
 def carried_over(question: str, history: list[Turn]) -> str:
-    """The rule, applied turn by turn so that a chain of follow-ups keeps its subject."""
+    """The rule, applied turn by turn so that a chain of follow-ups keeps its subject: the
+    previous question's words, and the names its answer gave (who or what it turned out to be
+    about)."""
     previous: str | None = None
+    answered = ""
     for turn in history:
         if turn.role == "user":
-            previous = _with_subject(turn.content, previous)
-    return _with_subject(question, previous)
+            previous = _with_subject(turn.content, previous, answered)
+        else:
+            answered = _names(turn.content)
+    return _with_subject(question, previous, answered)
 
 
-def _with_subject(question: str, previous: str | None) -> str:
-    """The previous question's words that this one lacks, appended in brackets."""
+def _names(answer: str) -> str:
+    """Up to ANSWER_NAMES names (capitalised words after a sentence's first) of an answer's
+    first sentence, without its markers and Sources."""
+    first = split_sentences(without_markers(_SOURCES.sub("", answer)))[:1]
+    found = _NAME.findall(first[0].split(" ", 1)[-1]) if first else []
+    names = [n for n in dict.fromkeys(found) if n.casefold() not in _NOT_SUBJECT]
+    return " ".join(names[:ANSWER_NAMES])
+
+
+def _with_subject(question: str, previous: str | None, answered: str = "") -> str:
+    """The previous question's words, then its answer's names, that this one lacks, appended
+    in brackets."""
     if previous is None or not refers_back(question):
         return question
     have = set(words(question))
     carry: list[str] = []
-    for word in re.findall(r"[^\W_]+(?:['’.-][^\W_]+)*", previous.replace("?", " ")):
+    for word in re.findall(
+        r"[^\W_]+(?:['’.-][^\W_]+)*", f"{previous} {answered}".replace("?", " ")
+    ):
         key = word.casefold()
         if key not in _NOT_SUBJECT and key not in have and key not in {c.casefold() for c in carry}:
             carry.append(word)

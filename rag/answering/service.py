@@ -13,13 +13,23 @@ from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
-from rag.answering.extractive import ExtractiveAnswerer
+from rag.answering.extractive import ExtractiveAnswerer, folded
 from rag.answering.followup import FollowUps, Turn
 from rag.answering.grounding import DECLINE_TEXT, CitationCheck, join_sentences
 from rag.answering.llm_answerer import LLMAnswerer
 from rag.domain.models import Answer, Answerer
+from rag.domain.text import split_sentences
 from rag.errors import GenerationFailed
 from rag.retrieval.retriever import Query, Retrieved, Retriever
+
+
+def _previous_answer(history: list[Turn]) -> frozenset[str]:
+    """The sentences of the conversation's last answer, without its Sources list."""
+    answers = [t.content for t in history if t.role == "assistant"]
+    if not answers:
+        return frozenset()
+    text = answers[-1].split("\n\nSources:", 1)[0]
+    return frozenset(folded(s) for s in split_sentences(text))
 
 
 @dataclass(frozen=True)
@@ -78,7 +88,10 @@ class AskService:
                 if answer.declined:
                     yield Delta(answer.text)
         if answer is None:
-            answer = replace(self._extractive_answer(question, retrieved), reason=fallback)
+            previous = _previous_answer(history or [])
+            answer = replace(
+                self._extractive_answer(question, retrieved, previous), reason=fallback
+            )
             yield Delta(answer.text)
         answer = replace(
             answer,
@@ -118,11 +131,14 @@ class AskService:
             return Answer(DECLINE_TEXT, declined=True, answerer=Answerer.LLM)
         return failure or "no valid citations"
 
-    def _extractive_answer(self, question: str, retrieved: Retrieved) -> Answer:
+    def _extractive_answer(
+        self, question: str, retrieved: Retrieved, previous: frozenset[str]
+    ) -> Answer:
         """The extractive answer, through the same citation check as a model's."""
         # Scored against what the question asks, without the outlet and time words that only
         # chose where and when to look.
-        drafted = self._extractive.answer(retrieved.searched or question, retrieved.passages)
+        searched = retrieved.searched or question
+        drafted = self._extractive.answer(searched, retrieved.passages, previous)
         check = CitationCheck(retrieved.passages, DECLINE_TEXT)
         shown = [checked for s in drafted.sentences if (checked := check.sentence(s))]
         if drafted.declined or not shown:

@@ -147,6 +147,19 @@ def test_a_follow_up_is_answered_from_the_conversation_without_an_llm(api: httpx
     assert alone["declined"]
 
 
+def test_a_follow_up_does_not_get_the_previous_answer_again_word_for_word(
+    api: httpx.Client,
+) -> None:
+    first = "What did Rutte say?"
+    answer = api.post("/ask", json={"question": first}).json()["answer"]
+    assert answer.count("[1]") > 1  # several sentences
+    history = [{"role": "user", "content": first}, {"role": "assistant", "content": answer}]
+    body = {"question": "Did he endorse all of it?", "history": history}
+    again = api.post("/ask", json=body).json()
+    assert not again["declined"]
+    assert again["answer"] != answer and again["answer"] in answer  # the one that answers
+
+
 def test_filters_pass_through_the_byline_object(api: httpx.Client) -> None:
     body: dict[str, Any] = {"messages": [{"role": "user", "content": AID}]}
     later = api.post("/v1/chat/completions", json={**body, "byline": {"since": "2030-01-01"}})
