@@ -92,6 +92,14 @@ class ExtractiveAnswerer:
         if not candidates or _missing_names(question, passages):
             return Drafted([], declined=True)
         ranked = sorted(_scores(question, passages, candidates), key=lambda sc: -sc[0])
+        wanted = _wanted_pattern(question)
+        if wanted is not None:
+            # "How many" with no number anywhere, "when" with no date: the passages do not say.
+            typed = [sc for sc in ranked if wanted.search(sc[1].sentence)]
+            if not typed:
+                return Drafted([], declined=True)
+            # The sentence that carries what is asked comes first.
+            ranked = [typed[0]] + [sc for sc in ranked if sc is not typed[0]]
         best = ranked[0][0]
         if best < self.min_score:
             return Drafted([], declined=True)

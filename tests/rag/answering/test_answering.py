@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from eval.questions import seed_questions
@@ -35,6 +37,23 @@ def test_markers_pointing_nowhere_are_removed_and_the_rest_renumbered() -> None:
         "The third claim holds [2][1].",
     ]
     assert [(c.n, c.chunk_id) for c in check.citations()] == [(1, "c2"), (2, "c1")]
+
+
+def close(chunk_id: str, text: str, similarity: float) -> Passage:
+    return replace(passage(chunk_id, text), dense_score=similarity)
+
+
+def test_a_question_for_a_number_or_a_date_is_declined_where_none_is_given() -> None:
+    storm = [
+        close("c1", "The storm hit the coast and many people died in the floods.", 0.8),
+        close("c2", "Rescue teams searched the flooded villages along the coast.", 0.7),
+    ]
+    answerer = ExtractiveAnswerer(3, 0.3)
+    assert answerer.answer("How many people died in the floods?", storm).declined
+    assert answerer.answer("When did the storm hit the coast?", storm).declined
+    counted = [*storm, close("c3", "Officials said 42 people died in the floods.", 0.5)]
+    drafted = answerer.answer("How many people died in the floods?", counted)
+    assert not drafted.declined and "42" in drafted.sentences[0]  # what is asked comes first
 
 
 def test_no_passages_decline(seeded: Components) -> None:
