@@ -7,7 +7,10 @@ that rag/ never imports eval/.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import ctypes
 import logging
+import os
 import sys
 from collections.abc import Callable, Sequence
 from importlib.metadata import entry_points
@@ -19,6 +22,7 @@ from rag.api.schemas import AskResponse
 from rag.errors import BylineError
 from rag.settings import Settings, get_settings, variable_of
 
+M_ARENA_MAX = -8  # mallopt's parameter number, from glibc's malloc.h
 Handler = Callable[[argparse.Namespace, Settings], int]
 
 
@@ -108,9 +112,19 @@ def run_ingest(args: argparse.Namespace, settings: Settings) -> int:
     return 1 if summary.rejected else 0
 
 
+def _few_malloc_arenas() -> None:
+    """glibc gives threads that allocate at once arenas of their own, which only grow; with two
+    the API's peak memory under 16 requests at once is ~80 MiB lower (672 → 589 MiB, measured
+    on the whole RealTime QA store). Workers inherit it (the variable, for their own glibc)."""
+    os.environ.setdefault("MALLOC_ARENA_MAX", "2")
+    with contextlib.suppress(OSError, AttributeError, ValueError):  # not glibc: its own rules
+        ctypes.CDLL("libc.so.6").mallopt(M_ARENA_MAX, int(os.environ["MALLOC_ARENA_MAX"]))
+
+
 def run_serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
+    _few_malloc_arenas()
     host, port = args.host or settings.http.host, args.port or settings.http.port
     print(f"Byline's chat page: http://{host}:{port}/", file=sys.stderr)
     uvicorn.run(

@@ -96,6 +96,7 @@ class OnnxEncoder:
         options.intra_op_num_threads = threads  # 0: onnxruntime's choice (all cores)
         options.inter_op_num_threads = 1
         options.log_severity_level = 3
+        options.enable_cpu_mem_arena = False  # its arena only grows: hundreds of MiB under load
         self._session: Any = onnxruntime.InferenceSession(
             str(onnx_file), options, providers=["CPUExecutionProvider"]
         )
