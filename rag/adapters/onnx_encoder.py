@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from rag.adapters.embedder import EmbeddingIdentity, default_model_path
+from rag.adapters.embedder import EmbeddingIdentity, PieceCounter, default_model_path
 from rag.errors import BylineError
 
 log = logging.getLogger("byline.embedder")
@@ -86,9 +86,7 @@ class OnnxEncoder:
             (self.model_path / "sentence_bert_config.json").read_text(encoding="utf-8")
         )
         self._max_tokens = int(config["max_seq_length"])
-        self._pieces: Any = Tokenizer.from_file(str(self.model_path / "tokenizer.json"))
-        self._pieces.no_truncation()
-        self._pieces.no_padding()
+        self._counter = PieceCounter(Tokenizer.from_file(str(self.model_path / "tokenizer.json")))
         self._batches: Any = Tokenizer.from_file(str(self.model_path / "tokenizer.json"))
         self._batches.enable_truncation(self._max_tokens)
         self._batches.enable_padding()
@@ -107,10 +105,10 @@ class OnnxEncoder:
         return self._max_tokens
 
     def count_tokens(self, text: str) -> int:
-        return len(self._pieces.encode(text, add_special_tokens=True).ids)
+        return self._counter.count_tokens(text)
 
     def count_pieces(self, text: str) -> int:
-        return len(self._pieces.encode(text, add_special_tokens=False).ids)
+        return self._counter.count_pieces(text)
 
     def embed(self, texts: Sequence[str], batch_size: int = 32) -> list[list[float]]:
         vectors: list[list[float]] = []
