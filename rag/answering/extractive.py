@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from rag.answering.citations import without_markers
 from rag.answering.untrusted import instruction_free
 from rag.domain.models import Passage
-from rag.domain.text import STOPWORDS, content_terms, ends_sentence, split_sentences
+from rag.domain.text import content_terms, ends_sentence, names, split_sentences
 
 DENSE_WEIGHT = 0.65
 LEXICAL_WEIGHT = 0.35
@@ -51,7 +51,6 @@ _QUESTION_TYPES: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
 )
 
 
-_NAME = re.compile(r"\b[A-Z][\w'’-]+")
 # The frame of "what did X report/say/write": it asks for X's account; the sentence that gives it
 # need not repeat the verb, so these words do not count for or against support.
 _FRAME = frozenset(
@@ -173,9 +172,9 @@ def _missing_names(question: str, passages: list[Passage]) -> list[str]:
     A passage about the right topic but not the named party ("What did China say about the
     plan?") does not answer; names match on their first five letters (Zelensky, Zelenskyy).
     """
-    names = {w for w in _NAME.findall(question.split(" ", 1)[-1]) if w.casefold() not in STOPWORDS}
+    asked = names(question)
     text = " ".join(f"{p.outlet} {p.title} {p.text}" for p in passages).casefold()
-    return [n for n in names if n.casefold()[:5] not in text]
+    return [n for n in asked if n.casefold()[:5] not in text]
 
 
 def _wanted_pattern(question: str) -> re.Pattern[str] | None:

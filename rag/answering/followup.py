@@ -16,7 +16,7 @@ from rag.adapters.chat_model import ChatModel
 from rag.answering.citations import without_markers
 from rag.answering.prompts import Prompt
 from rag.answering.untrusted import quoted
-from rag.domain.text import STOPWORDS, split_sentences, words
+from rag.domain.text import STOPWORDS, names, split_sentences, words
 from rag.errors import GenerationFailed
 
 log = logging.getLogger("byline.followup")
@@ -28,7 +28,6 @@ _OPENERS = re.compile(r"^\s*(?:and|but|so|also|what about|how about)\b", re.I)
 _QUESTION_WORDS = frozenset("what who whom whose which when where why how".split())
 _NOT_SUBJECT = STOPWORDS | _QUESTION_WORDS | _REFERS_BACK
 _SOURCES = re.compile(r"\n+\**Sources\**:?\n.*", re.S)
-_NAME = re.compile(r"\b[A-Z][\w'’-]+")
 ANSWER_NAMES = 3
 
 
@@ -60,9 +59,8 @@ def _names(answer: str) -> str:
     """Up to ANSWER_NAMES names (capitalised words after a sentence's first) of an answer's
     first sentence, without its markers and Sources."""
     first = split_sentences(without_markers(_SOURCES.sub("", answer)))[:1]
-    found = _NAME.findall(first[0].split(" ", 1)[-1]) if first else []
-    names = [n for n in dict.fromkeys(found) if n.casefold() not in _NOT_SUBJECT]
-    return " ".join(names[:ANSWER_NAMES])
+    named = [n for n in names(first[0]) if n.casefold() not in _NOT_SUBJECT] if first else []
+    return " ".join(named[:ANSWER_NAMES])
 
 
 def _with_subject(question: str, previous: str | None, answered: str = "") -> str:

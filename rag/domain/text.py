@@ -13,6 +13,7 @@ ABBREVIATIONS = frozenset(
 )
 _SENTENCE_END = re.compile(r"""([.!?…]+["'”’)\]]*)\s+(?=["'“‘(\[]?[A-Z0-9À-Ý€$£])""")
 _WORD = re.compile(r"[^\W_]+(?:[.'’][^\W_]+)*", re.UNICODE)
+_NAME = re.compile(r"\b[A-Z][\w'’-]+")
 _ENDS_SENTENCE = re.compile(r"[.!?…][\"'”’)\]]*$")
 # Zero-width and bidi controls hide text from readers but not from models.
 _INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
@@ -67,6 +68,13 @@ def ends_sentence(text: str) -> bool:
 def words(text: str) -> list[str]:
     """Lower-cased word tokens, keeping inner apostrophes and periods (U.S., don't)."""
     return [w.casefold() for w in _WORD.findall(text)]
+
+
+def names(text: str) -> list[str]:
+    """Capitalised words after the first (which any sentence capitalises), stopwords aside, each
+    once, in order: the people, places and things a question or an answer names."""
+    found = _NAME.findall(text.split(" ", 1)[-1])
+    return [w for w in dict.fromkeys(found) if w.casefold() not in STOPWORDS]
 
 
 def content_terms(text: str) -> list[str]:

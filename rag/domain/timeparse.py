@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-_MONTHS = (
+MONTHS = (
     "january february march april may june july august september october november december".split()
 )
-_MONTH = "(?P<month>" + "|".join(_MONTHS) + ")"
+_MONTH = "(?P<month>" + "|".join(MONTHS) + ")"
 _DAY = "(?P<weekday>" + "|".join(_WEEKDAYS) + ")"
 
 
@@ -75,7 +75,7 @@ def _rules(as_of: datetime) -> list[tuple[re.Pattern[str], Action]]:
         return saturday, saturday + timedelta(days=2)
 
     def month_window(m: re.Match[str]) -> Span:
-        month = _MONTHS.index(m.group("month").lower()) + 1
+        month = MONTHS.index(m.group("month").lower()) + 1
         year = m.group("year")
         start = _month_start(int(year), month) if year else _latest_month(month, as_of)
         return start, min(_next_month(start), end)
@@ -88,7 +88,7 @@ def _rules(as_of: datetime) -> list[tuple[re.Pattern[str], Action]]:
         return start, min(start + timedelta(days=1), end)
 
     def since_month(m: re.Match[str]) -> Span:
-        return _latest_month(_MONTHS.index(m.group("month").lower()) + 1, as_of), end
+        return _latest_month(MONTHS.index(m.group("month").lower()) + 1, as_of), end
 
     def year_window(m: re.Match[str]) -> Span:
         start = datetime(int(m.group("year")), 1, 1, tzinfo=UTC)

@@ -14,12 +14,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from rag.domain.timeparse import Window, time_window
+from rag.domain.timeparse import MONTHS, Window, time_window
 
-_MONTHS = (
-    "january|february|march|april|may|june|july|august|september|october|november|december|"
-    r"jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec"
-)
+# Month names as the time rules know them, then their abbreviations ("Oct", "Sept").
+_MONTHS = "|".join([*MONTHS, *(m[:3] for m in MONTHS if m != "may"), "sept"])
 # Calendar dates the time rules leave to the date filters ("on 17 October 2024", "October 17,
 # 2024", "2024-10-17"): a filter by itself never drops them from the text.
 _DATES = re.compile(
