@@ -24,7 +24,7 @@ from rag.answering.llm_answerer import LLMAnswerer
 from rag.answering.prompts import load_prompt
 from rag.answering.service import AskService
 from rag.catalogue import Added, Catalogue, add_article
-from rag.errors import BylineError, EmbeddingMismatch
+from rag.errors import BylineError
 from rag.retrieval.retriever import Retriever
 from rag.settings import Settings, Tuning
 
@@ -114,11 +114,7 @@ def check_embedding(recorded: EmbeddingIdentity | None, mine: EmbeddingIdentity)
     store's are >= 0.9999, measured), and the start-up log says which is which."""
     if recorded is None:
         return
-    if recorded.model != mine.model:
-        raise EmbeddingMismatch(
-            f"this store's vectors were made by {recorded.model}, and this process embeds with"
-            f" {mine.model}: set BYLINE_MODEL_PATH to the store's model, or re-ingest"
-        )
+    mine.require_same_model(recorded, "set BYLINE_MODEL_PATH to the store's model, or re-ingest")
     if recorded.precision != mine.precision:
         log.info(
             "this store's vectors were made in %s and queries are embedded in %s: the same"

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, Literal, Protocol
 
 from rag.domain.models import stable_hash
+from rag.errors import EmbeddingMismatch
 
 log = logging.getLogger("byline.embedder")
 Precision = Literal["fp32", "bf16"]
@@ -76,6 +77,14 @@ class EmbeddingIdentity:
 
     model: str  # the model folder's name and a fingerprint of its configuration
     precision: str
+
+    def require_same_model(self, stored: EmbeddingIdentity, advice: str) -> None:
+        """Queries or chunks of another model than the store's find nothing comparable."""
+        if stored.model != self.model:
+            raise EmbeddingMismatch(
+                f"this store's vectors were made by {stored.model}, and this process embeds"
+                f" with {self.model}: {advice}"
+            )
 
     @classmethod
     def of_folder(cls, path: Path, precision: str) -> EmbeddingIdentity:

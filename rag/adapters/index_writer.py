@@ -15,7 +15,6 @@ from rag.adapters.embedder import EmbeddingIdentity
 from rag.adapters.lexical import LexicalIndex
 from rag.adapters.store import ChromaStore
 from rag.domain.models import Chunk
-from rag.errors import EmbeddingMismatch
 
 log = logging.getLogger("byline.ingest")
 MIXED = "mixed"  # vectors of two precisions (their cosines to each other are >= 0.9999)
@@ -30,12 +29,10 @@ def embedding_to_record(
     Byline shipped. Another model's vectors cannot share a store: that is an error."""
     if recorded is None:
         recorded = EmbeddingIdentity(writing.model, "fp32") if stored_chunks else writing
-    if recorded.model != writing.model:
-        raise EmbeddingMismatch(
-            f"this store's vectors were made by {recorded.model}, and this ingest embeds with"
-            f" {writing.model}: ingest into another data dir or collection, or set"
-            " BYLINE_MODEL_PATH to the store's model"
-        )
+    writing.require_same_model(
+        recorded,
+        "ingest into another data dir or collection, or set BYLINE_MODEL_PATH to the store's model",
+    )
     if recorded.precision in (writing.precision, MIXED):
         return recorded
     log.warning(

@@ -101,7 +101,7 @@ class EmbeddedSync(StoreSync):
         return self._generation.read()  # one small file read: always fresh
 
     def client_token(self) -> str | None:
-        return self._generation.read()
+        return self.token()
 
     def lexical_file(self, collection: str) -> str:
         return "lexical.sqlite"

@@ -137,8 +137,7 @@ class AskService:
         """The extractive answer, through the same citation check as a model's."""
         # Scored against what the question asks, without the outlet and time words that only
         # chose where and when to look.
-        searched = retrieved.searched or question
-        drafted = self._extractive.answer(searched, retrieved.passages, previous)
+        drafted = self._extractive.answer(retrieved.searched, retrieved.passages, previous)
         check = CitationCheck(retrieved.passages, DECLINE_TEXT)
         shown = [checked for s in drafted.sentences if (checked := check.sentence(s))]
         if drafted.declined or not shown:

@@ -46,7 +46,7 @@ class Query:
 class Retrieved:
     passages: list[Passage]
     question_vector: list[float]
-    searched: str = ""  # the question without its outlet and time phrases: what was embedded
+    searched: str  # the question without its outlet and time phrases: what was embedded
 
 
 def day_start(value: date | datetime) -> datetime:
