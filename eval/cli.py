@@ -6,18 +6,25 @@ import argparse
 import json
 import sys
 import tempfile
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
-from eval.compare import compare, flips, format_comparison, regressions
+from eval.compare import below_floors, compare, flips, format_comparison, regressions
 from eval.outlets import run_outlet_eval
-from eval.questions import DATASETS, SEED_QUESTIONS, load_questions, seed_questions
+from eval.questions import (
+    DATASETS,
+    SEED_QUESTIONS,
+    load_questions,
+    seed_questions,
+    time_shifted,
+)
 from eval.report import render_report
 from eval.retrieval import format_retrieval, run_retrieval_eval
 from eval.runs import (
+    QUALITY,
     QuestionRow,
     RunFile,
     RunSetup,
@@ -30,6 +37,7 @@ from eval.runs import (
     timed_name,
 )
 from eval.seed import format_report, run_seed_eval
+from rag.answering.selection import WEIGHTS
 from rag.retrieval.retriever import Query
 from rag.settings import Settings, Tuning
 from rag.wiring import Components
@@ -100,6 +108,13 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
     run.add_argument("--runs-dir", type=Path, default=Path("runs"), help="where run files go")
     run.add_argument("--limit", type=int, help="only the first N questions")
     run.add_argument("--top-k", type=int, help="passages per answer (default: BYLINE_TOP_K)")
+    run.add_argument(
+        "--time-shifted",
+        type=int,
+        metavar="DAYS",
+        help="also ask every dated question DAYS before its date, as an unanswerable one"
+        " (decline recall and precision)",
+    )
     run.set_defaults(handler=run_run)
 
     comparison = kinds.add_parser("compare", help="compare two run files")
@@ -112,7 +127,30 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
     check.add_argument("--baseline", type=Path, required=True)
     check.add_argument("--tolerance", type=float, default=0.02)
     check.add_argument("--run", type=Path, help="a run file to check (default: run it again)")
+    check.add_argument(
+        "--floor",
+        action="append",
+        default=[],
+        metavar="METRIC=VALUE",
+        help="also fail when this metric is under VALUE, whatever the baseline (repeatable)",
+    )
     check.set_defaults(handler=run_check)
+
+    trainer = kinds.add_parser(
+        "train-answerer",
+        help="learn the extractive answerer's selection weights on RealTime QA questions",
+    )
+    trainer.add_argument("--questions", type=Path, required=True, help="questions (JSONL)")
+    trainer.add_argument("--top-k", type=int, help="passages per question (default: BYLINE_TOP_K)")
+    trainer.add_argument(
+        "--shift-days", type=int, default=14, help="the unanswerable copies' shift (days)"
+    )
+    trainer.add_argument("--folds", type=int, default=5)
+    trainer.add_argument("--limit", type=int, help="only the first N questions")
+    trainer.add_argument(
+        "--out", type=Path, default=WEIGHTS, help="where the weights go (default: the shipped)"
+    )
+    trainer.set_defaults(handler=run_train_answerer)
 
     outlets = kinds.add_parser("outlets", help="outlet recognition on MultiHop-RAG queries")
     outlets.add_argument("--queries", type=Path, required=True, help="MultiHopRAG.json")
@@ -154,6 +192,35 @@ def tuning_from(base: Tuning, without: str, overrides: list[str]) -> Tuning:
         raise SystemExit(f"byline: --set: {exc.errors()[0]['msg']}") from None
 
 
+def run_train_answerer(args: argparse.Namespace, settings: Settings) -> int:
+    from eval.answerer_training import gather, train  # scikit-learn only for training
+
+    questions = load_questions("realtimeqa", args.questions)[: args.limit]
+    top_k = args.top_k or settings.retrieval.top_k
+    retriever = Components.load(settings).retriever()
+    examples = gather(retriever, questions, top_k, args.shift_days)
+    model, table = train(examples, args.folds)
+    print("out-of-fold figures (dev): keep_within threshold accuracy answered acc|answered"
+          " decline_recall decline_precision")  # fmt: skip
+    for keep_within, rows in table.items():
+        for f in rows:
+            print(
+                f"{keep_within:5} {f.threshold:5.2f} {f.accuracy:.4f} {f.answered:4d}"
+                f" {f.accuracy_answered:.4f} {f.decline_recall:.4f} {f.decline_precision:.4f}"
+            )
+    about = {
+        "questions": _portable(args.questions),
+        "count": len(questions),
+        "top_k": top_k,
+        "shift_days": args.shift_days,
+        "folds": args.folds,
+        "out_of_fold": [asdict(f) for f in table[model.keep_within]],
+    }
+    replace(model, about=about).save(args.out)
+    print(f"weights: {args.out} (keep_within {model.keep_within})", file=sys.stderr)
+    return 0
+
+
 def run_outlets(args: argparse.Namespace, settings: Settings) -> int:
     report = run_outlet_eval(args.queries, args.metadata)
     print(json.dumps(asdict(report)) if args.json else report.line())
@@ -177,6 +244,8 @@ def execute_run(
 ) -> Any:
     """Run the setup's questions (in process or over HTTP), save the run file, return the run."""
     questions = load_questions(setup.dataset, Path(setup.questions))[:limit]
+    if setup.time_shifted:
+        questions += time_shifted(questions, setup.time_shifted)
     if top_k:  # recorded in the run's configuration as the top_k it ran with
         settings = settings.updated(top_k=top_k)
     with tempfile.TemporaryDirectory(prefix="byline-run-") as scratch:
@@ -221,7 +290,7 @@ def run_run(args: argparse.Namespace, settings: Settings) -> int:
     if args.dataset == "seed" and not corpus and not args.url:
         corpus = [_portable(SEED_CORPUS)]
     name = args.name or timed_name(args.dataset)
-    setup = RunSetup(name, args.dataset, _portable(questions), corpus, args.url)
+    setup = RunSetup(name, args.dataset, _portable(questions), corpus, args.url, args.time_shifted)
     run = execute_run(setup, settings, args.top_k, args.limit, args.runs_dir)
     print(json.dumps(run["totals"], indent=1))
     return 0
@@ -239,6 +308,7 @@ def run_compare(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def run_check(args: argparse.Namespace, settings: Settings) -> int:
+    floors = _floors(args.floor)
     baseline = load_run(args.baseline)
     if args.run:
         run = load_run(args.run)
@@ -250,12 +320,34 @@ def run_check(args: argparse.Namespace, settings: Settings) -> int:
             config["questions"],
             config["corpus"],
             None,
+            config.get("time_shifted"),
         )
         runs_dir = Path(tempfile.mkdtemp(prefix="byline-check-"))
         run = execute_run(setup, settings, config["settings"].get("top_k"), None, runs_dir)
     dropped = regressions(baseline, run, args.tolerance)
     for metric, before, after in dropped:
         print(f"REGRESSION {metric}: {before:.3f} -> {after:.3f}", file=sys.stderr)
-    status = "fails" if dropped else "passes"
-    print(f"check {status}: {len(dropped)} metric(s) dropped more than {args.tolerance}")
-    return 1 if dropped else 0
+    under = below_floors(run, floors)
+    for metric, floor, value in under:
+        print(f"UNDER FLOOR {metric}: {value:.3f} < {floor:.3f}", file=sys.stderr)
+    status = "fails" if dropped or under else "passes"
+    print(
+        f"check {status}: {len(dropped)} metric(s) dropped more than {args.tolerance},"
+        f" {len(under)} under their floor"
+    )
+    return 1 if dropped or under else 0
+
+
+def _floors(pairs: list[str]) -> dict[str, float]:
+    floors = {}
+    for pair in pairs:
+        name, _, value = pair.partition("=")
+        if name not in QUALITY:
+            raise SystemExit(
+                f"byline: --floor: unknown metric {name!r} (one of {', '.join(QUALITY)})"
+            )
+        try:
+            floors[name] = float(value)
+        except ValueError:
+            raise SystemExit(f"byline: --floor {pair!r}: the value is not a number") from None
+    return floors

@@ -130,3 +130,13 @@ def regressions(
                 (name, float(before), float(after) if after is not None else float("nan"))
             )
     return dropped
+
+
+def below_floors(run: RunFile, floors: dict[str, float]) -> list[tuple[str, float, float]]:
+    """(metric, floor, value) of each floored metric under its floor (or missing)."""
+    under = []
+    for name, floor in floors.items():
+        value = run["totals"].get(name)
+        if value is None or value < floor:
+            under.append((name, floor, float(value) if value is not None else float("nan")))
+    return under

@@ -1,16 +1,20 @@
 """Eval questions from the three datasets, in one shape.
 
-- ``seed``: ``eval/datasets/seed.jsonl`` (expected phrases and outlets, answerable or not);
+- ``seed``: ``eval/datasets/seed.jsonl`` (expected phrases and outlets, answerable or not; a
+  follow-up lists the questions asked before it in the same conversation, ``after``);
 - ``realtimeqa``: RealTime QA ``questions-dev.jsonl`` (gold choice among four, question date);
 - ``multihop``: MultiHop-RAG ``MultiHopRAG.json`` (answer, question type, gold evidence facts
   with their outlets; ``null_query`` questions have no answer in the corpus).
+
+:func:`time_shifted` makes an unanswerable set of any dated questions: each asked as of a date
+before the events it asks about, when no article could hold its answer yet.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +36,7 @@ class EvalQuestion:
     evidence: tuple[str, ...] = ()  # gold evidence facts (MultiHop-RAG)
     as_of: date | None = None
     all_answers: bool = False  # a right answer holds every gold string (seed phrases)
+    after: tuple[str, ...] = ()  # a follow-up: the questions asked before it, in order
 
 
 def load_questions(dataset: str, path: Path) -> list[EvalQuestion]:
@@ -59,7 +64,27 @@ def _seed(record: dict[str, Any]) -> EvalQuestion:
         answers=tuple(record["expected_phrases"]),
         expected_outlets=tuple(record["expected_outlets"]),
         all_answers=True,
+        after=tuple(record.get("after") or ()),
     )
+
+
+def time_shifted(questions: list[EvalQuestion], days: int) -> list[EvalQuestion]:
+    """Each dated question again, asked ``days`` before its date and so unanswerable: RealTime
+    QA asks about the week before its date, so at two weeks earlier no article holds the event.
+    (An answer may still be true of an older, ongoing story; the figure counts it as a miss.)"""
+    return [
+        replace(
+            q,
+            id=f"{q.id}@-{days}d",
+            kind="time-shifted",
+            answerable=False,
+            answers=(),
+            choices=(),
+            as_of=q.as_of - timedelta(days=days),
+        )
+        for q in questions
+        if q.as_of is not None
+    ]
 
 
 def _realtimeqa(record: dict[str, Any]) -> EvalQuestion:

@@ -15,7 +15,7 @@ import statistics
 import subprocess
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypedDict, cast
@@ -27,6 +27,7 @@ from eval import metrics
 from eval.common import p50_p95
 from eval.metrics import first_rank
 from eval.questions import EvalQuestion
+from rag.answering.followup import Turn
 from rag.answering.prompts import load_prompt
 from rag.answering.service import AskService
 from rag.domain.models import Answer, Citation, Passage
@@ -48,6 +49,8 @@ QUALITY = (
     "citation_recall",
     "outlet_attribution",
     "decline_accuracy",
+    "decline_recall",
+    "decline_precision",
 )
 Score = float | int | None  # a metric (None: it does not apply), or a rank
 
@@ -97,6 +100,7 @@ class RunSetup:
     questions: str
     corpus: list[str]
     url: str | None
+    time_shifted: int | None = None  # days: the questions again, as unanswerable (time_shifted)
 
 
 def configuration(setup: RunSetup, settings: Settings, model: str) -> dict[str, Any]:
@@ -151,6 +155,10 @@ def score_question(
         [c.outlet for c in answer.citations], question.expected_outlets
     )
     scores["decline_accuracy"] = float(answer.declined != question.answerable)
+    # Means over the questions each applies to: declines among the unanswerable (recall), the
+    # unanswerable among the declines (precision).
+    scores["decline_recall"] = None if question.answerable else float(answer.declined)
+    scores["decline_precision"] = float(not question.answerable) if answer.declined else None
     scores["latency_ms"] = round(answer.retrieval_ms + answer.answer_ms, 1)
     return {
         "id": question.id,
@@ -187,23 +195,45 @@ def in_process(service: AskService, retriever: Retriever, top_k: int) -> Asker:
 
     def ask(question: EvalQuestion) -> tuple[Answer, list[Passage], int]:
         as_of = day_end(question.as_of) if question.as_of else None
-        answer = service.ask(Query(question.question, top_k, as_of=as_of))
+        answer = conversation(service, question, Query(question.question, top_k, as_of=as_of))
         deep = retriever.retrieve(Query(answer.question, DEPTH, as_of=as_of)).passages
         return answer, deep, DEPTH
 
     return ask
 
 
+def conversation(service: AskService, question: EvalQuestion, query: Query) -> Answer:
+    """The question's answer; a follow-up's after the questions before it, in one history."""
+    history: list[Turn] = []
+    for earlier in question.after:
+        said = service.ask(replace(query, question=earlier), history)
+        history += [Turn("user", earlier), Turn("assistant", said.text)]
+    return service.ask(query, history)
+
+
 def over_http(url: str, timeout_s: float = 120) -> Asker:
     client = httpx.Client(base_url=url.rstrip("/"), timeout=timeout_s)
 
-    def ask(question: EvalQuestion) -> tuple[Answer, list[Passage], int]:
-        body: dict[str, Any] = {"question": question.question, "include_passages": True}
-        if question.as_of:
-            body["as_of"] = question.as_of.isoformat()
+    def post(question: str, as_of: str | None, history: list[dict[str, str]]) -> dict[str, Any]:
+        body: dict[str, Any] = {"question": question, "include_passages": True}
+        if as_of:
+            body["as_of"] = as_of
+        if history:
+            body["history"] = history
         response = client.post("/ask", json=body)
         response.raise_for_status()
-        data = response.json()
+        return cast(dict[str, Any], response.json())
+
+    def ask(question: EvalQuestion) -> tuple[Answer, list[Passage], int]:
+        as_of = question.as_of.isoformat() if question.as_of else None
+        history: list[dict[str, str]] = []
+        for earlier in question.after:
+            said = post(earlier, as_of, history)["answer"]
+            history += [
+                {"role": "user", "content": earlier},
+                {"role": "assistant", "content": said},
+            ]
+        data = post(question.question, as_of, history)
         passages = [Passage(**p) for p in data.pop("passages") or []]
         citations = [Citation(**c) for c in data.pop("citations")]
         answerer, reason = Answer.parse_label(data["answerer"])

@@ -144,11 +144,12 @@ class AnsweringSettings(Concern):
     max_answer_sentences: int = Field(
         3, ge=1, le=10, description="Most sentences the extractive answerer puts in an answer."
     )
-    min_answer_score: float = Field(
-        0.30,
+    min_answer_confidence: float = Field(
+        0.06,
         ge=0.0,
         le=1.0,
-        description="Below this support score the extractive answerer declines.",
+        description="Below this learned confidence (0-1) that its best sentences answer, the"
+        " extractive answerer declines.",
     )
 
 

@@ -62,7 +62,7 @@ class Components:
     def ask_service(self) -> AskService:
         settings = self.settings
         extractive = ExtractiveAnswerer(
-            settings.answering.max_answer_sentences, settings.answering.min_answer_score
+            settings.answering.max_answer_sentences, settings.answering.min_answer_confidence
         )
         # Loaded even without a model, so that a broken prompt file fails at start-up.
         answer_prompt, condense_prompt = load_prompt("answer"), load_prompt("condense")

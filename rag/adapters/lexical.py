@@ -260,6 +260,12 @@ class LexicalIndex:
                 found[chunk_id] = (int(index.published_ts[i]), str(index.outlet_keys[i]))
         return found
 
+    def latest(self, until: int) -> int | None:
+        """Publication time of the newest dated chunk published by ``until`` (epoch seconds)."""
+        published = self._current().published_ts
+        dated = published[(published >= 0) & (published <= until)]
+        return int(dated.max()) if len(dated) else None
+
     def outlets(self) -> frozenset[str]:
         """Every outlet in the index, as ingested (for recognising outlets named in questions)."""
         return self._current().outlets

@@ -1,118 +1,205 @@
-"""The offline answerer: the retrieved sentences that best answer the question, each cited.
+"""The offline answerer: the sentences of the retrieved articles that answer the question, each
+cited, the one that answers first.
 
-A sentence's support score mixes its passage's embedding similarity to the question (computed by
-retrieval) with how much of the question's rarer words the sentence contains (IDF over the
-candidate sentences), plus a small bonus when it holds the kind of thing the question asks for (a
-number for "how much", a date for "when"). Nothing is embedded here: embedding the sentences
-cost ~10 ms each on one thread, several times the whole retrieval. Below ``min_score`` nothing
-supports an answer and the answerer declines.
+Its rules, in order (README, "How the offline answerer answers"):
+
+1. It reads every sentence of the retrieved passages' whole articles (:mod:`candidates`).
+2. A name the question asks about that no article holds: decline ("What did China say?").
+3. A sentence may answer only if it carries what the question asks for (:mod:`asked`): a number
+   for "how many", a date for "when", a name the question did not give for "who", "where" and
+   "which company"; and the question's focus (at least one of its words or numbers); and, for
+   "what did X say", an account attributed to X (X named beside a verb of saying or a quote).
+   No such sentence: decline.
+4. The sentences are scored by a learned logistic model over their features (:mod:`features`,
+   :mod:`selection`); the question's confidence, learned too, reads the best scores and how fresh
+   their articles are. Under ``min_confidence``: decline.
+5. The best sentence comes first; others join it only within ``keep_within`` of its score and
+   when they do not repeat a chosen one, up to ``max_sentences``.
+6. A follow-up never gets the previous answer again: of its sentences only the best one may
+   answer, and only when it is the best of all.
+
+Nothing is embedded here: embedding the sentences cost ~10 ms each on one thread, several times
+the whole retrieval, and measured no better than the article's own similarity.
 """
 
 from __future__ import annotations
 
-import math
 import re
-from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
+import numpy as np
+import numpy.typing as npt
+
+from rag.answering.asked import Asked, Kind, novel_names, person_names, read_question, terms_of
+from rag.answering.candidates import Candidate, candidates
 from rag.answering.citations import without_markers
-from rag.answering.untrusted import instruction_free
+from rag.answering.features import (
+    DATE,
+    NUMBER,
+    SENTENCE_FEATURES,
+    Matrix,
+    question_features,
+    sentence_features,
+)
+from rag.answering.selection import SelectionModel
 from rag.domain.models import Passage
-from rag.domain.text import content_terms, ends_sentence, names, split_sentences
+from rag.domain.text import names
+from rag.domain.timeparse import Window
 
-DENSE_WEIGHT = 0.65
-LEXICAL_WEIGHT = 0.35
-TYPE_BONUS = 0.08
-KEEP_WITHIN = 0.10  # sentences this close to the best one join the answer
-MIN_WORDS = 4
-_NUMBER = re.compile(
-    r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|hundred|"
-    r"thousand|million|billion|trillion|percent|dozen)\b",
-    re.I,
+_SAYING = (
+    r"(?:say|says|said|tell|tells|told|remark\w*|add(?:s|ed)|stat(?:es|ed)|not(?:es|ed)"
+    r"|stress\w*|emphasi[sz]\w*|affirm\w*|reaffirm\w*|clarif\w*|confirm\w*|characteri[sz]\w*"
+    r"|describ\w*|call(?:s|ed)|warn\w*|announc\w*|argu\w*|insist\w*|reiterat\w*|according to"
+    r"|underscor\w*|believ\w*|wr(?:ote|ites)|claim\w*|acknowledg\w*|highlight\w*|urg\w*"
+    r"|declar\w*|explain\w*|admit\w*|repl\w*|respond\w*|report\w*|reckon\w*|think\w*)"
 )
-_DATE = re.compile(
-    r"\b(?:\d{1,2} (?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)\w*|"
-    r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)\w* \d{1,2}|"
-    r"(?:mon|tues|wednes|thurs|fri|satur|sun)day|\d{4}|yesterday|today|"
-    r"tomorrow|week|month|year)\b",
-    re.I,
-)
-_QUESTION_TYPES: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
-    (
-        re.compile(
-            r"^\s*(?:how (?:much|many|large|big|long|old)|what (?:percentage|amount|number))", re.I
-        ),
-        _NUMBER,
-    ),
-    (
-        re.compile(r"^\s*(?:(?:on|in|at|by) )?(?:when|what (?:date|day|year|month|time))\b", re.I),
-        _DATE,
-    ),
-)
-
-
-# The frame of "what did X report/say/write": it asks for X's account; the sentence that gives it
-# need not repeat the verb, so these words do not count for or against support.
-_FRAME = frozenset(
-    content_terms(
-        "report say tell write claim state describe announce mention cover coverage according"
-        " wrote told stated described announced mentioned covered"
-    )
-)
+# Verbs after which the speaker comes, closing the clause: "according to Rutte," "said Rutte."
+_SAID_BY = r"(?:according to|said|says|added|wrote|asked|noted|explained|remarked|told)"
+_THEY_SAID = re.compile(rf"[\"“”].*\b(?:he|she|they) {_SAYING}\b", re.I)
 
 
 @dataclass(frozen=True)
 class Drafted:
-    """The chosen sentences, each ending in the marker of its passage's place in the list the
-    answerer was given (``[3]``: the third passage); the citation check numbers and quotes."""
+    """The chosen sentences, each ending in the marker of its passage's place in ``passages``
+    (``[3]``: the third); the citation check numbers and quotes."""
 
     sentences: list[str]
     declined: bool
-
-
-@dataclass(frozen=True)
-class _Candidate:
-    passage: Passage
-    sentence: str
-    terms: frozenset[str]
+    passages: list[Passage]  # the passages given, then any other chunk of their articles cited
 
 
 class ExtractiveAnswerer:
-    def __init__(self, max_sentences: int, min_score: float) -> None:
+    def __init__(
+        self, max_sentences: int, min_confidence: float, model: SelectionModel | None = None
+    ) -> None:
         self.max_sentences = max_sentences
-        self.min_score = min_score
+        self.min_confidence = min_confidence
+        self.model = model or SelectionModel.load()
 
     def answer(
-        self, question: str, passages: list[Passage], previous: frozenset[str] = frozenset()
+        self,
+        question: str,
+        passages: list[Passage],
+        previous: frozenset[str] = frozenset(),
+        articles: Mapping[str, Sequence[Passage]] | None = None,
+        present: datetime | None = None,
+        window: Window | None = None,
     ) -> Drafted:
         """``previous``: the sentences of the answer just given in this conversation (folded by
-        :func:`folded`); a follow-up never gets all of them again, only the one that answers."""
-        candidates = _candidates(passages)
-        if not candidates or _missing_names(question, passages):
-            return Drafted([], declined=True)
-        ranked = sorted(_scores(question, passages, candidates), key=lambda sc: -sc[0])
-        wanted = _wanted_pattern(question)
-        if wanted is not None:
-            # "How many" with no number anywhere, "when" with no date: the passages do not say.
-            typed = [sc for sc in ranked if wanted.search(sc[1].sentence)]
-            if not typed:
-                return Drafted([], declined=True)
-            # The sentence that carries what is asked comes first.
-            ranked = [typed[0]] + [sc for sc in ranked if sc is not typed[0]]
-        best = ranked[0][0]
-        if best < self.min_score:
-            return Drafted([], declined=True)
-        chosen: list[_Candidate] = []
-        for score, candidate in ranked:
-            if len(chosen) == self.max_sentences or score < best - KEEP_WITHIN:
-                break
-            if not any(_similar(candidate, other) for other in chosen):
-                chosen.append(candidate)
-        if len(chosen) > 1 and all(folded(c.sentence) in previous for c in chosen):
-            chosen = chosen[:1]  # nothing new beside it: the best-supported one alone answers
-        place = {p.chunk_id: number for number, p in enumerate(passages, start=1)}
-        cited = [f"{c.sentence} [{place[c.passage.chunk_id]}]" for c in chosen]
-        return Drafted(cited, declined=False)
+        :func:`folded`); ``articles``: the passages' whole articles, each chunk in order;
+        ``present``: when the news is read (articles' ages count from it; default now);
+        ``window``: the time the question names."""
+        declined = Drafted([], declined=True, passages=passages)
+        found = candidates(passages, articles or {}, present or datetime.now(UTC))
+        if not found or missing_names(question, found):
+            return declined
+        reading = read(question, found, window)
+        if not reading.eligible:
+            return declined
+        eligible = reading.eligible
+        scores = self.model.sentence_scores(reading.features)
+        rows = reading.features[eligible]
+        confidence = self.model.confidence(question_features(rows, scores[eligible]))
+        if confidence < self.min_confidence:
+            return declined
+        # A follow-up never gets the previous answer again: of its sentences only the best
+        # one may answer, when it is the best of all (rule 6).
+        best = max(eligible, key=lambda i: scores[i])
+        eligible = [i for i in eligible if i == best or folded(found[i].sentence) not in previous]
+        chosen = choose(found, scores, eligible, self.max_sentences, self.model.keep_within)
+        cited = list(passages)
+        place = {p.chunk_id: number for number, p in enumerate(cited, start=1)}
+        sentences = []
+        for c in chosen:
+            if c.passage.chunk_id not in place:
+                cited.append(c.passage)
+                place[c.passage.chunk_id] = len(cited)
+            sentences.append(f"{c.sentence} [{place[c.passage.chunk_id]}]")
+        return Drafted(sentences, declined=False, passages=cited)
+
+
+def choose(
+    found: list[Candidate],
+    scores: npt.NDArray[np.float64],
+    eligible: list[int],
+    most: int,
+    keep_within: float,
+) -> list[Candidate]:
+    """Rule 5: the best eligible sentence, then others within ``keep_within`` of its score that
+    do not repeat a chosen one, up to ``most``."""
+    ranked = sorted(eligible, key=lambda i: -scores[i])
+    best = scores[ranked[0]]
+    chosen: list[Candidate] = []
+    for i in ranked:
+        if len(chosen) == most or scores[i] < best - keep_within:
+            break
+        if not any(_similar(found[i], other) for other in chosen):
+            chosen.append(found[i])
+    return chosen
+
+
+@dataclass(frozen=True)
+class Reading:
+    asked: Asked
+    features: Matrix  # every candidate's, in SENTENCE_FEATURES order
+    eligible: list[int]  # the candidates that may answer (rule 3)
+
+
+def read(question: str, found: list[Candidate], window: Window | None) -> Reading:
+    """What the question asks, every candidate's features, and which candidates answer as asked
+    (one function for the answerer and its training, so both read alike)."""
+    asked = read_question(question)
+    features = sentence_features(asked, found, window)
+    coverage = features[:, SENTENCE_FEATURES.index("coverage")]
+    eligible = [i for i, c in enumerate(found) if answers_as_asked(c, float(coverage[i]), asked)]
+    return Reading(asked, features, eligible)
+
+
+def answers_as_asked(candidate: Candidate, coverage: float, asked: Asked) -> bool:
+    """Rule 3: the sentence carries the kind of answer asked for, the question's focus (one of
+    its words or numbers: demanding a share of them cost 3 to 8 points of dev accuracy, the
+    answers to long questions holding few of their words), and, for "what did X say", X's
+    account."""
+    sentence = candidate.sentence
+    # A follow-up's own words must be met: its carried context alone is the previous topic.
+    own = not asked.own or bool(asked.own & candidate.terms)
+    on_focus = own and (coverage > 0 or any(n in sentence for n in asked.numbers))
+    return on_focus and _carries(sentence, asked) and _attributed(candidate, asked)
+
+
+def _carries(sentence: str, asked: Asked) -> bool:
+    if asked.kind is Kind.NUMBER:
+        counted = not asked.counted or bool(asked.counted & set(terms_of(sentence)))
+        return counted and bool(NUMBER.search(sentence))
+    if asked.kind is Kind.DATE:
+        # "When will Ukraine join NATO?": a date of anything else is not when it joins.
+        event = not asked.event or bool(asked.event & set(terms_of(sentence)))
+        return event and bool(DATE.search(sentence))
+    if asked.kind is Kind.PERSON:
+        return bool(person_names(sentence, asked))
+    if asked.kind in (Kind.PLACE, Kind.ORGANISATION):
+        return bool(novel_names(sentence, asked))
+    return True
+
+
+def _attributed(candidate: Candidate, asked: Asked) -> bool:
+    """X speaks in the sentence: named just before a verb of saying ("Rutte, the alliance's
+    chief, said"), or just after one ("according to Rutte", "said Rutte"); or the sentence is
+    a quote "he added" to the sentence before, which names X."""
+    if not asked.speaker:
+        return True
+    sentence = candidate.sentence
+    for name in asked.speaker:
+        who = rf"\b{re.escape(name[:5])}\w*"
+        if re.search(rf"{who}(?:\W+\w+){{0,4}}?\W+{_SAYING}\b", sentence, re.I):
+            return True
+        if re.search(rf"\b{_SAID_BY}\W+(?:\w+\W+){{0,3}}?{who}\s*(?:[,.;:!?]|$)", sentence, re.I):
+            return True
+        if _THEY_SAID.search(sentence) and re.search(who, candidate.before, re.I):
+            return True
+    return False
 
 
 def folded(sentence: str) -> str:
@@ -120,70 +207,18 @@ def folded(sentence: str) -> str:
     return " ".join(re.findall(r"\w+", without_markers(sentence).casefold()))
 
 
-def _scores(
-    question: str, passages: list[Passage], candidates: list[_Candidate]
-) -> list[tuple[float, _Candidate]]:
-    coverage = _coverage(question, candidates)
-    similarity = _passage_similarity(passages)
-    wanted = _wanted_pattern(question)
-    scored = []
-    for candidate, covered in zip(candidates, coverage, strict=True):
-        bonus = TYPE_BONUS if wanted and wanted.search(candidate.sentence) else 0.0
-        dense = similarity[candidate.passage.chunk_id]
-        scored.append((DENSE_WEIGHT * dense + LEXICAL_WEIGHT * covered + bonus, candidate))
-    return scored
+def missing_names(question: str, found: list[Candidate]) -> list[str]:
+    """Names the question asks about (capitalised words after its first) that no article has.
 
-
-def _passage_similarity(passages: list[Passage]) -> dict[str, float]:
-    """Each passage's cosine similarity to the question; one found only by its words counts as
-    no closer than the farthest passage the vectors found."""
-    dense = [p.dense_score for p in passages if p.dense_score > 0]
-    floor = min(dense, default=0.0)
-    return {p.chunk_id: p.dense_score if p.dense_score > 0 else floor for p in passages}
-
-
-def _coverage(question: str, candidates: list[_Candidate]) -> list[float]:
-    """Share of the question's words (IDF-weighted over the candidates) each sentence holds."""
-    question_terms = set(content_terms(question)) - _FRAME
-    document_frequency = Counter(t for c in candidates for t in c.terms)
-    idf = {t: math.log(1 + len(candidates) / (1 + document_frequency[t])) for t in question_terms}
-    total = sum(idf.values()) or 1.0
-    return [sum(idf[t] for t in question_terms & c.terms) / total for c in candidates]
-
-
-def _candidates(passages: list[Passage]) -> list[_Candidate]:
-    """Every sentence of the passages once (overlapping chunks repeat sentences)."""
-    seen: set[str] = set()
-    candidates = []
-    for passage in passages:
-        for sentence in split_sentences(instruction_free(passage.text)):
-            key = " ".join(sentence.casefold().split())
-            if len(sentence.split()) < MIN_WORDS or key in seen or not ends_sentence(sentence):
-                continue
-            seen.add(key)
-            terms = frozenset(content_terms(sentence))
-            candidates.append(_Candidate(passage, sentence, terms))
-    return candidates
-
-
-def _missing_names(question: str, passages: list[Passage]) -> list[str]:
-    """Names the question asks about (capitalised words after its first) that no passage has.
-
-    A passage about the right topic but not the named party ("What did China say about the
+    An article about the right topic but not the named party ("What did China say about the
     plan?") does not answer; names match on their first five letters (Zelensky, Zelenskyy).
     """
     asked = names(question)
-    text = " ".join(f"{p.outlet} {p.title} {p.text}" for p in passages).casefold()
+    heads = {(c.passage.outlet, c.passage.title) for c in found}
+    text = " ".join([*(f"{o} {t}" for o, t in heads), *(c.sentence for c in found)]).casefold()
     return [n for n in asked if n.casefold()[:5] not in text]
 
 
-def _wanted_pattern(question: str) -> re.Pattern[str] | None:
-    for asks, answer_shape in _QUESTION_TYPES:
-        if asks.search(question):
-            return answer_shape
-    return None
-
-
-def _similar(a: _Candidate, b: _Candidate) -> bool:
+def _similar(a: Candidate, b: Candidate) -> bool:
     union = a.terms | b.terms
     return bool(union) and len(a.terms & b.terms) / len(union) > 0.6

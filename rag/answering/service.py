@@ -137,8 +137,18 @@ class AskService:
         """The extractive answer, through the same citation check as a model's."""
         # Scored against what the question asks, without the outlet and time words that only
         # chose where and when to look.
-        drafted = self._extractive.answer(retrieved.searched, retrieved.passages, previous)
-        check = CitationCheck(retrieved.passages, DECLINE_TEXT)
+        # It reads the passages' whole articles: the sentence that answers is often in a chunk
+        # beside the one retrieval found.
+        articles = self._retriever.articles(retrieved.passages) if retrieved.passages else {}
+        drafted = self._extractive.answer(
+            retrieved.searched,
+            retrieved.passages,
+            previous,
+            articles=articles,
+            present=retrieved.present,
+            window=retrieved.window,
+        )
+        check = CitationCheck(drafted.passages, DECLINE_TEXT)
         shown = [checked for s in drafted.sentences if (checked := check.sentence(s))]
         if drafted.declined or not shown:
             return Answer(DECLINE_TEXT, declined=True)

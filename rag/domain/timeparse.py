@@ -15,12 +15,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 
-_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 MONTHS = (
     "january february march april may june july august september october november december".split()
 )
 _MONTH = "(?P<month>" + "|".join(MONTHS) + ")"
-_DAY = "(?P<weekday>" + "|".join(_WEEKDAYS) + ")"
+_DAY = "(?P<weekday>" + "|".join(WEEKDAYS) + ")"
 
 
 @dataclass(frozen=True)
@@ -81,7 +81,7 @@ def _rules(as_of: datetime) -> list[tuple[re.Pattern[str], Action]]:
         return start, min(_next_month(start), end)
 
     def weekday_window(m: re.Match[str]) -> Span:
-        back = (today.weekday() - _WEEKDAYS.index(m.group("weekday").lower())) % 7
+        back = (today.weekday() - WEEKDAYS.index(m.group("weekday").lower())) % 7
         if m.group("last") and back == 0:
             back = 7
         start = days_back(back)

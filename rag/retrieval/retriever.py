@@ -47,6 +47,11 @@ class Retrieved:
     passages: list[Passage]
     question_vector: list[float]
     searched: str  # the question without its outlet and time phrases: what was embedded
+    as_of: datetime
+    # The archive's present: its newest article up to as-of. An answer's freshness is counted
+    # from it, so an archive of 2024 asked today reads as 2024's news, not as stale news.
+    present: datetime
+    window: Window | None = None  # the time the question names ("this week"), if any
 
 
 def day_start(value: date | datetime) -> datetime:
@@ -173,7 +178,14 @@ class Retriever:
         passages.sort(key=lambda p: -p.score)
         top = _diverse(passages, query.top_k, tuning)
         ranked_top = [replace(p, rank=rank) for rank, p in enumerate(top, start=1)]
-        return Retrieved(ranked_top, vector, understood.text)
+        newest = self._lexical.latest(latest)
+        present = as_of if newest is None else datetime.fromtimestamp(newest, UTC)
+        return Retrieved(ranked_top, vector, understood.text, as_of, present, window)
+
+    def articles(self, passages: list[Passage]) -> dict[str, list[Passage]]:
+        """The whole articles of these passages, each as its chunks in order: what the answerer
+        reads around the passages that were found."""
+        return self._store.article_chunks(list(dict.fromkeys(p.article_id for p in passages)))
 
     def candidate_pool(self, query: Query) -> list[Passage]:
         """Every passage fusion ranks for this query, unordered: the ceiling that any re-ranking
