@@ -69,9 +69,10 @@ def gather(
             retrieved = retriever.retrieve(Query(question.question, top_k, as_of=as_of))
             articles = retriever.articles(retrieved.passages)
             found = candidates(retrieved.passages, articles, retrieved.present)
-            reading = read(retrieved.searched, found, retrieved.window)
-            eligible = [] if missing_names(retrieved.searched, found) else reading.eligible
-            features = reading.features[eligible]
+            reading = read(retrieved.searched, found, retrieved.window, retrieved.named_outlets)
+            missing = missing_names(retrieved.searched, found)
+            eligible = [] if missing else reading.eligible
+            features = reading.features[: len(eligible)]
             labels = np.array(
                 [
                     0.0 if shifted else float(answer_correct(found[i].sentence, False, question))

@@ -8,6 +8,7 @@ asks for X's account: only a sentence that attributes something to X answers it.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 from dataclasses import dataclass
@@ -20,7 +21,14 @@ from rag.domain.timeparse import MONTHS, WEEKDAYS
 def terms_of(text: str) -> list[str]:
     """Content words as the answerer matches them: the index's light stems, with a final "e"
     dropped too, so that "share" meets "sharing" and "presented" meets "present"."""
-    return [t[:-1] if len(t) > 4 and t.endswith("e") else t for t in content_terms(text)]
+    return list(sequence_of(text))
+
+
+@functools.lru_cache(maxsize=65536)
+def sequence_of(text: str) -> tuple[str, ...]:
+    """:func:`terms_of`, remembered: the same sentences and headlines come back query after
+    query, and stemming them was a third of an answer's time."""
+    return tuple(t[:-1] if len(t) > 4 and t.endswith("e") else t for t in content_terms(text))
 
 
 class Kind(StrEnum):
@@ -105,6 +113,13 @@ _TITLE = (
 _CAP = r"[A-Z][\w'’-]+"
 _PERSON = re.compile(rf"\b(?:{_TITLE} {_CAP}|{_CAP}(?: {_CAP})+)")
 _PRONOUNS = frozenset("he she they it him her them".split())
+# "Did he endorse it?", "What did she say?": the pronoun asks about someone named before, not
+# later in the question ("Which figure said she will ..." names its own referent).
+_UNRESOLVED = re.compile(
+    r"^\W*(?:\w+\s+){0,2}?(?:did|does|do|is|was|were|are|has|have|had|will|would|can|could)"
+    r"\s+(?:he|she|they)\b",
+    re.I,
+)
 _NOT_COUNTED = frozenset(
     "did does do is are was were has have had will would can could should more".split()
 )
@@ -130,6 +145,7 @@ class Asked:
     speaker: tuple[str, ...]  # whose account "what did X say" asks for; () when none
     counted: frozenset[str]  # what "how many" counts (stemmed); a number sentence names one
     event: frozenset[str]  # what "when" asks the time of (stemmed); a dated sentence names it
+    unresolved: bool  # it asks "did he ..." of no one named, with no conversation to say who
 
 
 def read_question(question: str) -> Asked:
@@ -153,6 +169,7 @@ def read_question(question: str) -> Asked:
         speaker=speaker,
         counted=_counted(own),
         event=_event(own, kind),
+        unresolved=not carried and not names(own) and bool(_UNRESOLVED.search(own)),
     )
 
 
@@ -227,8 +244,13 @@ def novel_names(sentence: str, asked: Asked) -> set[str]:
     or a weekday): who or what a sentence names beyond what was asked about."""
     return {
         n.casefold()
-        for n in names(sentence)
+        for n in _names_of(sentence)
         if n.casefold().strip(".'’") not in asked.words
         and n.casefold() not in STOPWORDS
         and n.casefold() not in _CALENDAR
     }
+
+
+@functools.lru_cache(maxsize=65536)
+def _names_of(sentence: str) -> tuple[str, ...]:
+    return tuple(names(sentence))

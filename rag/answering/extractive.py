@@ -9,6 +9,8 @@ Its rules, in order (README, "How the offline answerer answers"):
    for "how many", a date for "when", a name the question did not give for "who", "where" and
    "which company"; and the question's focus (at least one of its words or numbers); and, for
    "what did X say", an account attributed to X (X named beside a verb of saying or a quote).
+   A question that names an outlet ("What did NewsTrack report ...") is answered from that
+   outlet's articles alone; one that says "he" or "they" with no one to refer to, not at all.
    No such sentence: decline.
 4. The sentences are scored by a learned logistic model over their features (:mod:`features`,
    :mod:`selection`); the question's confidence, learned too, reads the best scores and how fresh
@@ -38,8 +40,8 @@ from rag.answering.citations import without_markers
 from rag.answering.features import (
     DATE,
     NUMBER,
-    SENTENCE_FEATURES,
     Matrix,
+    idf_coverage,
     question_features,
     sentence_features,
 )
@@ -86,29 +88,32 @@ class ExtractiveAnswerer:
         articles: Mapping[str, Sequence[Passage]] | None = None,
         present: datetime | None = None,
         window: Window | None = None,
+        outlets: tuple[str, ...] = (),
     ) -> Drafted:
         """``previous``: the sentences of the answer just given in this conversation (folded by
         :func:`folded`); ``articles``: the passages' whole articles, each chunk in order;
         ``present``: when the news is read (articles' ages count from it; default now);
-        ``window``: the time the question names."""
+        ``window``: the time the question names; ``outlets``: the outlets it names, whose
+        account alone answers."""
         declined = Drafted([], declined=True, passages=passages)
         found = candidates(passages, articles or {}, present or datetime.now(UTC))
         if not found or missing_names(question, found):
             return declined
-        reading = read(question, found, window)
+        reading = read(question, found, window, outlets)
         if not reading.eligible:
             return declined
-        eligible = reading.eligible
+        eligible = [found[i] for i in reading.eligible]
         scores = self.model.sentence_scores(reading.features)
-        rows = reading.features[eligible]
-        confidence = self.model.confidence(question_features(rows, scores[eligible]))
+        confidence = self.model.confidence(question_features(reading.features, scores))
         if confidence < self.min_confidence:
             return declined
         # A follow-up never gets the previous answer again: of its sentences only the best
         # one may answer, when it is the best of all (rule 6).
-        best = max(eligible, key=lambda i: scores[i])
-        eligible = [i for i in eligible if i == best or folded(found[i].sentence) not in previous]
-        chosen = choose(found, scores, eligible, self.max_sentences, self.model.keep_within)
+        best = int(np.argmax(scores))
+        kept = [
+            i for i, c in enumerate(eligible) if i == best or folded(c.sentence) not in previous
+        ]
+        chosen = choose(eligible, scores, kept, self.max_sentences, self.model.keep_within)
         cited = list(passages)
         place = {p.chunk_id: number for number, p in enumerate(cited, start=1)}
         sentences = []
@@ -143,18 +148,30 @@ def choose(
 @dataclass(frozen=True)
 class Reading:
     asked: Asked
-    features: Matrix  # every candidate's, in SENTENCE_FEATURES order
     eligible: list[int]  # the candidates that may answer (rule 3)
+    features: Matrix  # theirs, a row each, in SENTENCE_FEATURES order
 
 
-def read(question: str, found: list[Candidate], window: Window | None) -> Reading:
-    """What the question asks, every candidate's features, and which candidates answer as asked
-    (one function for the answerer and its training, so both read alike)."""
+def read(
+    question: str,
+    found: list[Candidate],
+    window: Window | None,
+    outlets: tuple[str, ...] = (),
+) -> Reading:
+    """What the question asks, which candidates answer as asked, and their features (one
+    function for the answerer and its training, so both read alike)."""
     asked = read_question(question)
-    features = sentence_features(asked, found, window)
-    coverage = features[:, SENTENCE_FEATURES.index("coverage")]
-    eligible = [i for i, c in enumerate(found) if answers_as_asked(c, float(coverage[i]), asked)]
-    return Reading(asked, features, eligible)
+    if asked.unresolved:  # "Did he endorse it?" with no one to be "he": nothing answers
+        return Reading(asked, [], sentence_features(asked, found, window, [], []))
+    coverage = idf_coverage(asked, found)
+    named = {o.casefold() for o in outlets}
+    eligible = [
+        i
+        for i, c in enumerate(found)
+        if answers_as_asked(c, coverage[i], asked)
+        and (not named or c.passage.outlet.casefold() in named)
+    ]
+    return Reading(asked, eligible, sentence_features(asked, found, window, coverage, eligible))
 
 
 def answers_as_asked(candidate: Candidate, coverage: float, asked: Asked) -> bool:

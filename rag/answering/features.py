@@ -7,6 +7,7 @@ the weights must be learned again for (``byline eval train-answerer``).
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 import re
@@ -16,7 +17,7 @@ from collections.abc import Sequence
 import numpy as np
 import numpy.typing as npt
 
-from rag.answering.asked import Asked, Kind, novel_names, terms_of
+from rag.answering.asked import Asked, Kind, novel_names, sequence_of
 from rag.answering.candidates import Candidate
 from rag.domain.timeparse import Window
 
@@ -83,20 +84,25 @@ QUESTION_FEATURES = (
 
 
 def sentence_features(
-    asked: Asked, candidates: Sequence[Candidate], window: Window | None
+    asked: Asked,
+    candidates: Sequence[Candidate],
+    window: Window | None,
+    coverage: Sequence[float],
+    rows_of: Sequence[int],
 ) -> Matrix:
-    """One row per candidate, columns in ``SENTENCE_FEATURES`` order."""
-    if not candidates:
+    """A row for each candidate in ``rows_of`` (the ones that may answer; the rest are never
+    scored), columns in ``SENTENCE_FEATURES`` order; gaps are to the best of all candidates.
+    ``coverage``: :func:`idf_coverage` of every candidate."""
+    if not rows_of:
         return np.zeros((0, len(SENTENCE_FEATURES)))
-    coverage = idf_coverage(asked, candidates)
     best_similarity = max(c.article_similarity for c in candidates)
     best_coverage = max(coverage)
     kind = asked.kind
     rows = []
-    for c, covered in zip(candidates, coverage, strict=True):
+    for c, covered in ((candidates[i], coverage[i]) for i in rows_of):
         novel = min(len(novel_names(c.sentence, asked)), 4) / 4
         numbers = [n for n in re.findall(r"\d[\d,.]*", c.sentence) if n not in asked.numbers]
-        headline = set(terms_of(c.passage.title))
+        headline = set(sequence_of(c.passage.title))
         inside = window is not None and _inside(c.passage.published_ts, window)
         rows.append(
             [
@@ -109,7 +115,7 @@ def sentence_features(
                 min(c.distance, 3) / 3,
                 min(c.position, 30) / 30,
                 math.log(len(c.sentence.split())),
-                len(asked.pairs & _pairs(terms_of(c.sentence))) / max(1, len(asked.pairs)),
+                len(asked.pairs & _pairs(c.sequence)) / max(1, len(asked.pairs)),
                 len(asked.terms & headline) / max(1, len(asked.terms)),
                 float(c.position <= 1),
                 _share_of_numbers(asked, c.sentence),
@@ -166,8 +172,8 @@ def idf_coverage(asked: Asked, candidates: Sequence[Candidate]) -> list[float]:
 
 
 def _name_beside_focus(sentence: str, asked: Asked, reach: int = 3) -> float:
-    tokens = _TOKEN.findall(sentence)
-    focus = [i for i, t in enumerate(tokens) if set(terms_of(t)) & asked.focus]
+    tokens = _tokens(sentence)
+    focus = [i for i, t in enumerate(tokens) if set(sequence_of(t)) & asked.focus]
     if not focus:
         return 0.0
     for i, token in enumerate(tokens[1:], start=1):
@@ -175,6 +181,11 @@ def _name_beside_focus(sentence: str, asked: Asked, reach: int = 3) -> float:
         if named and any(abs(i - j) <= reach for j in focus):
             return 1.0
     return 0.0
+
+
+@functools.lru_cache(maxsize=65536)
+def _tokens(sentence: str) -> tuple[str, ...]:
+    return tuple(_TOKEN.findall(sentence))
 
 
 def _share_of_numbers(asked: Asked, sentence: str) -> float:

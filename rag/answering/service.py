@@ -147,6 +147,7 @@ class AskService:
             articles=articles,
             present=retrieved.present,
             window=retrieved.window,
+            outlets=retrieved.named_outlets,
         )
         check = CitationCheck(drafted.passages, DECLINE_TEXT)
         shown = [checked for s in drafted.sentences if (checked := check.sentence(s))]

@@ -52,6 +52,7 @@ class Retrieved:
     # from it, so an archive of 2024 asked today reads as 2024's news, not as stale news.
     present: datetime
     window: Window | None = None  # the time the question names ("this week"), if any
+    named_outlets: tuple[str, ...] = ()  # outlets the question names ("according to CNN")
 
 
 def day_start(value: date | datetime) -> datetime:
@@ -180,7 +181,9 @@ class Retriever:
         ranked_top = [replace(p, rank=rank) for rank, p in enumerate(top, start=1)]
         newest = self._lexical.latest(latest)
         present = as_of if newest is None else datetime.fromtimestamp(newest, UTC)
-        return Retrieved(ranked_top, vector, understood.text, as_of, present, window)
+        return Retrieved(
+            ranked_top, vector, understood.text, as_of, present, window, understood.outlets
+        )
 
     def articles(self, passages: list[Passage]) -> dict[str, list[Passage]]:
         """The whole articles of these passages, each as its chunks in order: what the answerer

@@ -159,3 +159,44 @@ def test_run_compare_and_check_from_the_command_line(tmp_path: Path) -> None:
         data_dir=tmp_path / "unused",
     )
     assert worse.returncode == 1 and "REGRESSION accuracy" in worse.stderr
+
+
+def test_check_fails_under_a_floor_whatever_the_baseline(tmp_path: Path) -> None:
+    run = {
+        "config": {"name": "r"},
+        "totals": {"accuracy": 0.9, "decline_recall": 0.7},
+        "questions": [],
+    }
+    path = tmp_path / "r.json"
+    path.write_text(json.dumps(run))
+    check = ("eval", "check", "--baseline", str(path), "--run", str(path))
+    held = run_byline(*check, "--floor", "accuracy=0.85", data_dir=tmp_path / "unused")
+    assert held.returncode == 0 and "0 under their floor" in held.stdout
+    under = run_byline(*check, "--floor", "decline_recall=0.8", data_dir=tmp_path / "unused")
+    assert under.returncode == 1 and "UNDER FLOOR decline_recall: 0.700 < 0.800" in under.stderr
+    unknown = run_byline(*check, "--floor", "charm=1", data_dir=tmp_path / "unused")
+    assert unknown.returncode != 0 and "unknown metric 'charm'" in unknown.stderr
+
+
+def test_a_time_shifted_run_reports_decline_recall(tmp_path: Path) -> None:
+    questions = tmp_path / "q.jsonl"
+    record = {
+        "id": "r1",
+        "question": "Who is Ukraine's defense minister?",
+        "question_date": "2024-10-18",
+        "choices": ["Rustem Umerov", "Mark Rutte", "Julianne Smith", "Donald Trump"],
+        "answer_index": 0,
+        "answer": "Rustem Umerov",
+    }
+    questions.write_text(json.dumps(record) + "\n")
+    made = run_byline(
+        "eval", "run", "--dataset", "realtimeqa", "--questions", str(questions),
+        "--corpus", "examples/articles", "--time-shifted", "30", "--name", "shifted",
+        "--runs-dir", str(tmp_path), data_dir=tmp_path / "unused",
+    )  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    run = json.loads((tmp_path / "shifted.json").read_text())
+    assert [q["id"] for q in run["questions"]] == ["r1", "r1@-30d"]
+    assert run["config"]["time_shifted"] == 30
+    assert run["totals"]["decline_recall"] is not None
+    assert run["questions"][0]["scores"]["accuracy"] == 1.0  # asked on its own date: answered

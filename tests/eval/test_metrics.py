@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import date
+
 import pytest
 
 from eval import metrics
 from eval.metrics import first_rank
-from eval.questions import EvalQuestion
+from eval.questions import EvalQuestion, time_shifted
 from eval.runs import score_question, totals
 from rag.domain.models import Answer, Citation, Passage
 
@@ -104,3 +107,24 @@ def test_a_scored_row_and_the_totals() -> None:
     total = totals([row, row2])
     assert total["accuracy"] == 1.0 and total["decline_accuracy"] == 1.0
     assert total["hits@10"] is None and total["questions"] == 2
+
+
+def test_time_shifted_questions_are_unanswerable_copies_asked_earlier() -> None:
+    dated = replace(CHOICE, as_of=date(2023, 1, 5))
+    (shifted,) = time_shifted([dated, replace(CHOICE, id="undated")], 14)
+    assert shifted.id == "q@-14d" and shifted.as_of == date(2022, 12, 22)
+    assert not shifted.answerable and shifted.answers == () and shifted.choices == ()
+    assert shifted.kind == "time-shifted"
+
+
+def test_decline_recall_and_precision() -> None:
+    unanswerable = EvalQuestion("u", "?", "time-shifted", False)
+    declined, answered = Answer("Not found.", declined=True), Answer("Brazil [1].")
+    rows = [
+        score_question(unanswerable, declined, []),  # declined and unanswerable
+        score_question(replace(unanswerable, id="u2"), answered, []),  # answered, unanswerable
+        score_question(CHOICE, declined, []),  # declined, though answerable
+    ]
+    total = totals(rows)
+    assert total["decline_recall"] == 0.5  # one of the two unanswerable declined
+    assert total["decline_precision"] == 0.5  # one of the two declines unanswerable

@@ -16,7 +16,11 @@ def test_the_seed_set_has_enough_answerable_and_unanswerable_questions() -> None
 
 def test_seed_eval_meets_its_floors(seeded: Components) -> None:
     report = run_seed_eval(seeded.ask_service(), seed_questions(), seeded.settings.retrieval.top_k)
-    # Measured 1.000 / 0.920 / 1.000 (`byline eval --corpus examples/articles`); floors leave room.
-    assert report.phrase_hit_rate >= 0.9
-    assert report.cited_outlet_precision >= 0.85
-    assert report.decline_accuracy >= 0.9
+    # 82 questions: answerable ones with every class of issue 16 (outlet named, full dates,
+    # attribution, answer kinds, follow-ups) and unanswerable ones ("how many", "what did X
+    # say"). Measured 0.984 / 0.984 / 0.746 / 0.988 (`byline eval --corpus examples/articles`).
+    assert report.questions >= 80
+    assert report.phrase_hit_rate >= 0.95
+    assert report.right_outlet_rate >= 0.95
+    assert report.cited_outlet_precision >= 0.7
+    assert report.decline_accuracy >= 0.95

@@ -51,7 +51,7 @@ def test_ask_reads_a_follow_up_in_the_light_of_its_history(api: httpx.Client) ->
     followed = api.post("/ask", json={"question": FOLLOW_UP, "history": HISTORY}).json()
     assert followed["question"].startswith(f"{FOLLOW_UP} (Rutte")
     assert not followed["declined"]
-    assert "ICARO Media Group" in {c["outlet"] for c in followed["citations"]}
+    assert followed["citations"] and "endors" in followed["answer"]
 
 
 def test_a_malformed_history_is_refused_with_the_envelope(api: httpx.Client) -> None:

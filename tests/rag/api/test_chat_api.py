@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -156,8 +157,11 @@ def test_a_follow_up_does_not_get_the_previous_answer_again_word_for_word(
     history = [{"role": "user", "content": first}, {"role": "assistant", "content": answer}]
     body = {"question": "Did he endorse all of it?", "history": history}
     again = api.post("/ask", json=body).json()
-    assert not again["declined"]
-    assert again["answer"] != answer and again["answer"] in answer  # the one that answers
+    assert not again["declined"] and "endors" in again["answer"]
+    # Not the previous answer again: at most its best sentence, beside what is new.
+    before = {s for s in re.split(r"\s*\[\d+\]\s*", answer) if s}
+    again_sentences = {s for s in re.split(r"\s*\[\d+\]\s*", again["answer"]) if s}
+    assert again["answer"] != answer and len(again_sentences & before) <= 1
 
 
 def test_filters_pass_through_the_byline_object(api: httpx.Client) -> None:
