@@ -1,9 +1,12 @@
-"""The README documents every setting, command and route (checked, so it cannot drift)."""
+"""The README documents every setting, command and route, and its framework snippets run
+(checked, so it cannot drift)."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
+import httpx
 import pytest
 
 from rag.api.app import create_app
@@ -29,3 +32,16 @@ def test_every_route_is_documented() -> None:
     for path, methods in paths.items():
         for method in methods:
             assert f"`{method.upper()} {path}`" in README
+
+
+def test_the_framework_snippets_run_against_the_real_app(
+    api: httpx.Client, capsys: pytest.CaptureFixture[str]
+) -> None:
+    section = README.split("## Use it from LlamaIndex and LangChain", 1)[1].split("\n## ", 1)[0]
+    snippets = re.findall(r"```python\n(.*?)```", section, re.S)
+    assert len(snippets) == 2
+    for snippet in snippets:
+        exec(snippet.replace("http://localhost:8000", str(api.base_url).rstrip("/")), {})
+    printed = capsys.readouterr().out
+    assert "ICARO Media Group | NATO's Lukewarm Response" in printed  # LlamaIndex's sources
+    assert "ICARO Media Group 2024-10-17" in printed  # LangChain's documents

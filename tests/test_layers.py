@@ -9,10 +9,11 @@ sibling, so no package cycle can form (``rag`` and ``ingest`` included).
     rag.wiring                         5  builds the services once
     rag.slack                          6  the Slack bot (no HTTP of its own)
     rag.api                            7  the HTTP app, Slack's signed route included
-    rag.cli                            8  the command line
+    rag.cli | rag.integrations         8  the command line; retrievers for LlamaIndex, LangChain
     eval                               9  measures everything; nothing imports it
 
-Delivery (rag.slack, rag.api, rag.cli) reaches the adapters and ingest only through services.
+Delivery (rag.slack, rag.api, rag.cli, rag.integrations) reaches the adapters and ingest only
+through services.
 """
 
 from __future__ import annotations
@@ -34,9 +35,10 @@ LAYERS = {
     "rag.slack": 6,
     "rag.api": 7,
     "rag.cli": 8,
+    "rag.integrations": 8,
     "eval": 9,
 }
-DELIVERY = {"rag.slack", "rag.api", "rag.cli"}
+DELIVERY = {"rag.slack", "rag.api", "rag.cli", "rag.integrations"}
 BEHIND_SERVICES = {"rag.adapters", "ingest"}
 
 

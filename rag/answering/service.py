@@ -33,6 +33,12 @@ def _previous_answer(history: list[Turn]) -> frozenset[str]:
 
 
 @dataclass(frozen=True)
+class Found:
+    retrieved: Retrieved
+    ms: float
+
+
+@dataclass(frozen=True)
 class Delta:
     """More answer text, already checked: it is never taken back."""
 
@@ -60,6 +66,12 @@ class AskService:
         self._llm = llm
         self._follow_ups = follow_ups or FollowUps()
         self.on_answer: Callable[[Answer], None] | None = None  # e.g. the API's metrics
+
+    def search(self, query: Query) -> Found:
+        """The passages retrieval finds for the question as asked (no follow-up, no answer)."""
+        started = time.perf_counter()
+        retrieved = self._retriever.retrieve(replace(query, as_of=query.as_of or datetime.now(UTC)))
+        return Found(retrieved, round((time.perf_counter() - started) * 1000, 1))
 
     def ask(self, query: Query, history: list[Turn] | None = None) -> Answer:
         for event in self.events(query, history, stream=False):

@@ -19,7 +19,7 @@ from rag.api.body_limit import BodyLimit
 from rag.api.errors import error_response
 from rag.api.head import HeadAsGet, methods_at
 from rag.api.metrics import Metrics, RequestMetrics
-from rag.api.routers import articles, ask, ops, page, slack_events
+from rag.api.routers import articles, ask, ops, page, search, slack_events
 from rag.api.routers import openai as openai_chat
 from rag.api.routers.openai import UNSUPPORTED
 from rag.api.state import ApiState, state_of
@@ -65,7 +65,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     state = ApiState(Metrics(lambda: _chunks(app)), access)
     app.state.byline = state
     # Keyed routers need a key (when keys are set); the others are open by design.
-    for routes in (ask, articles, openai_chat, ops, slack_events, page):
+    for routes in (ask, search, articles, openai_chat, ops, slack_events, page):
         app.include_router(routes.router)
     app.mount(page.ASSETS_PATH, page.assets(), name="page-assets")
     state.slack_bot = _slack_bot(state, settings)

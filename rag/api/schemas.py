@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import (
     BaseModel,
@@ -77,7 +77,9 @@ class HistoryTurn(BaseModel):
     content: str = Field(max_length=8000)
 
 
-class AskRequest(BaseModel):
+class SearchRequest(BaseModel):
+    """What to retrieve: a question and Byline's filters (``/search``, and ``/ask`` with more)."""
+
     model_config = ConfigDict(extra="forbid")
 
     question: str = Field(
@@ -99,9 +101,42 @@ class AskRequest(BaseModel):
     )
     as_of: DateOrTime | None = Field(
         None,
-        description="Answer as of this date (end of day) or time: 'this week' is the week before"
-        " it, and nothing published after it is used. Default: now.",
+        description="As of this date (end of day) or time: 'this week' is the week before it,"
+        " and nothing published after it is used. Default: now.",
     )
+
+    @field_validator("question")
+    @classmethod
+    def _trimmed(cls, value: str) -> str:
+        return _not_blank(value).strip(BLANKS)
+
+    @model_validator(mode="after")
+    def _ordered_dates(self) -> Self:
+        if self.since and self.until and day_start(self.since) > day_end(self.until):
+            raise ValueError("since must not be after until")
+        return self
+
+    def to_query(self, default_top_k: int) -> Query:
+        return Query(
+            question=self.question,
+            top_k=self.top_k or default_top_k,
+            outlets=tuple(self.outlets or ()),
+            since=day_start(self.since) if self.since else None,
+            until=day_end(self.until) if self.until else None,
+            as_of=day_end(self.as_of) if self.as_of else None,
+        )
+
+
+class SearchResponse(BaseModel):
+    question: str = Field(description="The question as asked.")
+    searched: str = Field(
+        description="What was searched: the question without its outlet and time words."
+    )
+    passages: list[Passage] = Field(description="The retrieved passages, in rank order.")
+    retrieval_ms: float
+
+
+class AskRequest(SearchRequest):
     stream: StrictBool = Field(
         False, description="Answer as Server-Sent Events: 'delta' events, then one 'done' event."
     )
@@ -115,29 +150,8 @@ class AskRequest(BaseModel):
         " light ('and what did he say next?').",
     )
 
-    @field_validator("question")
-    @classmethod
-    def _trimmed(cls, value: str) -> str:
-        return _not_blank(value).strip(BLANKS)
-
-    @model_validator(mode="after")
-    def _ordered_dates(self) -> AskRequest:
-        if self.since and self.until and day_start(self.since) > day_end(self.until):
-            raise ValueError("since must not be after until")
-        return self
-
     def turns(self) -> list[Turn]:
         return [Turn(t.role, t.content) for t in self.history]
-
-    def to_query(self, default_top_k: int) -> Query:
-        return Query(
-            question=self.question,
-            top_k=self.top_k or default_top_k,
-            outlets=tuple(self.outlets or ()),
-            since=day_start(self.since) if self.since else None,
-            until=day_end(self.until) if self.until else None,
-            as_of=day_end(self.as_of) if self.as_of else None,
-        )
 
 
 class AskResponse(BaseModel):

@@ -171,3 +171,16 @@ def test_articles_are_listed_newest_first_with_outlets_and_dates(api: httpx.Clie
 def test_openapi_schema_is_served(api: httpx.Client) -> None:
     paths = api.get("/openapi.json").json()["paths"]
     assert {"/ask", "/articles", "/healthz", "/readyz"} <= set(paths)
+
+
+def test_search_returns_ranked_passages_without_an_answer(api: httpx.Client) -> None:
+    body = api.post(
+        "/search", json={"question": "According to ICARO, how much aid did NATO pledge?"}
+    ).json()
+    assert set(body) == {"question", "searched", "passages", "retrieval_ms"}
+    assert "ICARO" not in body["searched"]  # the outlet words chose where to look
+    assert [p["rank"] for p in body["passages"]] == list(range(1, len(body["passages"]) + 1))
+    assert body["passages"][0]["outlet"] == "ICARO Media Group"
+    bad = api.post("/search", json={"question": "aid", "since": "someday"})
+    assert bad.status_code == 422 and bad.json()["error"]["code"] == "invalid_request"
+    assert api.post("/search", json={"question": "aid", "stream": True}).status_code == 422

@@ -82,7 +82,7 @@ def beyond_json_schema(case: schemathesis.Case) -> bool:
             return False  # not the schema's shape: a negative case, judged by the schema alone
         options = options if isinstance(options, dict) else {}
         return not _a_question(messages[-1]) or _since_after_until(options)
-    return case.path == "/ask" and _since_after_until(body)
+    return case.path in ("/ask", "/search") and _since_after_until(body)
 
 
 def _a_question(message: dict[str, object]) -> bool:
