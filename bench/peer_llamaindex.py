@@ -147,15 +147,14 @@ def llama_retrievers(directory: Path) -> dict[str, Any]:
 def run_side(side: str, directory: Path, byline_dir: Path, questions_path: Path) -> dict[str, Any]:
     questions = load_questions("realtimeqa", questions_path)
     if side == "byline":
-        from rag.retrieval.retriever import Query, day_end
+        from rag.retrieval.retriever import Query
         from rag.settings import Settings
         from rag.wiring import Components
 
         retriever = Components.load(Settings().updated(data_dir=byline_dir)).retriever()
 
         def search(q: EvalQuestion, depth: int = DEPTH) -> list[str]:
-            as_of = day_end(q.as_of) if q.as_of else None
-            found = retriever.retrieve(Query(q.question, depth, as_of=as_of)).passages
+            found = retriever.retrieve(Query.bounded(q.question, depth, as_of=q.as_of)).passages
             return [f"{p.title}\n{p.text}" for p in found]
 
     else:

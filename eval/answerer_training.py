@@ -32,7 +32,7 @@ from rag.answering.features import (
     question_features,
 )
 from rag.answering.selection import Linear, SelectionModel
-from rag.retrieval.retriever import Query, Retriever, day_end
+from rag.retrieval.retriever import Query, Retriever
 
 KEEP_WITHIN = (0.5, 1.0, 2.0, 99.0)
 THRESHOLDS = (0.0, 0.02, 0.04, 0.06, 0.08, 0.1, 0.12, 0.15, 0.2)
@@ -65,8 +65,8 @@ def gather(
     for question in tqdm(questions, unit=" questions", leave=False):
         assert question.as_of is not None
         for shifted in (False, True):
-            as_of = day_end(question.as_of - timedelta(days=shift_days if shifted else 0))
-            retrieved = retriever.retrieve(Query(question.question, top_k, as_of=as_of))
+            as_of = question.as_of - timedelta(days=shift_days if shifted else 0)
+            retrieved = retriever.retrieve(Query.bounded(question.question, top_k, as_of=as_of))
             articles = retriever.articles(retrieved.passages)
             found = candidates(retrieved.passages, articles, retrieved.present)
             reading = read(retrieved.searched, found, retrieved.window, retrieved.named_outlets)
@@ -104,19 +104,21 @@ def folds_of(examples: list[Example], folds: int, seed: int = 0) -> list[int]:
     return [fold[e.question.id] for e in examples]
 
 
-def _answer(example: Example, scores: npt.NDArray[np.float64], keep_within: float) -> str:
+def _answer(
+    example: Example, scores: npt.NDArray[np.float64], keep_within: float, most: int
+) -> str:
     chosen = choose(
         [example.found[i] for i in example.eligible],
         scores,
         list(range(len(example.eligible))),
-        3,
+        most,
         keep_within,
     )
     return " ".join(c.sentence for c in chosen)
 
 
 def out_of_fold(
-    examples: list[Example], fold: list[int], folds: int, keep_within: float
+    examples: list[Example], fold: list[int], folds: int, keep_within: float, most: int
 ) -> Iterator[tuple[Example, Outcome, Matrix]]:
     """Each example answered by models that never saw its question."""
     scores: list[npt.NDArray[np.float64]] = [np.zeros(0)] * len(examples)
@@ -132,7 +134,7 @@ def out_of_fold(
         [
             bool(len(e.eligible))
             and not e.shifted
-            and answer_correct(_answer(e, s, keep_within), False, e.question)
+            and answer_correct(_answer(e, s, keep_within, most), False, e.question)
             for e, s in zip(examples, scores, strict=True)
         ]
     )
@@ -140,7 +142,7 @@ def out_of_fold(
     for k in range(folds):
         train = np.array([f != k for f in fold])
         judge = fit_questions(rows[train], correct[train].astype(np.float64))
-        confidence[~train] = 1 / (1 + np.exp(-judge.logits(rows[~train])))
+        confidence[~train] = judge.probabilities(rows[~train])
     for i, e in enumerate(examples):
         outcome = Outcome(e.shifted, bool(e.eligible), bool(correct[i]), float(confidence[i]))
         yield e, outcome, rows[i : i + 1]
@@ -175,19 +177,20 @@ def figures(outcomes: list[Outcome], threshold: float) -> Figures:
 
 
 def train(
-    examples: list[Example], folds: int = 5
+    examples: list[Example], most: int, folds: int = 5
 ) -> tuple[SelectionModel, dict[float, list[Figures]]]:
-    """The shipped models, and per ``keep_within`` the out-of-fold figures per threshold."""
+    """The shipped models, and per ``keep_within`` the out-of-fold figures per threshold;
+    ``most``: sentences an answer may hold (``BYLINE_MAX_ANSWER_SENTENCES``)."""
     fold = folds_of(examples, folds)
     table: dict[float, list[Figures]] = {}
     best: tuple[float, float] = (-1.0, -KEEP_WITHIN[0])
     for keep_within in KEEP_WITHIN:
-        outcomes = [o for _, o, _ in out_of_fold(examples, fold, folds, keep_within)]
+        outcomes = [o for _, o, _ in out_of_fold(examples, fold, folds, keep_within, most)]
         table[keep_within] = [figures(outcomes, t) for t in THRESHOLDS]
         # The narrowest margin among the most accurate: a sentence that adds nothing stays out.
         best = max(best, (table[keep_within][0].accuracy, -keep_within))
     keep_within = -best[1]
-    judged = list(out_of_fold(examples, fold, folds, keep_within))
+    judged = list(out_of_fold(examples, fold, folds, keep_within, most))
     rows = np.vstack([r for _, _, r in judged])
     labels = np.array([float(o.correct) for _, o, _ in judged])
     model = SelectionModel(

@@ -199,7 +199,7 @@ def run_train_answerer(args: argparse.Namespace, settings: Settings) -> int:
     top_k = args.top_k or settings.retrieval.top_k
     retriever = Components.load(settings).retriever()
     examples = gather(retriever, questions, top_k, args.shift_days)
-    model, table = train(examples, args.folds)
+    model, table = train(examples, settings.answering.max_answer_sentences, args.folds)
     print("out-of-fold figures (dev): keep_within threshold accuracy answered acc|answered"
           " decline_recall decline_precision")  # fmt: skip
     for keep_within, rows in table.items():

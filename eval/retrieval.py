@@ -15,7 +15,7 @@ from tqdm import tqdm
 from eval.common import p50_p95, share
 from eval.metrics import first_hit
 from eval.questions import EvalQuestion
-from rag.retrieval.retriever import Query, Retriever, day_end
+from rag.retrieval.retriever import Query, Retriever
 
 KS = (1, 5, 10, 20)
 
@@ -54,8 +54,7 @@ def run_retrieval_eval(
     per_question: list[dict[str, object]] = []
     in_pool = 0
     for question in tqdm(questions, unit=" questions", disable=not progress, leave=False):
-        as_of = day_end(question.as_of) if question.as_of else None
-        query = Query(question.question, max(KS), as_of=as_of)
+        query = Query.bounded(question.question, max(KS), as_of=question.as_of)
         started = time.perf_counter()
         retrieved = retriever.retrieve(query)
         latencies.append((time.perf_counter() - started) * 1000)

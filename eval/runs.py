@@ -31,7 +31,7 @@ from rag.answering.followup import Turn
 from rag.answering.prompts import load_prompt
 from rag.answering.service import AskService
 from rag.domain.models import Answer, Citation, Passage
-from rag.retrieval.retriever import Query, Retriever, day_end
+from rag.retrieval.retriever import Query, Retriever
 from rag.settings import Settings
 
 DEPTH = max(metrics.RECALL_KS)
@@ -194,9 +194,9 @@ def in_process(service: AskService, retriever: Retriever, top_k: int) -> Asker:
     service.ask(Query("warm-up", 1))  # lazy loads (BM25 matrix, model kernels) stay out of timings
 
     def ask(question: EvalQuestion) -> tuple[Answer, list[Passage], int]:
-        as_of = day_end(question.as_of) if question.as_of else None
-        answer = conversation(service, question, Query(question.question, top_k, as_of=as_of))
-        deep = retriever.retrieve(Query(answer.question, DEPTH, as_of=as_of)).passages
+        query = Query.bounded(question.question, top_k, as_of=question.as_of)
+        answer = conversation(service, question, query)
+        deep = retriever.retrieve(replace(query, question=answer.question, top_k=DEPTH)).passages
         return answer, deep, DEPTH
 
     return ask

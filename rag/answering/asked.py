@@ -14,20 +14,17 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
+from rag.answering.followup import split_carried
 from rag.domain.text import STOPWORDS, content_terms, names, words
 from rag.domain.timeparse import MONTHS, WEEKDAYS
 
 
-def terms_of(text: str) -> list[str]:
-    """Content words as the answerer matches them: the index's light stems, with a final "e"
-    dropped too, so that "share" meets "sharing" and "presented" meets "present"."""
-    return list(sequence_of(text))
-
-
 @functools.lru_cache(maxsize=65536)
-def sequence_of(text: str) -> tuple[str, ...]:
-    """:func:`terms_of`, remembered: the same sentences and headlines come back query after
-    query, and stemming them was a third of an answer's time."""
+def terms_of(text: str) -> tuple[str, ...]:
+    """Content words as the answerer matches them, in order: the index's light stems, with a
+    final "e" dropped too, so that "share" meets "sharing" and "presented" meets "present".
+    Remembered: the same sentences and headlines come back query after query, and stemming
+    them was a third of an answer's time."""
     text = _ENSE.sub(r"\1ense", _OR.sub(r"\1or", text))
     return tuple(t[:-1] if len(t) > 4 and t.endswith("e") else t for t in content_terms(text))
 
@@ -130,9 +127,6 @@ _UNRESOLVED = re.compile(
     r"\s+(?:he|she|they)\b",
     re.I,
 )
-_NOT_COUNTED = frozenset(
-    "did does do is are was were has have had will would can could should more".split()
-)
 # The frame of "what did X report/say": it asks for X's account; the sentence that gives it
 # need not repeat the verb, so these words count neither for nor against a sentence.
 FRAME = frozenset(
@@ -162,7 +156,7 @@ def read_question(question: str) -> Asked:
     """``question`` may end in the context a follow-up carried over, in brackets ("Did he back
     it? (Rutte victory plan)"): it is searched and covered, but the names in it are not
     what the question already knows, since the answer may well be one of them."""
-    own, carried = _carried(question)
+    own, carried = split_carried(question)
     kind = next((kind for kind, asks in _KINDS if asks.search(own)), Kind.OTHER)
     account = _ACCOUNT.search(own)
     speaker = _speaker(account["who"], carried) if account else ()
@@ -181,12 +175,6 @@ def read_question(question: str) -> Asked:
         event=_event(own, kind),
         unresolved=not carried and not names(own) and bool(_UNRESOLVED.search(own)),
     )
-
-
-def _carried(question: str) -> tuple[str, str]:
-    """The question as asked, and the context a follow-up rewrite appended in brackets."""
-    found = re.fullmatch(r"(?P<own>.*?\?)\s*\((?P<carried>[^()]*)\)\s*", question, re.S)
-    return (found["own"], found["carried"]) if found else (question, "")
 
 
 def _speaker(who: str, carried: str) -> tuple[str, ...]:
@@ -208,7 +196,7 @@ def _counted(question: str) -> frozenset[str]:
         return frozenset()
     phrase: list[str] = []
     for word in found["what"].split():
-        if word.casefold() in STOPWORDS or word.casefold() in _NOT_COUNTED:
+        if word.casefold() in STOPWORDS:  # the verb or "more": the counted thing ends
             break
         phrase.append(word)
     if not phrase:

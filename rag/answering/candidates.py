@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from rag.answering.asked import sequence_of
+from rag.answering.asked import terms_of
 from rag.answering.untrusted import instruction_free
 from rag.domain.models import Passage
 from rag.domain.text import ends_sentence, split_sentences
@@ -77,7 +77,7 @@ def candidates(
                     Candidate(
                         sentence=sentence,
                         passage=chunk,
-                        sequence=(sequence := sequence_of(sentence)),
+                        sequence=(sequence := terms_of(sentence)),
                         terms=frozenset(sequence),
                         article_rank=article_rank,
                         article_similarity=best,

@@ -34,7 +34,7 @@ from datetime import UTC, datetime
 import numpy as np
 import numpy.typing as npt
 
-from rag.answering.asked import Asked, Kind, novel_names, person_names, read_question, terms_of
+from rag.answering.asked import Asked, Kind, novel_names, person_names, read_question
 from rag.answering.candidates import Candidate, candidates
 from rag.answering.citations import without_markers
 from rag.answering.features import (
@@ -183,16 +183,17 @@ def answers_as_asked(candidate: Candidate, coverage: float, asked: Asked) -> boo
     # A follow-up's own words must be met: its carried context alone is the previous topic.
     own = not asked.own or bool(asked.own & candidate.terms)
     on_focus = own and (coverage > 0 or any(n in sentence for n in asked.numbers))
-    return on_focus and _carries(sentence, asked) and _attributed(candidate, asked)
+    return on_focus and _carries(candidate, asked) and _attributed(candidate, asked)
 
 
-def _carries(sentence: str, asked: Asked) -> bool:
+def _carries(candidate: Candidate, asked: Asked) -> bool:
+    sentence = candidate.sentence
     if asked.kind is Kind.NUMBER:
-        counted = not asked.counted or bool(asked.counted & set(terms_of(sentence)))
+        counted = not asked.counted or bool(asked.counted & candidate.terms)
         return counted and bool(NUMBER.search(sentence))
     if asked.kind is Kind.DATE:
         # "When will Ukraine join NATO?": a date of anything else is not when it joins.
-        event = not asked.event or bool(asked.event & set(terms_of(sentence)))
+        event = not asked.event or bool(asked.event & candidate.terms)
         return event and bool(DATE.search(sentence))
     if asked.kind is Kind.PERSON:
         return bool(person_names(sentence, asked))

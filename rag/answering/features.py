@@ -17,7 +17,7 @@ from collections.abc import Sequence
 import numpy as np
 import numpy.typing as npt
 
-from rag.answering.asked import Asked, Kind, novel_names, sequence_of
+from rag.answering.asked import Asked, Kind, novel_names, terms_of
 from rag.answering.candidates import Candidate
 from rag.domain.timeparse import Window
 
@@ -105,8 +105,8 @@ def sentence_features(
     for c, covered in ((candidates[i], coverage[i]) for i in rows_of):
         novel = min(len(novel_names(c.sentence, asked)), NAMES_CAP) / NAMES_CAP
         numbers = [n for n in re.findall(r"\d[\d,.]*", c.sentence) if n not in asked.numbers]
-        headline = set(sequence_of(c.passage.title))
-        inside = window is not None and _inside(c.passage.published_ts, window)
+        headline = set(terms_of(c.passage.title))
+        inside = window is not None and window.holds(c.passage.published_ts, WINDOW_SLACK_S)
         rows.append(
             [
                 c.article_similarity,
@@ -176,7 +176,7 @@ def idf_coverage(asked: Asked, candidates: Sequence[Candidate]) -> list[float]:
 
 def _name_beside_focus(sentence: str, asked: Asked, reach: int = 3) -> float:
     tokens = _tokens(sentence)
-    focus = [i for i, t in enumerate(tokens) if set(sequence_of(t)) & asked.focus]
+    focus = [i for i, t in enumerate(tokens) if set(terms_of(t)) & asked.focus]
     if not focus:
         return 0.0
     for i, token in enumerate(tokens[1:], start=1):
@@ -199,7 +199,3 @@ def _share_of_numbers(asked: Asked, sentence: str) -> float:
 
 def _pairs(terms: Sequence[str]) -> set[tuple[str, str]]:
     return set(itertools.pairwise(terms))
-
-
-def _inside(published: int, window: Window) -> bool:
-    return window.start.timestamp() - WINDOW_SLACK_S <= published < window.end.timestamp()

@@ -79,6 +79,13 @@ def _with_subject(question: str, previous: str | None, answered: str = "") -> st
     return f"{question} ({' '.join(carry)})" if carry else question
 
 
+def split_carried(question: str) -> tuple[str, str]:
+    """The question as asked, and the context the rule above appended in brackets ("" when
+    none): the answerer reads the two apart."""
+    found = re.fullmatch(r"(?P<own>.*?\?)\s*\((?P<carried>[^()]*)\)\s*", question, re.S)
+    return (found["own"], found["carried"]) if found else (question, "")
+
+
 class FollowUps:
     def __init__(self, model: ChatModel | None = None, prompt: Prompt | None = None) -> None:
         self._model = model

@@ -42,6 +42,9 @@ class Linear:
     def logits(self, rows: Matrix) -> npt.NDArray[np.float64]:
         return np.asarray(rows @ self.weights + self.bias, dtype=np.float64)
 
+    def probabilities(self, rows: Matrix) -> npt.NDArray[np.float64]:
+        return np.asarray(1 / (1 + np.exp(-self.logits(rows))), dtype=np.float64)
+
     def as_json(self) -> dict[str, Any]:
         weights = self.weights.tolist()
         return {"features": list(self.features), "weights": weights, "bias": self.bias}
@@ -80,4 +83,4 @@ class SelectionModel:
         return self.sentence.logits(features) if len(features) else np.zeros(0)
 
     def confidence(self, question: Matrix) -> float:
-        return float(1 / (1 + np.exp(-self.question.logits(question)[0])))
+        return float(self.question.probabilities(question)[0])

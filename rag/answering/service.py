@@ -70,7 +70,7 @@ class AskService:
     def search(self, query: Query) -> Found:
         """The passages retrieval finds for the question as asked (no follow-up, no answer)."""
         started = time.perf_counter()
-        retrieved = self._retriever.retrieve(replace(query, as_of=query.as_of or datetime.now(UTC)))
+        retrieved = self._retriever.retrieve(query)  # as of now unless the query says
         return Found(retrieved, round((time.perf_counter() - started) * 1000, 1))
 
     def ask(self, query: Query, history: list[Turn] | None = None) -> Answer:

@@ -117,13 +117,13 @@ class SearchRequest(BaseModel):
         return self
 
     def to_query(self, default_top_k: int) -> Query:
-        return Query(
-            question=self.question,
-            top_k=self.top_k or default_top_k,
-            outlets=tuple(self.outlets or ()),
-            since=day_start(self.since) if self.since else None,
-            until=day_end(self.until) if self.until else None,
-            as_of=day_end(self.as_of) if self.as_of else None,
+        return Query.bounded(
+            self.question,
+            self.top_k or default_top_k,
+            self.outlets or (),
+            self.since,
+            self.until,
+            self.as_of,
         )
 
 

@@ -29,6 +29,11 @@ class Window:
     end: datetime
     phrase: str
 
+    def holds(self, published: int, slack_s: int = 0) -> bool:
+        """Whether a publication time (epoch seconds) falls in the window, opened ``slack_s``
+        earlier."""
+        return self.start.timestamp() - slack_s <= published < self.end.timestamp()
+
 
 def _day(moment: datetime) -> datetime:
     return datetime.combine(moment.date(), time.min, tzinfo=UTC)

@@ -15,7 +15,7 @@ import httpx
 from rag.answering.service import AskService
 from rag.domain.models import Passage
 from rag.errors import BylineError
-from rag.retrieval.retriever import Query, day_end, day_start
+from rag.retrieval.retriever import Query
 from rag.settings import Settings
 from rag.wiring import Components
 
@@ -66,13 +66,13 @@ class InProcess:
         return cls(components.ask_service(), settings.retrieval.top_k)
 
     def search(self, question: str, filters: Filters) -> list[Passage]:
-        query = Query(
-            question=question,
-            top_k=filters.top_k or self.default_top_k,
-            outlets=filters.outlets,
-            since=day_start(filters.since) if filters.since else None,
-            until=day_end(filters.until) if filters.until else None,
-            as_of=day_end(filters.as_of) if filters.as_of else None,
+        query = Query.bounded(
+            question,
+            filters.top_k or self.default_top_k,
+            filters.outlets,
+            filters.since,
+            filters.until,
+            filters.as_of,
         )
         return self.service.search(query).retrieved.passages
 

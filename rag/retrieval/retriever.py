@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time
 
@@ -40,6 +41,27 @@ class Query:
     since: datetime | None = None
     until: datetime | None = None
     as_of: datetime | None = None
+
+    @classmethod
+    def bounded(
+        cls,
+        question: str,
+        top_k: int,
+        outlets: Sequence[str] = (),
+        since: date | datetime | None = None,
+        until: date | datetime | None = None,
+        as_of: date | datetime | None = None,
+    ) -> Query:
+        """A query from bounds as people give them: a bare date means its whole day (``since``
+        from its start, ``until`` and ``as_of`` to its end)."""
+        return cls(
+            question=question,
+            top_k=top_k,
+            outlets=tuple(outlets),
+            since=day_start(since) if since else None,
+            until=day_end(until) if until else None,
+            as_of=day_end(as_of) if as_of else None,
+        )
 
 
 @dataclass(frozen=True)
@@ -159,7 +181,7 @@ class Retriever:
         named_keys = {o.casefold() for o in named}
         for chunk_id, (published, outlet_key) in facts.items():
             fused[chunk_id] *= recency_prior(published, latest, tuning)
-            if window and _inside(published, window):
+            if window and window.holds(published):
                 fused[chunk_id] *= 1.0 + tuning.window_boost
             if outlet_key in named_keys:
                 fused[chunk_id] *= 1.0 + tuning.outlet_boost
@@ -243,10 +265,6 @@ def rrf(rankings: list[tuple[list[str], float]], k: int) -> dict[str, float]:
         for rank, chunk_id in enumerate(ids, start=1):
             fused[chunk_id] = fused.get(chunk_id, 0.0) + weight / (k + rank)
     return fused
-
-
-def _inside(published: int, window: Window) -> bool:
-    return window.start.timestamp() <= published < window.end.timestamp()
 
 
 def _shingles(text: str) -> frozenset[str]:
