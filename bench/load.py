@@ -2,15 +2,15 @@
 against raw encode.
 
     .venv/bin/python bench/load.py ask --data-dir DIR [--seconds 60] [--concurrency 1 4 16]
-        [--encoders torch onnx]
+        [--encoders onnx torch] [--readers on off]
     .venv/bin/python bench/load.py cold --data-dir DIR [--runs 5]
     .venv/bin/python bench/load.py ingest [--articles N] [--slice 250] [--data-dir DIR] [--raw-same]
 
 ``ask`` starts ``byline serve`` on DIR (a store that already holds the RealTime QA corpus) in its
-own process on a loopback port, once per query encoder, then, from this process, keeps C
-requests in flight for the given time at each concurrency, asking the dev questions in turn as
-of their dates. It prints throughput, p50/p95/p99 latency, errors, the time to ready and the
-server's peak resident memory (VmHWM) for each encoder.
+own process on a loopback port, once per query encoder and reader setting (``BYLINE_READER``),
+then, from this process, keeps C requests in flight for the given time at each concurrency,
+asking the dev questions in turn as of their dates. It prints throughput, p50/p95/p99 latency,
+errors, the time to ready and the server's peak resident memory (VmHWM) for each server.
 
 ``cold`` runs ``byline ask`` in a new process, alternating the old way (torch, the BM25 matrix
 built at start: its saved copy in DIR is deleted first) and the new (ONNX, the saved matrix).
@@ -63,7 +63,8 @@ def main() -> None:
     ask.add_argument("--seconds", type=float, default=60)
     ask.add_argument("--concurrency", type=int, nargs="+", default=[1, 4, 16])
     ask.add_argument("--port", type=int, default=8765)
-    ask.add_argument("--encoders", nargs="+", default=["torch", "onnx"])
+    ask.add_argument("--encoders", nargs="+", default=["onnx"])
+    ask.add_argument("--readers", nargs="+", default=["on", "off"], help="BYLINE_READER values")
     cold = parts.add_parser("cold")
     cold.add_argument("--data-dir", type=Path, required=True)
     cold.add_argument("--runs", type=int, default=5)
@@ -76,7 +77,9 @@ def main() -> None:
     )
     args = parser.parse_args()
     if args.part == "ask":
-        bench_ask(args.data_dir, args.seconds, args.concurrency, args.port, args.encoders)
+        bench_ask(
+            args.data_dir, args.seconds, args.concurrency, args.port, args.encoders, args.readers
+        )
     elif args.part == "cold":
         bench_cold(args.data_dir, args.runs)
     else:
@@ -84,20 +87,28 @@ def main() -> None:
 
 
 def bench_ask(
-    data_dir: Path, seconds: float, levels: list[int], port: int, encoders: list[str]
+    data_dir: Path,
+    seconds: float,
+    levels: list[int],
+    port: int,
+    encoders: list[str],
+    readers: list[str],
 ) -> None:
     questions = [
         {"question": q["question"], "as_of": q["question_date"]}
         for q in map(json.loads, (DATASET / "questions-dev.jsonl").open(encoding="utf-8"))
     ]
     rows, memory = [], []
-    for encoder in encoders:  # one server after the other, each alone on the machine
+    # One server after the other, each alone on the machine.
+    for encoder, reader in itertools.product(encoders, readers):
         env = {
             **os.environ,
             "BYLINE_DATA_DIR": str(data_dir),
             "BYLINE_LOG_LEVEL": "warning",
             "BYLINE_QUERY_ENCODER": encoder,
+            "BYLINE_READER": reader,
         }
+        label = f"{encoder}/reader {reader}"
         started = time.perf_counter()
         server = subprocess.Popen([BYLINE, "serve", "--port", str(port)], env=env)
         base = f"http://127.0.0.1:{port}"
@@ -108,25 +119,25 @@ def bench_ask(
                         raise SystemExit("the server exited")
                     time.sleep(0.2)
                 ready_s = time.perf_counter() - started
-                print(f"{encoder}: ready in {ready_s:.1f} s: {client.get('/readyz').json()}")
+                print(f"{label}: ready in {ready_s:.1f} s: {client.get('/readyz').json()}")
                 for body in questions[:20]:  # warm-up, not measured
                     client.post("/ask", json=body)
             for level in levels:
                 latencies, errors = _load(base, questions, level, seconds)
                 done = len(latencies)
                 rows.append(
-                    f"{encoder:>7}  {level:>11}  {done:>8}  {done / seconds:5.1f}"
+                    f"{label:>16}  {level:>11}  {done:>8}  {done / seconds:5.1f}"
                     f"  {percentile(latencies, 0.5):7.1f}  {percentile(latencies, 0.95):7.1f}"
                     f"  {percentile(latencies, 0.99):7.1f}  {errors:>6}"
                 )
             memory.append(
-                f"{encoder:>7}  ready in {ready_s:5.1f} s  peak memory (VmHWM)"
+                f"{label:>16}  ready in {ready_s:5.1f} s  peak memory (VmHWM)"
                 f" {_peak_mib(server.pid):,.0f} MiB"
             )
         finally:
             server.terminate()
             server.wait(timeout=30)
-    print("encoder  concurrency  requests  req/s    p50 ms   p95 ms   p99 ms  errors")
+    print("   encoder/reader  concurrency  requests  req/s    p50 ms   p95 ms   p99 ms  errors")
     print("\n".join(rows))
     print("\n".join(memory))
 

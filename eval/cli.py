@@ -6,7 +6,7 @@ import argparse
 import json
 import sys
 import tempfile
-from dataclasses import asdict, replace
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -32,12 +32,12 @@ from eval.runs import (
     execute,
     in_process,
     load_run,
+    mark_absent,
     over_http,
     save_run,
     timed_name,
 )
 from eval.seed import format_report, run_seed_eval
-from rag.answering.selection import WEIGHTS
 from rag.retrieval.retriever import Query
 from rag.settings import Settings, Tuning
 from rag.wiring import Components
@@ -136,21 +136,12 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
     )
     check.set_defaults(handler=run_check)
 
-    trainer = kinds.add_parser(
-        "train-answerer",
-        help="learn the extractive answerer's selection weights on RealTime QA questions",
+    curve = kinds.add_parser(
+        "curve", help="accuracy and declines per confidence threshold, from a run's rows"
     )
-    trainer.add_argument("--questions", type=Path, required=True, help="questions (JSONL)")
-    trainer.add_argument("--top-k", type=int, help="passages per question (default: BYLINE_TOP_K)")
-    trainer.add_argument(
-        "--shift-days", type=int, default=14, help="the unanswerable copies' shift (days)"
-    )
-    trainer.add_argument("--folds", type=int, default=5)
-    trainer.add_argument("--limit", type=int, help="only the first N questions")
-    trainer.add_argument(
-        "--out", type=Path, default=WEIGHTS, help="where the weights go (default: the shipped)"
-    )
-    trainer.set_defaults(handler=run_train_answerer)
+    curve.add_argument("run_file", type=Path, help="a run made with BYLINE_MIN_ANSWER_CONFIDENCE=0")
+    curve.add_argument("--json", action="store_true")
+    curve.set_defaults(handler=run_curve)
 
     outlets = kinds.add_parser("outlets", help="outlet recognition on MultiHop-RAG queries")
     outlets.add_argument("--queries", type=Path, required=True, help="MultiHopRAG.json")
@@ -192,32 +183,11 @@ def tuning_from(base: Tuning, without: str, overrides: list[str]) -> Tuning:
         raise SystemExit(f"byline: --set: {exc.errors()[0]['msg']}") from None
 
 
-def run_train_answerer(args: argparse.Namespace, settings: Settings) -> int:
-    from eval.answerer_training import gather, train  # scikit-learn only for training
+def run_curve(args: argparse.Namespace, settings: Settings) -> int:
+    from eval.curve import THRESHOLDS, curve, format_curve
 
-    questions = load_questions("realtimeqa", args.questions)[: args.limit]
-    top_k = args.top_k or settings.retrieval.top_k
-    retriever = Components.load(settings).retriever()
-    examples = gather(retriever, questions, top_k, args.shift_days)
-    model, table = train(examples, settings.answering.max_answer_sentences, args.folds)
-    print("out-of-fold figures (dev): keep_within threshold accuracy answered acc|answered"
-          " decline_recall decline_precision")  # fmt: skip
-    for keep_within, rows in table.items():
-        for f in rows:
-            print(
-                f"{keep_within:5} {f.threshold:5.2f} {f.accuracy:.4f} {f.answered:4d}"
-                f" {f.accuracy_answered:.4f} {f.decline_recall:.4f} {f.decline_precision:.4f}"
-            )
-    about = {
-        "questions": _portable(args.questions),
-        "count": len(questions),
-        "top_k": top_k,
-        "shift_days": args.shift_days,
-        "folds": args.folds,
-        "out_of_fold": [asdict(f) for f in table[model.keep_within]],
-    }
-    replace(model, about=about).save(args.out)
-    print(f"weights: {args.out} (keep_within {model.keep_within})", file=sys.stderr)
+    rows = curve(load_run(args.run_file)["questions"], THRESHOLDS)
+    print(json.dumps([asdict(r) for r in rows], indent=1) if args.json else format_curve(rows))
     return 0
 
 
@@ -261,6 +231,7 @@ def execute_run(
         retriever = components.retriever()
         ask = in_process(components.ask_service(), retriever, settings.retrieval.top_k)
         rows = execute(questions, ask, progress=True)
+        mark_absent(rows, components.store.texts())
         return _save(setup, settings, components.embedder.model_path.name, rows, runs_dir)
 
 

@@ -83,6 +83,12 @@ def answer_correct(answer: str, declined: bool, question: EvalQuestion) -> bool:
     return any(contains(answer, a) for a in answers)
 
 
+def first_sentence(answer: str) -> str:
+    """The answer's first sentence, its markers kept (what a reader meets first)."""
+    sentences = generated_sentences(answer)
+    return sentences[0] if sentences else ""
+
+
 def cited_sentences(answer: str) -> list[CitedSentence]:
     sentences = []
     for sentence in generated_sentences(answer):

@@ -14,7 +14,7 @@ import json
 import statistics
 import subprocess
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -45,12 +45,16 @@ QUALITY = (
     "hits@10",
     "map@10",
     "accuracy",
+    "answered",
+    "accuracy_answered",
+    "first_sentence_accuracy",
     "citation_precision",
     "citation_recall",
     "outlet_attribution",
     "decline_accuracy",
     "decline_recall",
     "decline_precision",
+    "decline_recall_absent",
 )
 Score = float | int | None  # a metric (None: it does not apply), or a rank
 
@@ -80,6 +84,7 @@ class QuestionRow(TypedDict):
     citations: list[dict[str, Any]]
     retrieval_ms: float
     answer_ms: float
+    confidence: float | None  # the extractive answerer's, declined or not
     scores: dict[str, Score]
 
 
@@ -127,6 +132,16 @@ def execute(questions: list[EvalQuestion], ask: Asker, progress: bool) -> list[Q
     return rows
 
 
+def mark_absent(rows: list[QuestionRow], corpus: Iterable[str]) -> None:
+    """``decline_recall_absent`` on each answerable row whose gold is in no text of the corpus:
+    whether it was declined (nothing in the store could have answered it)."""
+    folded = "\n".join(metrics.fold(text) for text in corpus)
+    for row in rows:
+        gold = [metrics.fold(g) for g in row["gold"] if metrics.fold(g).strip()]
+        if row["answerable"] and gold and not any(g in folded for g in gold):
+            row["scores"]["decline_recall_absent"] = float(row["declined"])
+
+
 def score_question(
     question: EvalQuestion, answer: Answer, deep: list[Passage], depth: int = DEPTH
 ) -> QuestionRow:
@@ -147,6 +162,12 @@ def score_question(
         scores["map@10"] = metrics.average_precision_at_10(relevant, len(question.evidence))
     if question.answerable:
         scores["accuracy"] = float(metrics.answer_correct(answer.text, answer.declined, question))
+        scores["answered"] = float(not answer.declined)
+        scores["accuracy_answered"] = None if answer.declined else scores["accuracy"]
+        first = metrics.first_sentence(answer.text)
+        scores["first_sentence_accuracy"] = float(
+            metrics.answer_correct(first, answer.declined, question)
+        )
     quotes = {c.n: c.quote for c in answer.citations}
     if not answer.declined:
         precision, recall = metrics.citation_scores(answer.text, quotes)
@@ -174,6 +195,7 @@ def score_question(
         "citations": [asdict(c) for c in answer.citations],
         "retrieval_ms": answer.retrieval_ms,
         "answer_ms": answer.answer_ms,
+        "confidence": answer.confidence,
         "scores": scores,
     }
 

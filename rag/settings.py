@@ -66,7 +66,7 @@ class EmbeddingSettings(Concern):
     cache_dir: Path = Field(
         Path("~/.cache/byline"),
         validate_default=True,
-        description="Files derived once per machine: the model's ONNX copy.",
+        description="Files derived once per machine: the model's and the reader's ONNX copies.",
     )
 
     @field_validator("cache_dir")
@@ -150,6 +150,19 @@ class AnsweringSettings(Concern):
         le=1.0,
         description="Below this learned confidence (0-1) that its best sentences answer, the"
         " extractive answerer declines.",
+    )
+    reader: Literal["on", "off"] = Field(
+        "on",
+        description="on: the trained reader re-reads the cheap ranker's best sentences; off: the"
+        " cheap ranker alone (the fast path for high throughput).",
+    )
+    reader_dir: Path | None = Field(
+        None,
+        description="A reader trained by `byline train reader --out DIR` (default: the shipped"
+        " one, rag/answering/reader_model).",
+    )
+    reader_threads: int = Field(
+        1, ge=0, le=64, description="onnxruntime threads for the reader; 0 = all cores."
     )
 
 

@@ -12,16 +12,19 @@ from typing import Any
 from ingest.chunker import Chunker
 from ingest.pipeline import Ingestor, Shard
 from rag.adapters.chat_model import ChatModel
-from rag.adapters.embedder import Embedder, EmbeddingIdentity, Encoder
+from rag.adapters.embedder import Embedder, EmbeddingIdentity, Encoder, default_model_path
 from rag.adapters.index_writer import IndexWriter
 from rag.adapters.lexical import LexicalIndex
 from rag.adapters.onnx_encoder import OnnxEncoder, exported_copy
+from rag.adapters.reader_export import exported_reader
 from rag.adapters.store import ChromaStore
 from rag.answering.extractive import ExtractiveAnswerer
 from rag.answering.followup import FollowUps
 from rag.answering.grounding import DECLINE_TEXT
 from rag.answering.llm_answerer import LLMAnswerer
 from rag.answering.prompts import load_prompt
+from rag.answering.reader import SHIPPED as SHIPPED_READER
+from rag.answering.reader import ReaderJudge, load_judge
 from rag.answering.service import AskService
 from rag.catalogue import Added, Catalogue, add_article
 from rag.errors import BylineError
@@ -62,7 +65,9 @@ class Components:
     def ask_service(self) -> AskService:
         settings = self.settings
         extractive = ExtractiveAnswerer(
-            settings.answering.max_answer_sentences, settings.answering.min_answer_confidence
+            settings.answering.max_answer_sentences,
+            settings.answering.min_answer_confidence,
+            judge=load_reader_judge(settings),
         )
         # Loaded even without a model, so that a broken prompt file fails at start-up.
         answer_prompt, condense_prompt = load_prompt("answer"), load_prompt("condense")
@@ -148,6 +153,24 @@ def load_encoder(settings: Settings, threads: int | None = None) -> Encoder:
                 raise BylineError(f"BYLINE_QUERY_ENCODER=onnx: {exc}") from exc
             log.warning("no ONNX copy of the model (%s); embedding with torch", exc)
     return load_embedder(settings, threads)
+
+
+def load_reader_judge(settings: Settings) -> ReaderJudge | None:
+    """The shipped reader (BYLINE_READER=on), its files checked by hash; a missing or
+    mismatched file is an error here, never a silent fall back to the cheap ranker."""
+    answering = settings.answering
+    if answering.reader == "off":
+        return None
+    base = settings.embedding.model_path or default_model_path()
+    folder = answering.reader_dir or SHIPPED_READER
+    try:
+        onnx_file = exported_reader(folder, base, settings.embedding.cache_dir)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise BylineError(
+            f"the reader in {folder} could not be loaded ({exc}); BYLINE_READER=off answers"
+            " without it"
+        ) from exc
+    return load_judge(folder, base, onnx_file, answering.reader_threads)
 
 
 def load_embedder(settings: Settings, threads: int | None = None) -> Embedder:

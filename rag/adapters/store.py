@@ -242,6 +242,13 @@ class ChromaStore:
         with store_errors("list chunk ids"):
             return set(self._current().get(include=[])["ids"])
 
+    def texts(self, batch: int = 5000) -> Iterator[str]:
+        """Every chunk's headline and text, a batch at a time (eval reads the whole corpus)."""
+        ids = sorted(self.all_ids())
+        for start in range(0, len(ids), batch):
+            for _, text, meta in self.documents(ids[start : start + batch]):
+                yield f"{meta.get('title', '')}\n{text}"
+
     def documents(self, ids: Sequence[str]) -> list[tuple[str, str, dict[str, Any]]]:
         """(id, text, metadata) of the given chunks."""
         if not ids:

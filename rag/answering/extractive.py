@@ -45,6 +45,7 @@ from rag.answering.features import (
     question_features,
     sentence_features,
 )
+from rag.answering.reader import ReaderJudge
 from rag.answering.selection import SelectionModel
 from rag.domain.models import Passage
 from rag.domain.text import names
@@ -70,15 +71,21 @@ class Drafted:
     sentences: list[str]
     declined: bool
     passages: list[Passage]  # the passages given, then any other chunk of their articles cited
+    confidence: float | None = None  # that the answer is right (None: nothing could answer)
 
 
 class ExtractiveAnswerer:
     def __init__(
-        self, max_sentences: int, min_confidence: float, model: SelectionModel | None = None
+        self,
+        max_sentences: int,
+        min_confidence: float,
+        model: SelectionModel | None = None,
+        judge: ReaderJudge | None = None,
     ) -> None:
         self.max_sentences = max_sentences
         self.min_confidence = min_confidence
         self.model = model or SelectionModel.load()
+        self.judge = judge  # the reader; None: the cheap ranker alone (BYLINE_READER=off)
 
     def answer(
         self,
@@ -89,12 +96,15 @@ class ExtractiveAnswerer:
         present: datetime | None = None,
         window: Window | None = None,
         outlets: tuple[str, ...] = (),
+        asked_as: str | None = None,
     ) -> Drafted:
-        """``previous``: the sentences of the answer just given in this conversation (folded by
-        :func:`folded`); ``articles``: the passages' whole articles, each chunk in order;
-        ``present``: when the news is read (articles' ages count from it; default now);
-        ``window``: the time the question names; ``outlets``: the outlets it names, whose
-        account alone answers."""
+        """``question``: what is scored for support (the outlet and time words taken out);
+        ``asked_as``: the question as the user asked it, which the reader reads (default
+        ``question``); ``previous``: the sentences of the answer just given in this
+        conversation (folded by :func:`folded`); ``articles``: the passages' whole articles,
+        each chunk in order; ``present``: when the news is read (articles' ages count from
+        it; default now); ``window``: the time the question names; ``outlets``: the outlets
+        it names, whose account alone answers."""
         declined = Drafted([], declined=True, passages=passages)
         found = candidates(passages, articles or {}, present or datetime.now(UTC))
         if not found or missing_names(question, found):
@@ -104,16 +114,31 @@ class ExtractiveAnswerer:
             return declined
         eligible = [found[i] for i in reading.eligible]
         scores = self.model.sentence_scores(reading.features)
-        confidence = self.model.confidence(question_features(reading.features, scores))
+        keep_within = self.model.keep_within
+        if self.judge is None:
+            confidence = self.model.confidence(question_features(reading.features, scores))
+        else:
+            judged = self.judge.judge(asked_as or question, eligible, reading.features, scores)
+            scores, confidence = judged.scores, judged.confidence
+            keep_within = self.judge.keep_within
         if confidence < self.min_confidence:
-            return declined
+            return Drafted([], declined=True, passages=passages, confidence=confidence)
         # A follow-up never gets the previous answer again: of its sentences only the best
         # one may answer, when it is the best of all (rule 6).
         best = int(np.argmax(scores))
         kept = [
-            i for i, c in enumerate(eligible) if i == best or folded(c.sentence) not in previous
+            i
+            for i, c in enumerate(eligible)
+            if i == best or (np.isfinite(scores[i]) and folded(c.sentence) not in previous)
         ]
-        chosen = choose(eligible, scores, kept, self.max_sentences, self.model.keep_within)
+        chosen = choose(
+            eligible,
+            scores,
+            kept,
+            self.max_sentences,
+            keep_within,
+            same_article=self.judge is not None and len(outlets) < 2,
+        )
         cited = list(passages)
         place = {p.chunk_id: number for number, p in enumerate(cited, start=1)}
         sentences = []
@@ -122,7 +147,7 @@ class ExtractiveAnswerer:
                 cited.append(c.passage)
                 place[c.passage.chunk_id] = len(cited)
             sentences.append(f"{c.sentence} [{place[c.passage.chunk_id]}]")
-        return Drafted(sentences, declined=False, passages=cited)
+        return Drafted(sentences, declined=False, passages=cited, confidence=confidence)
 
 
 def choose(
@@ -131,15 +156,20 @@ def choose(
     eligible: list[int],
     most: int,
     keep_within: float,
+    same_article: bool = False,
 ) -> list[Candidate]:
     """Rule 5: the best eligible sentence, then others within ``keep_within`` of its score that
-    do not repeat a chosen one, up to ``most``."""
+    do not repeat a chosen one, up to ``most``; with ``same_article``, only its own article's
+    (an answer cites the outlet that said it, not another that happens to score near)."""
     ranked = sorted(eligible, key=lambda i: -scores[i])
     best = scores[ranked[0]]
+    article = found[ranked[0]].passage.article_id
     chosen: list[Candidate] = []
     for i in ranked:
         if len(chosen) == most or scores[i] < best - keep_within:
             break
+        if same_article and found[i].passage.article_id != article:
+            continue
         if not any(_similar(found[i], other) for other in chosen):
             chosen.append(found[i])
     return chosen

@@ -2,7 +2,7 @@
 
 Every feature is on a 0–1-ish scale so that one learned weight vector reads them all. The names
 are the columns of the shipped weights (``selection.json``); a feature added here is a column
-the weights must be learned again for (``byline eval train-answerer``).
+the weights must be learned again for (``byline train answerer``).
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 ``sentence`` scores each candidate sentence (how likely it names the answer); ``question``
 reads the best scores and their freshness and says how likely the best sentences answer at all
 (the confidence the answerer declines under). Both were fitted on the RealTime QA dev questions
-by ``byline eval train-answerer``, which reports their cross-validated figures; the file keeps the
+by ``byline train answerer``, which reports their held-out figures; the file keeps the
 feature names, so weights and code cannot drift apart unnoticed.
 """
 
@@ -30,12 +30,18 @@ class Linear:
     bias: float
 
     @classmethod
-    def of(cls, data: dict[str, Any], expected: tuple[str, ...], part: str) -> Linear:
+    def of(
+        cls,
+        data: dict[str, Any],
+        expected: tuple[str, ...],
+        part: str,
+        command: str = "byline train answerer",
+    ) -> Linear:
         features = tuple(data["features"])
         if features != expected:
             raise BylineError(
                 f"selection weights: the {part} model was learned on features {features},"
-                f" the code computes {expected}; run `byline eval train-answerer` again"
+                f" the code computes {expected}; run `{command}` again"
             )
         return cls(features, np.asarray(data["weights"], dtype=np.float64), float(data["bias"]))
 

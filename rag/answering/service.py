@@ -160,9 +160,10 @@ class AskService:
             present=retrieved.present,
             window=retrieved.window,
             outlets=retrieved.named_outlets,
+            asked_as=question,
         )
         check = CitationCheck(drafted.passages, DECLINE_TEXT)
         shown = [checked for s in drafted.sentences if (checked := check.sentence(s))]
         if drafted.declined or not shown:
-            return Answer(DECLINE_TEXT, declined=True)
-        return Answer(join_sentences(shown), check.citations())
+            return Answer(DECLINE_TEXT, declined=True, confidence=drafted.confidence)
+        return Answer(join_sentences(shown), check.citations(), confidence=drafted.confidence)

