@@ -12,6 +12,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from eval.common import load_jsonl
 from eval.compare import below_floors, compare, flips, format_comparison, regressions
 from eval.outlets import run_outlet_eval
 from eval.questions import (
@@ -141,6 +142,12 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
     )
     curve.add_argument("run_file", type=Path, help="a run made with BYLINE_MIN_ANSWER_CONFIDENCE=0")
     curve.add_argument("--json", action="store_true")
+    curve.add_argument(
+        "--subset",
+        type=Path,
+        help="only the questions whose ids this JSONL file lists (with their shifted copies),"
+        " e.g. baselines-dev.jsonl: the questions the published peers answered",
+    )
     curve.set_defaults(handler=run_curve)
 
     outlets = kinds.add_parser("outlets", help="outlet recognition on MultiHop-RAG queries")
@@ -186,8 +193,16 @@ def tuning_from(base: Tuning, without: str, overrides: list[str]) -> Tuning:
 def run_curve(args: argparse.Namespace, settings: Settings) -> int:
     from eval.curve import THRESHOLDS, curve, format_curve
 
-    rows = curve(load_run(args.run_file)["questions"], THRESHOLDS)
-    print(json.dumps([asdict(r) for r in rows], indent=1) if args.json else format_curve(rows))
+    try:
+        rows = load_run(args.run_file)["questions"]
+    except ValueError as exc:
+        print(f"byline: {exc}", file=sys.stderr)
+        return 2
+    if args.subset:
+        ids = {str(r["id"]) for r in load_jsonl(args.subset, dict, "a subset row")}
+        rows = [r for r in rows if r["id"].split("@")[0] in ids]
+    points = curve(rows, THRESHOLDS)
+    print(json.dumps([asdict(p) for p in points], indent=1) if args.json else format_curve(points))
     return 0
 
 

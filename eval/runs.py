@@ -269,6 +269,7 @@ def over_http(url: str, timeout_s: float = 120) -> Asker:
             passages=passages,
             retrieval_ms=data["retrieval_ms"],
             answer_ms=data["answer_ms"],
+            confidence=data.get("confidence"),
         )
         return answer, passages, len(passages)
 

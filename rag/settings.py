@@ -144,12 +144,13 @@ class AnsweringSettings(Concern):
     max_answer_sentences: int = Field(
         3, ge=1, le=10, description="Most sentences the extractive answerer puts in an answer."
     )
-    min_answer_confidence: float = Field(
-        0.06,
+    min_answer_confidence: float | None = Field(
+        None,
         ge=0.0,
         le=1.0,
-        description="Below this learned confidence (0-1) that its best sentences answer, the"
-        " extractive answerer declines.",
+        description="Below this learned confidence (0-1) that its best sentence answers, the"
+        " extractive answerer declines; unset: the threshold chosen with the model in use on"
+        " its held-out year.",
     )
     reader: Literal["on", "off"] = Field(
         "on",

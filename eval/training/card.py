@@ -29,7 +29,8 @@ sentence before it (`rag/answering/reader.py`, `pair_text`).
 - Shipped here: the top {meta["trained_layers"]} transformer layers (fp16) and a linear head
   over the mean of the token vectors (`reader.safetensors`, sha256 in `reader.json`); the other
   layers and the embedding table are the base's, frozen.
-- Pairs are cut to {meta["max_length"]} word pieces, from the candidate's end.
+- Pairs are cut to {meta["max_length"]} word pieces, the longer text first (the candidate, from
+  its end).
 - In service it reads the cheap ranker's best {meta["shortlist"]} sentences; its score and the
   cheap ranker's are combined by a logistic model, and a second one gives the confidence the
   answerer declines under (`BYLINE_MIN_ANSWER_CONFIDENCE`; the held-out choice:
@@ -55,7 +56,8 @@ sentence before it (`rag/answering/reader.py`, `pair_text`).
 Seed {training["seed"]}, {training["epochs"]} epochs, AdamW (layers {training["learning_rate"]},
 head {training["head_learning_rate"]}), {training["groups_per_step"]} groups a step, softmax
 cross-entropy over each group, {training["threads"]} torch thread(s); losses per epoch: {losses};
-{training["seconds"]} s of training on the machine that trained it.
+{training["seconds"]} s of training (frozen layers cached, then the epochs) on the machine
+that trained it: {meta.get("trained_on_cpu", "not recorded")}.
 
 ## Figures on the held-out year (confidence out of fold)
 Expected calibration error {held["expected_calibration_error"]}; reader time

@@ -47,6 +47,11 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
     reader.add_argument("--epochs", type=int, default=3)
     reader.add_argument("--trained-layers", type=int, default=2)
     reader.add_argument("--shortlist", type=int, default=8, help="sentences the reader reads")
+    reader.add_argument(
+        "--any-positive",
+        action="store_true",
+        help="where no right sentence passes the rules, train on one they held back",
+    )
     reader.set_defaults(handler=run_train_reader)
 
 

@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from eval.metrics import contains
+from eval.metrics import answer_correct, contains
 from eval.training.pool import Pool
 from eval.training.shortlist import Shortlisted, shortlisted
 from rag.adapters.reader_torch import CrossReader
@@ -48,6 +48,7 @@ class ReaderTraining:
     head_learning_rate: float = 1e-3
     groups_per_step: int = 4
     threads: int = 1
+    any_positive: bool = False  # a right sentence the rules held back counts when none passed
 
 
 @dataclass(frozen=True)
@@ -66,12 +67,19 @@ def groups_of(
 ) -> list[Group]:
     groups = []
     for s in lists:
-        if s.pool.shifted or not s.right.any():
+        if s.pool.shifted:
             continue
         evidence = s.pool.question.evidence
-        right = [i for i in range(len(s.eligible)) if s.right[i]]
-        # The evidence's own sentence first, then the shortlist's order (the cheap ranker's).
-        right.sort(key=lambda i: (-(_evidence_overlap(s.eligible[i].sentence, evidence) > 0.5), i))
+        question_ = s.pool.question.question
+        # Right sentences the rules let answer, in the shortlist's order (the cheap ranker's);
+        # where there is none, right ones the rules held back (the reader learns from them too).
+        right = [s.eligible[i] for i in range(len(s.eligible)) if s.right[i]]
+        if not right and settings.any_positive:
+            right = [c for c in s.pool.found if answer_correct(c.sentence, False, question_)]
+        if not right:
+            continue
+        # The evidence's own sentence first.
+        right.sort(key=lambda c: -(_evidence_overlap(c.sentence, evidence) > 0.5))
         # Wrong ones: the shortlist's first (what the reader must tell apart in service), then
         # the other sentences that may answer, then the rest of the articles.
         wrong = [s.eligible[i] for i in range(len(s.eligible)) if not s.mentions[i]]
@@ -87,7 +95,7 @@ def groups_of(
                 if missing > 0 and extra:
                     picked += rng.sample(extra, min(len(extra), missing))
             if picked:
-                texts = [pair_text(s.eligible[positive]), *(pair_text(c) for c in picked)]
+                texts = [pair_text(positive), *(pair_text(c) for c in picked)]
                 groups.append(Group(question, tuple(texts)))
     return groups
 
@@ -136,8 +144,6 @@ def train_reader(
     torch.set_num_threads(settings.threads)
     model.freeze_lower()
     started = time.monotonic()
-    cached = cache_lower(model, tokenizer, groups)
-    log(f"cached the frozen layers of {len(groups)} groups in {time.monotonic() - started:.0f} s")
     top = [p for layer in model.top for p in layer.parameters()]
     optimizer = torch.optim.AdamW(
         [
@@ -160,6 +166,12 @@ def train_reader(
         schedule.load_state_dict(state["schedule"])
         first_epoch, history = state["epoch"], state["history"]
         log(f"resumed after epoch {first_epoch} from {checkpoint}")
+    offset = int(history[-1].get("seconds", 0)) if history else 0  # what earlier runs spent
+    cached: list[Cached] = []
+    if first_epoch < settings.epochs:
+        cached = cache_lower(model, tokenizer, groups)
+        seconds = time.monotonic() - started
+        log(f"cached the frozen layers of {len(groups)} groups in {seconds:.0f} s")
     model.train()
     for epoch in range(first_epoch, settings.epochs):
         order = list(range(len(groups)))
@@ -182,7 +194,9 @@ def train_reader(
             optimizer.step()
             schedule.step()
             losses.append(float(loss.detach()))
-        history.append({"epoch": epoch + 1, "loss": round(float(np.mean(losses)), 4)})
+        seconds = offset + round(time.monotonic() - started)
+        mean = round(float(np.mean(losses)), 4)
+        history.append({"epoch": epoch + 1, "loss": mean, "seconds": seconds})
         checkpoint.parent.mkdir(parents=True, exist_ok=True)
         torch.save(
             {
@@ -196,9 +210,10 @@ def train_reader(
             checkpoint.with_suffix(".part"),
         )
         checkpoint.with_suffix(".part").replace(checkpoint)
-        log(f"epoch {epoch + 1}: loss {history[-1]['loss']} ({time.monotonic() - started:.0f} s)")
+        log(f"epoch {epoch + 1}: loss {mean} ({seconds} s since training began)")
     model.eval()
-    return {"history": history, "seconds": round(time.monotonic() - started), **asdict(settings)}
+    seconds = history[-1]["seconds"] if history else 0  # across resumed runs too
+    return {"history": history, "seconds": seconds, **asdict(settings)}
 
 
 def reader_scores(

@@ -6,10 +6,12 @@ from __future__ import annotations
 import argparse
 import hashlib
 import importlib.metadata
+import pickle
 import random
 import sys
 import time
 from dataclasses import asdict
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -30,7 +32,7 @@ from eval.training.answerer import (
 from eval.training.card import write_card
 from eval.training.reader import ReaderTraining, groups_of, reader_scores, train_reader
 from eval.training.shortlist import Shortlisted, shortlisted
-from rag.adapters.embedder import default_model_path
+from rag.adapters.embedder import cpu_name, default_model_path
 from rag.adapters.reader_files import BASE_WEIGHTS, ReaderFiles, sha256_of
 from rag.adapters.reader_onnx import Reader
 from rag.adapters.reader_torch import CrossReader, save_reader
@@ -65,6 +67,7 @@ class ReaderJob:
             max_length=MAX_LENGTH,
             threads=args.threads,
             positives=1,
+            any_positive=args.any_positive,
         )
 
     def run(self) -> dict[str, Any]:
@@ -81,15 +84,7 @@ class ReaderJob:
         tokenizer = Reader.tokenizer(base, config.max_length)
         checkpoint = args.work / f"reader-checkpoint-{_fingerprint(config, groups)}.pt"
         trained = train_reader(model, tokenizer, groups, config, checkpoint, _log)
-        started = time.monotonic()
-        read: dict[int, npt.NDArray[np.float64]] = {}
-        for n, s in enumerate(held):
-            shown = s.eligible[: config.shortlist]
-            question = s.pool.question.question.question
-            read[id(s)] = reader_scores(model, tokenizer, question, [pair_text(c) for c in shown])
-            if n % 200 == 0:
-                _log(f"held-out reading: {n}/{len(held)}")
-        reading_s = time.monotonic() - started
+        read, reading_s = self._read_held_out(model, tokenizer, held, checkpoint)
         combine = _fit_combine(held, read, config.shortlist)
         result = _held_out(held, read, combine, config.shortlist, self.settings)
         out = ReaderFiles(args.out or SHIPPED)
@@ -104,6 +99,7 @@ class ReaderJob:
             "combine": combine.as_json(),
             "confidence": result["confidence"].as_json(),
             "default_threshold": result["threshold"],
+            "trained_on_cpu": cpu_name(),
             "training": {
                 **trained,
                 "groups": len(groups),
@@ -125,6 +121,29 @@ class ReaderJob:
         write_card(out, meta)
         _log(f"reader: {out.folder}")
         return meta
+
+    def _read_held_out(
+        self, model: CrossReader, tokenizer: Any, held: list[Shortlisted], checkpoint: Path
+    ) -> tuple[dict[int, npt.NDArray[np.float64]], float]:
+        """The reader's scores of each held-out shortlist (cached beside the checkpoint, so a
+        run that only refits the held-out models does not read again), and the seconds taken."""
+        cache = checkpoint.with_suffix(".held-out.pkl")
+        if cache.is_file():
+            with cache.open("rb") as handle:
+                scores, seconds = pickle.load(handle)  # our own cache
+        else:
+            started = time.monotonic()
+            scores = []
+            for n, s in enumerate(held):
+                shown = [pair_text(c) for c in s.eligible[: self.config.shortlist]]
+                question = s.pool.question.question.question
+                scores.append(reader_scores(model, tokenizer, question, shown))
+                if n % 200 == 0:
+                    _log(f"held-out reading: {n}/{len(held)}")
+            seconds = time.monotonic() - started
+            with cache.open("wb") as handle:
+                pickle.dump((scores, seconds), handle)
+        return {id(s): v for s, v in zip(held, scores, strict=True)}, seconds
 
 
 def _fingerprint(config: ReaderTraining, groups: list[Any]) -> str:

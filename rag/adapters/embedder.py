@@ -62,6 +62,19 @@ def cpu_flags() -> frozenset[str]:
     return frozenset()
 
 
+def cpu_name() -> str:
+    """The CPU's model name and whether it has native bf16 (what every timing is read beside)."""
+    try:
+        text = Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return "unknown CPU"
+    names = [
+        ln.partition(":")[2].strip() for ln in text.splitlines() if ln.startswith("model name")
+    ]
+    bf16 = "AVX-512 BF16" if cpu_flags() & BF16_FLAGS else "no native bf16"
+    return f"{names[0] if names else 'unknown CPU'}, {len(names)} cores, {bf16}"
+
+
 def resolve_precision(choice: str, flags: frozenset[str] | None = None) -> Precision:
     """``auto``: bf16 where the CPU computes it natively, else fp32."""
     if choice in ("fp32", "bf16"):

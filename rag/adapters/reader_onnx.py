@@ -37,7 +37,9 @@ class Reader:
         from tokenizers import Tokenizer
 
         tokenizer = Tokenizer.from_file(str(model_path / "tokenizer.json"))
-        tokenizer.enable_truncation(max_length, strategy="only_second")
+        # The longer text is cut first: the candidate, but a question longer than the whole
+        # budget would leave it nothing (onnx and tokenizers refuse that), so it is cut too.
+        tokenizer.enable_truncation(max_length, strategy="longest_first")
         return tokenizer
 
     def scores(self, question: str, texts: Sequence[str]) -> npt.NDArray[np.float64]:

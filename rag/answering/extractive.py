@@ -12,16 +12,19 @@ Its rules, in order (README, "How the offline answerer answers"):
    A question that names an outlet ("What did NewsTrack report ...") is answered from that
    outlet's articles alone; one that says "he" or "they" with no one to refer to, not at all.
    No such sentence: decline.
-4. The sentences are scored by a learned logistic model over their features (:mod:`features`,
-   :mod:`selection`); the question's confidence, learned too, reads the best scores and how fresh
-   their articles are. Under ``min_confidence``: decline.
-5. The best sentence comes first; others join it only within ``keep_within`` of its score and
-   when they do not repeat a chosen one, up to ``max_sentences``.
+4. The sentences are scored by the cheap ranker, a learned logistic model over their features
+   (:mod:`features`, :mod:`selection`). With the reader (:mod:`reader`), its best few are read
+   again beside the question and the two scores combined; the confidence, learned too, reads
+   the best scores, the article's rank and age. Under ``min_confidence``: decline.
+5. The best sentence comes first; others join it only from its own article (unless the question
+   names two outlets), within ``keep_within`` of its score and when they do not repeat a
+   chosen one, up to ``max_sentences``.
 6. A follow-up never gets the previous answer again: of its sentences only the best one may
    answer, and only when it is the best of all.
 
 Nothing is embedded here: embedding the sentences cost ~10 ms each on one thread, several times
-the whole retrieval, and measured no better than the article's own similarity.
+the whole retrieval, and measured no better than the article's own similarity; the reader reads
+question and sentence together instead.
 """
 
 from __future__ import annotations
@@ -78,14 +81,17 @@ class ExtractiveAnswerer:
     def __init__(
         self,
         max_sentences: int,
-        min_confidence: float,
+        min_confidence: float | None = None,
         model: SelectionModel | None = None,
         judge: ReaderJudge | None = None,
     ) -> None:
+        """``min_confidence``: None takes the threshold chosen with the model in use (the
+        reader's, or the cheap ranker's) on its held-out year."""
         self.max_sentences = max_sentences
-        self.min_confidence = min_confidence
         self.model = model or SelectionModel.load()
         self.judge = judge  # the reader; None: the cheap ranker alone (BYLINE_READER=off)
+        chosen = judge.threshold if judge is not None else self.model.threshold
+        self.min_confidence = chosen if min_confidence is None else min_confidence
 
     def answer(
         self,
@@ -137,7 +143,7 @@ class ExtractiveAnswerer:
             kept,
             self.max_sentences,
             keep_within,
-            same_article=self.judge is not None and len(outlets) < 2,
+            same_article=len(outlets) < 2,
         )
         cited = list(passages)
         place = {p.chunk_id: number for number, p in enumerate(cited, start=1)}

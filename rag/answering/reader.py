@@ -103,6 +103,7 @@ class ReaderJudge:
     confidence: Linear
     shortlist: int  # sentences the reader reads, the cheap ranker's best
     keep_within: float  # a further sentence of the same article joins within this many logits
+    threshold: float  # the confidence under which to decline, chosen on the held-out year
 
     def judge(
         self,
@@ -130,6 +131,7 @@ def load_judge(files: Path, base_folder: Path, onnx_file: Path, threads: int) ->
             Linear.of(meta["confidence"], CONFIDENCE_FEATURES, "confidence", RETRAIN),
             int(meta["shortlist"]),
             float(meta["keep_within"]),
+            float(meta["default_threshold"]),
         )
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise BylineError(f"reader {files}: unreadable ({exc})") from exc

@@ -85,6 +85,11 @@ class SelectionModel:
         }
         path.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
 
+    @property
+    def threshold(self) -> float:
+        """The confidence threshold chosen on the held-out year (``byline train answerer``)."""
+        return float(self.about.get("default_threshold", 0.0))
+
     def sentence_scores(self, features: Matrix) -> npt.NDArray[np.float64]:
         return self.sentence.logits(features) if len(features) else np.zeros(0)
 

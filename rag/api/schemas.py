@@ -165,6 +165,12 @@ class AskResponse(BaseModel):
     question: str = Field(description="The standalone question retrieval used.")
     retrieval_ms: float
     answer_ms: float
+    confidence: float | None = Field(
+        None,
+        description="The extractive answerer's calibrated confidence (0-1) that its answer is"
+        " right; a decline under BYLINE_MIN_ANSWER_CONFIDENCE still says it. None when nothing"
+        " could answer, or a model answered.",
+    )
     passages: list[Passage] | None = Field(
         None, description="The retrieved passages, in rank order (with include_passages)."
     )
@@ -179,6 +185,7 @@ class AskResponse(BaseModel):
             question=answer.question,
             retrieval_ms=answer.retrieval_ms,
             answer_ms=answer.answer_ms,
+            confidence=None if answer.confidence is None else round(answer.confidence, 4),
             passages=answer.passages if include_passages else None,
         )
 

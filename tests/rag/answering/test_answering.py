@@ -57,7 +57,7 @@ def close(chunk_id: str, text: str, similarity: float, article: str = "a1") -> P
 
 
 def answerer() -> ExtractiveAnswerer:
-    return ExtractiveAnswerer(3, Settings().answering.min_answer_confidence)
+    return ExtractiveAnswerer(3, Settings(reader="off").answering.min_answer_confidence)
 
 
 def test_a_question_for_a_number_or_a_date_is_declined_where_none_is_given() -> None:

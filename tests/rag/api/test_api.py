@@ -41,9 +41,11 @@ def test_the_aid_question_is_answered_and_cited_to_icaro(api: httpx.Client) -> N
         "question",
         "retrieval_ms",
         "answer_ms",
+        "confidence",
         "passages",
     }
     assert body["passages"] is None  # only with include_passages
+    assert 0.0 <= body["confidence"] <= 1.0
     assert not body["declined"] and body["answerer"] == "extractive"
     assert "€40 billion" in body["answer"]
     cited = {c["n"]: c for c in body["citations"]}
