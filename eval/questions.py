@@ -43,7 +43,7 @@ def load_questions(dataset: str, path: Path) -> list[EvalQuestion]:
     if dataset == "seed":
         return load_jsonl(path, _seed, "a seed question")
     if dataset == "realtimeqa":
-        return load_jsonl(path, _realtimeqa, "a RealTime QA question")
+        return load_jsonl(path, realtimeqa_question, "a RealTime QA question")
     if dataset == "multihop":
         records = json.loads(path.read_text(encoding="utf-8"))
         return [_multihop(i, record) for i, record in enumerate(records)]
@@ -87,7 +87,7 @@ def time_shifted(questions: list[EvalQuestion], days: int) -> list[EvalQuestion]
     ]
 
 
-def _realtimeqa(record: dict[str, Any]) -> EvalQuestion:
+def realtimeqa_question(record: dict[str, Any]) -> EvalQuestion:
     return EvalQuestion(
         id=str(record["id"]),
         question=record["question"],

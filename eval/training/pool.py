@@ -18,6 +18,7 @@ import gzip
 import json
 import math
 import pickle
+import re
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -27,7 +28,8 @@ from typing import Any
 
 from tqdm import tqdm
 
-from eval.questions import EvalQuestion
+from eval.common import load_jsonl
+from eval.questions import EvalQuestion, realtimeqa_question
 from ingest.chunker import Chunker
 from ingest.records import article_from_record
 from rag.answering.asked import terms_of
@@ -63,32 +65,17 @@ class Pool:
 
 
 def load_training_questions(path: Path) -> list[TrainingQuestion]:
-    import re
+    return load_jsonl(path, _training_question, "a RealTime QA training question")
 
-    questions = []
-    with path.open(encoding="utf-8") as handle:
-        for line in handle:
-            if not line.strip():
-                continue
-            record = json.loads(line)
-            evidence = re.sub(r"<[^>]+>", "", str(record.get("evidence") or ""))
-            questions.append(
-                TrainingQuestion(
-                    EvalQuestion(
-                        id=str(record["id"]),
-                        question=record["question"],
-                        kind=str(record.get("quiz_source") or "quiz"),
-                        answerable=True,
-                        answers=(record["answer"],),
-                        choices=tuple(record.get("choices") or ()),
-                        as_of=date.fromisoformat(record["question_date"]),
-                    ),
-                    int(record["year"]),
-                    " ".join(evidence.split()),
-                    tuple(record.get("search_results") or ()),
-                )
-            )
-    return questions
+
+def _training_question(record: dict[str, Any]) -> TrainingQuestion:
+    evidence = re.sub(r"<[^>]+>", "", str(record.get("evidence") or ""))
+    return TrainingQuestion(
+        realtimeqa_question(record),
+        int(record["year"]),
+        " ".join(evidence.split()),
+        tuple(record.get("search_results") or ()),
+    )
 
 
 def load_articles(path: Path, wanted: set[str]) -> dict[str, Article]:

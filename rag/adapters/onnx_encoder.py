@@ -58,15 +58,21 @@ def exported_copy(model_path: Path | None, cache_dir: Path) -> Path:
     if target.is_file():
         return target
     log.info("exporting %s to ONNX once, into %s", identity.model, target)
+    return export_in_child("rag.adapters.onnx_export", [str(path), str(target)], target, "model")
+
+
+def export_in_child(module: str, arguments: list[str], target: Path, what: str) -> Path:
+    """``python -m module ARGUMENTS``: an exporter that moves ``target`` into place only once
+    it checks out, run apart so that this process never imports torch."""
     done = subprocess.run(
-        [sys.executable, "-m", "rag.adapters.onnx_export", str(path), str(target)],
+        [sys.executable, "-m", module, *arguments],
         capture_output=True,
         text=True,
         timeout=EXPORT_TIMEOUT_S,
         check=False,
     )
     if done.returncode != 0 or not target.is_file():
-        raise BylineError(f"exporting the model to ONNX failed: {done.stderr.strip()[-500:]}")
+        raise BylineError(f"exporting the {what} to ONNX failed: {done.stderr.strip()[-500:]}")
     return target
 
 

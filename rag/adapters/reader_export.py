@@ -11,17 +11,16 @@ from __future__ import annotations
 
 import logging
 import os
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
+from rag.adapters.onnx_encoder import export_in_child
 from rag.adapters.reader_files import ReaderFiles, check_files
 from rag.errors import BylineError
 
 log = logging.getLogger("byline.reader")
 
-EXPORT_TIMEOUT_S = 600
 MAX_DIFFERENCE = 1e-3
 SAMPLES = [
     ("Who leads NATO?", "Mark Rutte, NATO's secretary general, said the plan was sound. | NATO"),
@@ -38,17 +37,8 @@ def exported_reader(reader_folder: Path, base_folder: Path, cache_dir: Path) -> 
     if target.is_file():
         return target
     log.info("exporting the reader to ONNX once, into %s", target)
-    command = [sys.executable, "-m", "rag.adapters.reader_export"]
-    done = subprocess.run(
-        [*command, str(reader_folder), str(base_folder), str(target)],
-        capture_output=True,
-        text=True,
-        timeout=EXPORT_TIMEOUT_S,
-        check=False,
-    )
-    if done.returncode != 0 or not target.is_file():
-        raise BylineError(f"exporting the reader to ONNX failed: {done.stderr.strip()[-500:]}")
-    return target
+    arguments = [str(reader_folder), str(base_folder), str(target)]
+    return export_in_child("rag.adapters.reader_export", arguments, target, "reader")
 
 
 def export(reader_folder: Path, base_folder: Path, target: Path) -> None:
@@ -62,9 +52,10 @@ def export(reader_folder: Path, base_folder: Path, target: Path) -> None:
     tokenizer = Reader.tokenizer(base_folder, int(meta["max_length"]))
     encoded = tokenizer.encode_batch(SAMPLES)
     names = ["input_ids", "attention_mask", "token_type_ids"]
-    example = tuple(
-        torch.tensor([getattr(e, name[:-1] if name == "input_ids" else name) for e in encoded])
-        for name in ("ids", "attention_mask", "type_ids")
+    example = (
+        torch.tensor([e.ids for e in encoded]),
+        torch.tensor([e.attention_mask for e in encoded]),
+        torch.tensor([e.type_ids for e in encoded]),
     )
     axes = {name: {0: "batch", 1: "pieces"} for name in names}
     target.parent.mkdir(parents=True, exist_ok=True)

@@ -156,13 +156,21 @@ def question_features(features: Matrix, scores: npt.NDArray[np.float64]) -> Matr
         column["similarity"].max(),
         column["question_numbers"].max(),
         column["title_coverage"].max(),
-        column["age"][best],
-        column["age"].min(),
-        column["in_window"][best],
-        column["out_window"][best],
-        column["in_window"].max(),
+        *freshness(column, best),
     ]
     return np.array([row], dtype=np.float64)
+
+
+def freshness(column: dict[str, npt.NDArray[np.float64]], best: int) -> list[float]:
+    """The question features of time: the best sentence's age, the freshest one's, and whether
+    the best (and any) is inside the window the question names."""
+    return [
+        float(column["age"][best]),
+        float(column["age"].min()),
+        float(column["in_window"][best]),
+        float(column["out_window"][best]),
+        float(column["in_window"].max()),
+    ]
 
 
 def idf_coverage(asked: Asked, candidates: Sequence[Candidate]) -> list[float]:

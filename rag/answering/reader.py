@@ -19,7 +19,7 @@ import numpy.typing as npt
 
 from rag.adapters.reader_onnx import Reader
 from rag.answering.candidates import Candidate
-from rag.answering.features import SENTENCE_FEATURES, Matrix
+from rag.answering.features import SENTENCE_FEATURES, Matrix, freshness
 from rag.answering.selection import Linear
 from rag.errors import BylineError
 
@@ -79,11 +79,7 @@ def confidence_row(
         cheap[best],
         column["similarity"][best],
         column["article_rank"][best],
-        column["age"][best],
-        column["age"].min(),
-        column["in_window"][best],
-        column["out_window"][best],
-        column["in_window"].max(),
+        *freshness(column, best),
     ]
     return np.array([row], dtype=np.float64)
 
