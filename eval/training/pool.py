@@ -21,7 +21,7 @@ import pickle
 import re
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
@@ -29,19 +29,20 @@ from typing import Any
 from tqdm import tqdm
 
 from eval.common import load_jsonl
+from eval.metrics import contains
 from eval.questions import EvalQuestion, realtimeqa_question
 from ingest.chunker import Chunker
 from ingest.records import article_from_record
 from rag.answering.asked import terms_of
 from rag.answering.candidates import Candidate, candidates
 from rag.domain.models import Article, Passage
+from rag.domain.outlets import OutletRecogniser
 from rag.domain.timeparse import Window
 from rag.errors import IngestError
 from rag.retrieval.understanding import understand
 
 ARTICLES = 5  # search results read per question
 SHIFT_DAYS = 14
-OUTLETS = ("USA Today", "CNN", "The Week")
 
 
 @dataclass(frozen=True)
@@ -128,6 +129,8 @@ class PoolBuilder:
         self._embed = embed
         self._top_k = top_k
         self._chunks: dict[str, list[Passage]] = {}
+        # The outlets a question may name: those of the articles, as retrieval recognises them.
+        self._outlets = OutletRecogniser({a.outlet for a in articles.values()})
 
     def chunks(self, article_id: str) -> list[Passage]:
         if article_id not in self._chunks:
@@ -153,7 +156,7 @@ class PoolBuilder:
         as_of = _end_of(question.question.as_of)
         if shifted:
             as_of -= timedelta(days=SHIFT_DAYS)
-        understood = understand(question.question.question, as_of, _outlet_mentions)
+        understood = understand(question.question.question, as_of, self._outlets.mentions)
         ids = [i for i in results if i in self._articles][:ARTICLES]
         articles = {i: self.chunks(i) for i in ids}
         retrieved = self._retrieve(understood.text, articles)
@@ -165,8 +168,6 @@ class PoolBuilder:
     def _retrieve(self, searched: str, articles: dict[str, list[Passage]]) -> list[Passage]:
         """The ``top_k`` chunks most like the question by IDF-weighted shared words, at most two
         an article (as the service's diversity cap), scored by the model's cosine."""
-        from dataclasses import replace
-
         chunks = [c for chunks in articles.values() for c in chunks]
         if not chunks:
             return []
@@ -190,11 +191,6 @@ class PoolBuilder:
             for r, (c, v) in enumerate(zip(picked, vectors[1:], strict=True), start=1)
         ]
         return sorted(scored, key=lambda p: -p.dense_score)
-
-
-def _outlet_mentions(question: str) -> list[tuple[str, str]]:
-    folded = question.casefold()
-    return [(o, o) for o in OUTLETS if o.casefold() in folded]
 
 
 def build_pools(
@@ -234,7 +230,6 @@ def selected(
     """The questions worth a pool: every one of the held-out year (it measures declining too),
     and of the training years those whose articles name the gold choice (the rest teach
     nothing the held-out year's questions do not)."""
-    from eval.metrics import contains
 
     def named(question: TrainingQuestion) -> bool:
         ids = [i for i in question.search_results if i in articles][:ARTICLES]
