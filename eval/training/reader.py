@@ -16,7 +16,6 @@ with one thread; a checkpoint after every epoch, from which a second run resumes
 
 from __future__ import annotations
 
-import json
 import random
 import time
 from collections.abc import Sequence
@@ -28,11 +27,9 @@ import numpy as np
 import torch
 
 from eval.metrics import answer_correct, contains
-from eval.training.pool import Pool
-from eval.training.shortlist import Shortlisted, shortlisted
+from eval.training.shortlist import Shortlisted
 from rag.adapters.reader_torch import CrossReader
 from rag.answering.reader import pair_text
-from rag.answering.selection import SelectionModel
 
 
 @dataclass(frozen=True)
@@ -225,11 +222,3 @@ def reader_scores(
         batch = _encode(tokenizer, [(question, t) for t in texts])
         scores: np.ndarray[Any, np.dtype[np.float64]] = model(**batch).double().numpy()
         return scores
-
-
-def prepare(pools: list[Pool], ranker: SelectionModel) -> list[Shortlisted]:
-    return [shortlisted(p, ranker) for p in pools]
-
-
-def save_json(path: Path, data: dict[str, Any]) -> None:
-    path.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
