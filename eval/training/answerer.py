@@ -191,24 +191,53 @@ def cheap_rows(s: Shortlisted, scores: npt.NDArray[np.float64]) -> Matrix:
     return question_features(s.features, scores)
 
 
+@dataclass(frozen=True)
+class HeldOut:
+    """What the held-out year decides for a scorer, and its figures there."""
+
+    keep_within: float
+    confidence: Linear
+    table: list[Figures]  # per threshold, confidence out of fold
+    threshold: float  # the default: the lowest that declines enough unanswerable copies
+    ece: float
+
+
+def decide_on_held_out(
+    held_out: Sequence[Shortlisted],
+    scores_of: Callable[[Shortlisted], npt.NDArray[np.float64]],
+    rows_of: Callable[[Shortlisted, npt.NDArray[np.float64]], Matrix],
+    names: tuple[str, ...],
+    most: int,
+) -> HeldOut:
+    """The margin (the most accurate; the narrowest among equals), the confidence model fitted
+    on ``rows_of`` (columns ``names``), its out-of-fold table, the default threshold and the
+    calibration error. ``most``: sentences an answer may hold."""
+    best: tuple[float, float] = (-1.0, 0.0)
+    for keep_within in KEEP_WITHIN:
+        judged = judge(held_out, scores_of, rows_of, keep_within, most, same_article=True)
+        best = max(best, (sum(j.correct for j in judged) / max(1, len(judged)), -keep_within))
+    keep_within = -best[1]
+    judged = judge(held_out, scores_of, rows_of, keep_within, most, same_article=True)
+    confidence, outcomes = calibrate(judged, names)
+    table = [figures(outcomes, t) for t in THRESHOLDS]
+    return HeldOut(
+        keep_within,
+        confidence,
+        table,
+        default_threshold(table),
+        expected_calibration_error(outcomes),
+    )
+
+
 def train_answerer(
     train: Sequence[Shortlisted], held_out: Sequence[Shortlisted], most: int
-) -> tuple[SelectionModel, list[Figures], float, float]:
-    """The shipped cheap ranker, its held-out figures per threshold, the default threshold and
-    the expected calibration error. ``most``: sentences an answer may hold."""
+) -> tuple[SelectionModel, HeldOut]:
+    """The shipped cheap ranker (fitted on ``train``) and what ``held_out`` decided for it."""
     sentence = fit_sentences(train)
 
     def scores_of(s: Shortlisted) -> npt.NDArray[np.float64]:
         return sentence.logits(s.features) if len(s.eligible) else np.zeros(0)
 
-    best: tuple[float, float] = (-1.0, 0.0)
-    for keep_within in KEEP_WITHIN:
-        judged = judge(held_out, scores_of, cheap_rows, keep_within, most, same_article=True)
-        accuracy = sum(j.correct for j in judged) / max(1, len(judged))
-        best = max(best, (accuracy, -keep_within))
-    keep_within = -best[1]
-    judged = judge(held_out, scores_of, cheap_rows, keep_within, most, same_article=True)
-    question, outcomes = calibrate(judged, QUESTION_FEATURES)
-    table = [figures(outcomes, t) for t in THRESHOLDS]
-    model = SelectionModel(sentence, question, keep_within, about={})
-    return model, table, default_threshold(table), expected_calibration_error(outcomes)
+    decided = decide_on_held_out(held_out, scores_of, cheap_rows, QUESTION_FEATURES, most)
+    model = SelectionModel(sentence, decided.confidence, decided.keep_within, about={})
+    return model, decided

@@ -127,15 +127,16 @@ def run_train_answerer(args: argparse.Namespace, settings: Settings) -> int:
     lists = [shortlisted(p, SelectionModel.load()) for p in pools]
     train, held = _split(args, lists)
     most = settings.answering.max_answer_sentences
-    model, table, threshold, ece = train_answerer(train, held, most)
-    _print_table(f"held-out year {args.held_out_year}, cheap ranker:", table, threshold, ece)
+    model, decided = train_answerer(train, held, most)
+    title = f"held-out year {args.held_out_year}, cheap ranker:"
+    _print_table(title, decided.table, decided.threshold, decided.ece)
     about = {
         "trained_on": sorted({s.pool.question.year for s in train}),
         "held_out_year": args.held_out_year,
         "questions": len({s.pool.question.question.id for s in lists}),
-        "default_threshold": threshold,
-        "expected_calibration_error": ece,
-        "held_out": [asdict(f) for f in table],
+        "default_threshold": decided.threshold,
+        "expected_calibration_error": decided.ece,
+        "held_out": [asdict(f) for f in decided.table],
     }
     replace(model, about=about).save(args.out)
     print(f"weights: {args.out} (keep_within {model.keep_within})", file=sys.stderr)

@@ -22,7 +22,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +39,7 @@ from rag.domain.models import Article, Passage
 from rag.domain.outlets import OutletRecogniser
 from rag.domain.timeparse import Window
 from rag.errors import IngestError
+from rag.retrieval.retriever import day_end
 from rag.retrieval.understanding import understand
 
 ARTICLES = 5  # search results read per question
@@ -90,10 +91,6 @@ def load_articles(path: Path, wanted: set[str]) -> dict[str, Article]:
                 except IngestError:
                     continue
     return articles
-
-
-def _end_of(day: date) -> datetime:
-    return datetime.combine(day, time.max, UTC)
 
 
 def _earlier_lookalike(
@@ -153,7 +150,7 @@ class PoolBuilder:
 
     def pool(self, question: TrainingQuestion, results: Sequence[str], shifted: bool) -> Pool:
         assert question.question.as_of is not None
-        as_of = _end_of(question.question.as_of)
+        as_of = day_end(question.question.as_of)
         if shifted:
             as_of -= timedelta(days=SHIFT_DAYS)
         understood = understand(question.question.question, as_of, self._outlets.mentions)

@@ -18,17 +18,7 @@ import numpy as np
 import numpy.typing as npt
 import torch
 
-from eval.training.answerer import (
-    KEEP_WITHIN,
-    THRESHOLDS,
-    Figures,
-    calibrate,
-    default_threshold,
-    expected_calibration_error,
-    figures,
-    fit_logistic,
-    judge,
-)
+from eval.training.answerer import HeldOut, decide_on_held_out, fit_logistic
 from eval.training.card import write_card
 from eval.training.reader import ReaderTraining, groups_of, reader_scores, train_reader
 from eval.training.shortlist import Shortlisted, shortlisted
@@ -95,10 +85,10 @@ class ReaderJob:
             "trained_layers": config.trained_layers,
             "max_length": config.max_length,
             "shortlist": config.shortlist,
-            "keep_within": result["keep_within"],
+            "keep_within": result.keep_within,
             "combine": combine.as_json(),
-            "confidence": result["confidence"].as_json(),
-            "default_threshold": result["threshold"],
+            "confidence": result.confidence.as_json(),
+            "default_threshold": result.threshold,
             "trained_on_cpu": cpu_name(),
             "training": {
                 **trained,
@@ -112,8 +102,8 @@ class ReaderJob:
                 "year": args.held_out_year,
                 "questions": len([s for s in held if not s.pool.shifted]),
                 "unanswerable_copies": len([s for s in held if s.pool.shifted]),
-                "expected_calibration_error": result["ece"],
-                "reader": [asdict(f) for f in result["table"]],
+                "expected_calibration_error": result.ece,
+                "reader": [asdict(f) for f in result.table],
                 "reader_ms_per_question": round(1000 * reading_s / max(1, len(held)), 1),
             },
         }
@@ -171,7 +161,7 @@ def _held_out(
     combine: Linear,
     shortlist: int,
     settings: Settings,
-) -> dict[str, Any]:
+) -> HeldOut:
     def scores_of(s: Shortlisted) -> npt.NDArray[np.float64]:
         scores = np.full(len(s.eligible), -np.inf)
         if len(read[id(s)]):
@@ -183,18 +173,4 @@ def _held_out(
         return confidence_row(s.features[:n], scores[:n], read[id(s)], s.cheap[:n])
 
     most = settings.answering.max_answer_sentences
-    best: tuple[float, float] = (-1.0, 0.0)
-    for keep_within in KEEP_WITHIN:
-        judged = judge(held, scores_of, rows_of, keep_within, most, same_article=True)
-        best = max(best, (sum(j.correct for j in judged) / max(1, len(judged)), -keep_within))
-    keep_within = -best[1]
-    judged = judge(held, scores_of, rows_of, keep_within, most, same_article=True)
-    confidence, outcomes = calibrate(judged, CONFIDENCE_FEATURES)
-    table: list[Figures] = [figures(outcomes, t) for t in THRESHOLDS]
-    return {
-        "keep_within": keep_within,
-        "confidence": confidence,
-        "table": table,
-        "threshold": default_threshold(table),
-        "ece": expected_calibration_error(outcomes),
-    }
+    return decide_on_held_out(held, scores_of, rows_of, CONFIDENCE_FEATURES, most)

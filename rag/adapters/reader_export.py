@@ -47,8 +47,9 @@ def export(reader_folder: Path, base_folder: Path, target: Path) -> None:
     from rag.adapters.reader_onnx import Reader
     from rag.adapters.reader_torch import load_reader
 
-    meta = ReaderFiles(reader_folder).meta()
-    model = load_reader(ReaderFiles(reader_folder), base_folder)
+    files = ReaderFiles(reader_folder)
+    meta = files.meta()
+    model = load_reader(files, base_folder)
     tokenizer = Reader.tokenizer(base_folder, int(meta["max_length"]))
     encoded = tokenizer.encode_batch(SAMPLES)
     names = ["input_ids", "attention_mask", "token_type_ids"]

@@ -1,7 +1,7 @@
 """The reader's ONNX copy on onnxruntime: scores (question, candidate text) pairs, a logit each.
 
-The pair is tokenized as the base model's tokenizer pairs two texts, cut from the candidate's
-end when longer than the reader was trained on; no torch is imported here.
+The pair is tokenized as the base model's tokenizer pairs two texts, the longer one (the
+candidate) cut first when the pair is longer than the reader reads; no torch is imported here.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ class Reader:
 
     @staticmethod
     def tokenizer(model_path: Path, max_length: int) -> Any:
-        """The base model's tokenizer, cutting a long pair from the candidate's end."""
+        """The base model's tokenizer, cutting a long pair from its longer text first."""
         from tokenizers import Tokenizer
 
         tokenizer = Tokenizer.from_file(str(model_path / "tokenizer.json"))

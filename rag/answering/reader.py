@@ -9,7 +9,6 @@ context is cut from its end), then its headline, outlet and date, then the sente
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
+from rag.adapters.reader_files import ReaderFiles
 from rag.adapters.reader_onnx import Reader
 from rag.answering.candidates import Candidate
 from rag.answering.features import SENTENCE_FEATURES, Matrix, freshness
@@ -119,8 +119,8 @@ class ReaderJudge:
 
 def load_judge(files: Path, base_folder: Path, onnx_file: Path, threads: int) -> ReaderJudge:
     """The shipped reader's judge; its files are checked by :func:`exported_reader` first."""
+    meta = ReaderFiles(files).meta()
     try:
-        meta = json.loads((files / "reader.json").read_text(encoding="utf-8"))
         return ReaderJudge(
             Reader(base_folder, onnx_file, int(meta["max_length"]), threads),
             Linear.of(meta["combine"], COMBINED_FEATURES, "combining", RETRAIN),
@@ -130,4 +130,4 @@ def load_judge(files: Path, base_folder: Path, onnx_file: Path, threads: int) ->
             float(meta["default_threshold"]),
         )
     except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise BylineError(f"reader {files}: unreadable ({exc})") from exc
+        raise BylineError(f"reader {files}: unreadable ({exc}); run `{RETRAIN}`") from exc
