@@ -19,6 +19,7 @@ from typing import Any
 
 from rag.adapters.lexical import LexicalIndex
 from rag.adapters.store import ChromaStore
+from rag.answering.candidates import read_sentences
 from rag.catalogue import Catalogue
 from rag.domain.models import ArticleHead
 from rag.settings import Settings
@@ -55,7 +56,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=10)
     args = parser.parse_args()
     store = ChromaStore(args.data_dir, Settings().store.collection)
-    catalogue = Catalogue(LexicalIndex(args.data_dir, store))
+    catalogue = Catalogue(LexicalIndex(args.data_dir, store, read_sentences))
     started = time.perf_counter()
     catalogue.articles(1, 0)  # fills the catalogue once for a data dir written before it
     print(

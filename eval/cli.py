@@ -12,11 +12,11 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from eval.commands import SEED_CORPUS, STAGES
 from eval.common import load_jsonl
 from eval.compare import below_floors, compare, flips, format_comparison, regressions
 from eval.outlets import run_outlet_eval
 from eval.questions import (
-    DATASETS,
     SEED_QUESTIONS,
     load_questions,
     seed_questions,
@@ -35,6 +35,7 @@ from eval.runs import (
     load_run,
     mark_absent,
     over_http,
+    portable_path,
     save_run,
     timed_name,
 )
@@ -42,119 +43,6 @@ from eval.seed import format_report, run_seed_eval
 from rag.retrieval.retriever import Query
 from rag.settings import Settings, Tuning
 from rag.wiring import Components
-
-# The sample articles the seed questions are about (a checkout's examples/ folder).
-SEED_CORPUS = Path(__file__).resolve().parent.parent / "examples" / "articles"
-STAGES: dict[str, dict[str, Any]] = {
-    "dense": {"dense_weight": 0.0},
-    "lexical": {"lexical_weight": 0.0},
-    "recency": {"recency_weight": 0.0},
-    "window": {"window_boost": 0.0},
-    "outlets": {"outlet_boost": 0.0},
-    "dedup": {"dedup": False},
-    "article-cap": {"max_per_article": 0},
-}
-
-
-def register(commands: argparse._SubParsersAction[Any]) -> None:
-    parser = commands.add_parser("eval", help="run the offline eval set, or measure retrieval")
-    parser.add_argument(
-        "--questions", type=Path, default=SEED_QUESTIONS, help="seed-format questions (JSONL)"
-    )
-    parser.add_argument(
-        "--corpus",
-        type=Path,
-        action="append",
-        help="ingest these files into a fresh temporary store and evaluate there "
-        "(default: evaluate what BYLINE_DATA_DIR holds)",
-    )
-    parser.add_argument("--top-k", type=int, help="passages per question (default: BYLINE_TOP_K)")
-    parser.add_argument("--json", action="store_true", help="print the report as JSON")
-    parser.set_defaults(handler=run_eval)
-
-    kinds = parser.add_subparsers(dest="eval_kind")
-    retrieval = kinds.add_parser("retrieval", help="answer recall@k, MRR and latency")
-    retrieval.add_argument("--dataset", choices=["realtimeqa"], required=True)
-    retrieval.add_argument("--questions", type=Path, required=True, help="questions (JSONL)")
-    retrieval.add_argument("--json", action="store_true", help="print the totals as JSON")
-    retrieval.add_argument(
-        "--without",
-        default="",
-        help=f"comma-separated stages to turn off: {', '.join(STAGES)}",
-    )
-    retrieval.add_argument(
-        "--set",
-        action="append",
-        default=[],
-        metavar="KNOB=VALUE",
-        help=f"override a tuning knob ({', '.join(Tuning.model_fields)})",
-    )
-    retrieval.add_argument("--limit", type=int, help="only the first N questions")
-    retrieval.add_argument("--per-question", type=Path, help="write each question's rank here")
-    retrieval.add_argument(
-        "--pool",
-        action="store_true",
-        help="also report pool recall: gold anywhere among the fused candidates",
-    )
-    retrieval.set_defaults(handler=run_retrieval)
-
-    run = kinds.add_parser("run", help="run a dataset through the ask service into a run file")
-    run.add_argument("--dataset", choices=DATASETS, required=True)
-    run.add_argument("--questions", type=Path, help="questions file (default for seed: built in)")
-    run.add_argument(
-        "--corpus", type=Path, action="append", help="ingest into a fresh temporary store first"
-    )
-    run.add_argument("--url", help="ask a running Byline at this URL instead of in process")
-    run.add_argument("--name", help="run name (default: dataset and time)")
-    run.add_argument("--runs-dir", type=Path, default=Path("runs"), help="where run files go")
-    run.add_argument("--limit", type=int, help="only the first N questions")
-    run.add_argument("--top-k", type=int, help="passages per answer (default: BYLINE_TOP_K)")
-    run.add_argument(
-        "--time-shifted",
-        type=int,
-        metavar="DAYS",
-        help="also ask every dated question DAYS before its date, as an unanswerable one"
-        " (decline recall and precision)",
-    )
-    run.set_defaults(handler=run_run)
-
-    comparison = kinds.add_parser("compare", help="compare two run files")
-    comparison.add_argument("run_a", type=Path)
-    comparison.add_argument("run_b", type=Path)
-    comparison.add_argument("--html", type=Path, help="also write a self-contained HTML report")
-    comparison.set_defaults(handler=run_compare)
-
-    check = kinds.add_parser("check", help="fail when a metric drops below a baseline run")
-    check.add_argument("--baseline", type=Path, required=True)
-    check.add_argument("--tolerance", type=float, default=0.02)
-    check.add_argument("--run", type=Path, help="a run file to check (default: run it again)")
-    check.add_argument(
-        "--floor",
-        action="append",
-        default=[],
-        metavar="METRIC=VALUE",
-        help="also fail when this metric is under VALUE, whatever the baseline (repeatable)",
-    )
-    check.set_defaults(handler=run_check)
-
-    curve = kinds.add_parser(
-        "curve", help="accuracy and declines per confidence threshold, from a run's rows"
-    )
-    curve.add_argument("run_file", type=Path, help="a run made with BYLINE_MIN_ANSWER_CONFIDENCE=0")
-    curve.add_argument("--json", action="store_true")
-    curve.add_argument(
-        "--subset",
-        type=Path,
-        help="only the questions whose ids this JSONL file lists (with their shifted copies),"
-        " e.g. baselines-dev.jsonl: the questions the published peers answered",
-    )
-    curve.set_defaults(handler=run_curve)
-
-    outlets = kinds.add_parser("outlets", help="outlet recognition on MultiHop-RAG queries")
-    outlets.add_argument("--queries", type=Path, required=True, help="MultiHopRAG.json")
-    outlets.add_argument("--metadata", type=Path, required=True, help="corpus_metadata.json")
-    outlets.add_argument("--json", action="store_true")
-    outlets.set_defaults(handler=run_outlets)
 
 
 def run_eval(args: argparse.Namespace, settings: Settings) -> int:
@@ -259,24 +147,17 @@ def _save(
     return run
 
 
-def _portable(path: Path) -> str:
-    """Relative to the working directory when inside it, so a kept run file works in any clone."""
-    resolved = path.resolve()
-    try:
-        return str(resolved.relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(resolved)
-
-
 def run_run(args: argparse.Namespace, settings: Settings) -> int:
     questions = args.questions or (SEED_QUESTIONS if args.dataset == "seed" else None)
     if questions is None:
         raise SystemExit(f"byline: --questions is required for --dataset {args.dataset}")
-    corpus = [_portable(c) for c in args.corpus or []]
+    corpus = [portable_path(c) for c in args.corpus or []]
     if args.dataset == "seed" and not corpus and not args.url:
-        corpus = [_portable(SEED_CORPUS)]
+        corpus = [portable_path(SEED_CORPUS)]
     name = args.name or timed_name(args.dataset)
-    setup = RunSetup(name, args.dataset, _portable(questions), corpus, args.url, args.time_shifted)
+    setup = RunSetup(
+        name, args.dataset, portable_path(questions), corpus, args.url, args.time_shifted
+    )
     run = execute_run(setup, settings, args.top_k, args.limit, args.runs_dir)
     print(json.dumps(run["totals"], indent=1))
     return 0

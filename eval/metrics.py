@@ -1,16 +1,17 @@
 """Per-question metrics, each ``None`` where it does not apply (the README defines each).
 
-Text matching folds case and punctuation and matches whole words (:func:`fold`).
+Text matching folds case and punctuation and matches whole words
+(:func:`rag.domain.folding.holds_phrase`).
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from eval.questions import EvalQuestion
 from rag.answering.citations import markers_in, without_markers
 from rag.answering.grounding import generated_sentences
+from rag.domain.folding import holds_phrase, phrase_form
 from rag.domain.models import Passage
 from rag.domain.text import content_terms
 
@@ -19,20 +20,10 @@ HITS_KS = (4, 10)
 SUPPORT_SHARE = 0.5  # a quote supports a sentence holding half of the sentence's content words
 
 
-def fold(text: str) -> str:
-    """Lower-cased words separated by single spaces, padded so whole words match with ' w '."""
-    return " " + " ".join(re.sub(r"[^\w\s]|_", " ", text.casefold()).split()) + " "
-
-
-def contains(text: str, phrase: str) -> bool:
-    needle = fold(phrase)
-    return bool(needle.strip()) and needle in fold(text)
-
-
 def first_rank(texts: list[str], answers: tuple[str, ...]) -> int | None:
     """Rank (from 1) of the first text holding any gold answer."""
     for rank, text in enumerate(texts, start=1):
-        if any(contains(text, a) for a in answers):
+        if any(holds_phrase(text, a) for a in answers):
             return rank
     return None
 
@@ -50,8 +41,8 @@ class CitedSentence:
 
 def evidence_relevance(passages: list[str], evidence: tuple[str, ...]) -> list[bool]:
     """Per retrieved passage: does it hold one of the gold evidence facts?"""
-    facts = [fold(f) for f in evidence if fold(f).strip()]
-    return [any(f in fold(p) for f in facts) for p in passages]
+    facts = [phrase_form(f) for f in evidence if phrase_form(f).strip()]
+    return [any(f in phrase_form(p) for f in facts) for p in passages]
 
 
 def hits_at(relevant: list[bool], k: int) -> float:
@@ -77,10 +68,10 @@ def answer_correct(answer: str, declined: bool, question: EvalQuestion) -> bool:
         return False
     if question.choices:
         others = [c for c in question.choices if c not in answers]
-        return contains(answer, answers[0]) and not any(contains(answer, c) for c in others)
+        return holds_phrase(answer, answers[0]) and not any(holds_phrase(answer, c) for c in others)
     if question.all_answers:
-        return all(contains(answer, a) for a in answers)
-    return any(contains(answer, a) for a in answers)
+        return all(holds_phrase(answer, a) for a in answers)
+    return any(holds_phrase(answer, a) for a in answers)
 
 
 def first_sentence(answer: str) -> str:

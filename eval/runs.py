@@ -30,6 +30,7 @@ from eval.questions import EvalQuestion
 from rag.answering.followup import Turn
 from rag.answering.prompts import load_prompt
 from rag.answering.service import AskService
+from rag.domain.folding import phrase_form
 from rag.domain.models import Answer, Citation, Passage
 from rag.retrieval.retriever import Query, Retriever
 from rag.settings import Settings
@@ -109,7 +110,15 @@ class RunSetup:
 
 
 def configuration(setup: RunSetup, settings: Settings, model: str) -> dict[str, Any]:
+    """What a run ran with; no path of the machine it ran on (a kept run file is read in any
+    clone): paths inside the working directory or the home directory are relative to it, and
+    the temporary store a corpus was ingested into is named as such."""
     values = settings.flat()
+    for name, value in values.items():
+        if isinstance(value, str) and Path(value).is_absolute():
+            values[name] = portable_path(Path(value))
+    if setup.corpus and not setup.url:
+        values["data_dir"] = "(a temporary store of the corpus)"
     return {
         **asdict(setup),
         "settings": values,
@@ -119,6 +128,16 @@ def configuration(setup: RunSetup, settings: Settings, model: str) -> dict[str, 
         "git_commit": _git_commit(),
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
     }
+
+
+def portable_path(path: Path) -> str:
+    """Relative to the working directory when inside it (so a kept run file works in any
+    clone), else to the home directory (``~/...``), else as it is."""
+    resolved = path.resolve()
+    for base, prefix in ((Path.cwd().resolve(), ""), (Path.home().resolve(), "~/")):
+        if resolved.is_relative_to(base):
+            return prefix + str(resolved.relative_to(base))
+    return str(resolved)
 
 
 def execute(questions: list[EvalQuestion], ask: Asker, progress: bool) -> list[QuestionRow]:
@@ -135,9 +154,9 @@ def execute(questions: list[EvalQuestion], ask: Asker, progress: bool) -> list[Q
 def mark_absent(rows: list[QuestionRow], corpus: Iterable[str]) -> None:
     """``decline_recall_absent`` on each answerable row whose gold is in no text of the corpus:
     whether it was declined (nothing in the store could have answered it)."""
-    folded = "\n".join(metrics.fold(text) for text in corpus)
+    folded = "\n".join(phrase_form(text) for text in corpus)
     for row in rows:
-        gold = [metrics.fold(g) for g in row["gold"] if metrics.fold(g).strip()]
+        gold = [phrase_form(g) for g in row["gold"] if phrase_form(g).strip()]
         if row["answerable"] and gold and not any(g in folded for g in gold):
             row["scores"]["decline_recall_absent"] = float(row["declined"])
 

@@ -18,6 +18,7 @@ from eval.common import share
 from eval.questions import EvalQuestion
 from eval.runs import conversation
 from rag.answering.service import AskService
+from rag.domain.folding import holds_phrase
 from rag.domain.models import Answer
 from rag.retrieval.retriever import Query
 
@@ -48,17 +49,11 @@ class SeedReport:
         return json.dumps(asdict(self), ensure_ascii=False, indent=2)
 
 
-def _folded(text: str) -> str:
-    return " ".join(text.replace("’", "'").casefold().split())
-
-
 def score(question: EvalQuestion, answer: Answer) -> QuestionResult:
     cited = [c.outlet for c in answer.citations]
     hit = None
     if question.answerable:
-        hit = not answer.declined and all(
-            _folded(p) in _folded(answer.text) for p in question.answers
-        )
+        hit = not answer.declined and all(holds_phrase(answer.text, p) for p in question.answers)
     return QuestionResult(
         id=question.id,
         question=question.question,

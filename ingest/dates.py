@@ -9,28 +9,9 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime, time, timedelta, timezone
 
-_MONTHS = {
-    name: i
-    for i, names in enumerate(
-        [
-            ("january", "jan"),
-            ("february", "feb"),
-            ("march", "mar"),
-            ("april", "apr"),
-            ("may",),
-            ("june", "jun"),
-            ("july", "jul"),
-            ("august", "aug"),
-            ("september", "sep", "sept"),
-            ("october", "oct"),
-            ("november", "nov"),
-            ("december", "dec"),
-        ],
-        start=1,
-    )
-    for name in names
-}
-_MONTH = "(?P<month>" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
+from rag.domain.timeparse import MONTH_NUMBERS
+
+_MONTH = "(?P<month>" + "|".join(sorted(MONTH_NUMBERS, key=len, reverse=True)) + r")\.?"
 _TIME = (
     r"(?:[,\s]+(?:at\s+)?(?P<hour>\d{1,2})(?:[:h](?P<minute>\d{2}))?(?::(?P<second>\d{2}))?"
     r"\s*(?P<ampm>[ap]\.?m\.?)?)?"
@@ -93,7 +74,7 @@ def _from_match(match: re.Match[str]) -> datetime | None:
     parts = match.groupdict()
     year = int(parts["year"])
     if parts.get("month"):
-        month, day = _MONTHS[parts["month"]], int(parts["day"])
+        month, day = MONTH_NUMBERS[parts["month"]], int(parts["day"])
     else:
         a, b = int(parts["a"]), int(parts["b"])
         day, month = (b, a) if a <= 12 < b else (a, b)

@@ -9,21 +9,26 @@ from __future__ import annotations
 import argparse
 import contextlib
 import ctypes
+import importlib
 import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
 from importlib.metadata import entry_points
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
-from rag.api.schemas import AskResponse
 from rag.errors import BylineError
 from rag.settings import Settings, get_settings, variable_of
 
+if TYPE_CHECKING:  # each command imports what it uses, so that `byline --help` is quick
+    from rag.api.schemas import AskResponse
+
 M_ARENA_MAX = -8  # mallopt's parameter number, from glibc's malloc.h
 Handler = Callable[[argparse.Namespace, Settings], int]
+LOGGING_COMMANDS = ("serve", "slack")  # long-running: their logs are BYLINE_LOG_LEVEL's
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -37,9 +42,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             where = f"setting {name}" if name else "settings"
             print(f"byline: {where}: {error['msg']}", file=sys.stderr)
         return 2
-    # Libraries' INFO chatter stays out of the CLI's output; Byline's own loggers follow settings.
+    # Libraries' INFO chatter stays out of the CLI's output. Byline's own loggers follow the
+    # setting in a server; a one-shot command says only warnings unless asked (--verbose).
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    logging.getLogger("byline").setLevel(settings.http.log_level.upper())
+    if args.command in LOGGING_COMMANDS or getattr(args, "verbose", False):
+        logging.getLogger("byline").setLevel(settings.http.log_level.upper())
     handler: Handler = args.handler
     try:
         return handler(args, settings)
@@ -52,9 +59,18 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="byline", description="Byline: answers about the news, cited to their passages."
     )
+    verbose_help = "also print Byline's informational log lines (at BYLINE_LOG_LEVEL) on stderr"
+    parser.add_argument("--verbose", action="store_true", help=verbose_help)
+    # The same flag after the command's name (`byline ask --verbose ...`), never overriding it.
+    verbose = argparse.ArgumentParser(add_help=False)
+    verbose.add_argument(
+        "--verbose", action="store_true", default=argparse.SUPPRESS, help=verbose_help
+    )
     commands = parser.add_subparsers(dest="command", required=True)
 
-    ingest = commands.add_parser("ingest", help="ingest article files and folders")
+    ingest = commands.add_parser(
+        "ingest", help="ingest article files and folders", parents=[verbose]
+    )
     ingest.add_argument("paths", nargs="+", type=Path, metavar="PATH")
     ingest.add_argument("--quiet", action="store_true", help="no progress bar")
     ingest.add_argument(
@@ -70,7 +86,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--workers", type=int, default=1, help="API worker processes")
     serve.set_defaults(handler=run_serve)
 
-    ask = commands.add_parser("ask", help="answer one question from the command line")
+    ask = commands.add_parser(
+        "ask", help="answer one question from the command line", parents=[verbose]
+    )
     ask.add_argument("question")
     ask.add_argument("--json", action="store_true", help="print exactly the /ask response body")
     ask.add_argument("--top-k", type=int)
@@ -83,7 +101,9 @@ def build_parser() -> argparse.ArgumentParser:
     slack = commands.add_parser("slack", help="run the Slack bot over Socket Mode")
     slack.set_defaults(handler=run_slack)
 
-    feedback = commands.add_parser("feedback", help="the Slack bot's helpful / not helpful clicks")
+    feedback = commands.add_parser(
+        "feedback", help="the Slack bot's helpful / not helpful clicks", parents=[verbose]
+    )
     feedback_commands = feedback.add_subparsers(dest="feedback_command", required=True)
     export = feedback_commands.add_parser("export", help="print every click")
     export.add_argument("--format", choices=["jsonl", "csv"], default="jsonl")
@@ -94,6 +114,18 @@ def build_parser() -> argparse.ArgumentParser:
         register = entry.load()
         register(commands)
     return parser
+
+
+def deferred(target: str) -> Handler:
+    """The handler ``module:function``, imported only when its command runs: registering a
+    command must not import what it uses (``byline ask`` would pay for ``eval``'s imports)."""
+    module, name = target.split(":")
+
+    def handler(args: argparse.Namespace, settings: Settings) -> int:
+        run: Handler = getattr(importlib.import_module(module), name)
+        return run(args, settings)
+
+    return handler
 
 
 def run_ingest(args: argparse.Namespace, settings: Settings) -> int:
@@ -139,7 +171,7 @@ def run_serve(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def run_ask(args: argparse.Namespace, settings: Settings) -> int:
-    from rag.api.schemas import AskRequest
+    from rag.api.schemas import AskRequest, AskResponse
     from rag.retrieval.empty_result import empty_result_hints
     from rag.wiring import Components
 

@@ -18,6 +18,7 @@ from rag.adapters.lexical import LexicalIndex
 from rag.adapters.onnx_encoder import OnnxEncoder, exported_copy
 from rag.adapters.reader_export import exported_reader
 from rag.adapters.store import ChromaStore
+from rag.answering.candidates import read_sentences
 from rag.answering.extractive import ExtractiveAnswerer
 from rag.answering.followup import FollowUps
 from rag.answering.grounding import DECLINE_TEXT
@@ -52,7 +53,7 @@ class Components:
         """Open the store and its lexical index, and bring the index level with the store."""
         store = store or open_store(settings)
         check_embedding(store.embedding(), embedder.identity)
-        lexical = LexicalIndex(settings.store.data_dir, store)
+        lexical = LexicalIndex(settings.store.data_dir, store, read_sentences)
         added, removed = lexical.sync()
         if added or removed:
             log.info("lexical index synced with the store: %d added, %d removed", added, removed)

@@ -27,6 +27,19 @@ def test_every_command_is_documented() -> None:
         assert f"`byline {name}" in README
 
 
+def test_every_makefile_variable_a_user_may_set_is_documented() -> None:
+    makefile = (Path(__file__).resolve().parent.parent / "Makefile").read_text(encoding="utf-8")
+    variables = re.findall(r"^(\w+) \?=", makefile, re.M)
+    assert variables
+    for name in variables:
+        assert f"| `{name}` |" in README
+
+
+def test_install_snippets_use_the_projects_venv() -> None:
+    for line in re.findall(r"^.*\bpip install\b.*$", README, re.M):
+        assert ".venv/bin/pip install" in line, line
+
+
 def test_every_route_is_documented() -> None:
     paths = create_app(Settings()).openapi()["paths"]
     for path, methods in paths.items():

@@ -13,46 +13,10 @@ from __future__ import annotations
 import argparse
 import sys
 from dataclasses import asdict, replace
-from pathlib import Path
 from typing import Any
 
 from rag.answering.selection import WEIGHTS
 from rag.settings import Settings
-
-TRAIN_DATA = Path(__file__).resolve().parents[2].parent / "shared/datasets/realtimeqa-train"
-
-
-def register(commands: argparse._SubParsersAction[Any]) -> None:
-    parser = commands.add_parser("train", help="train the answerer's models on training years")
-    kinds = parser.add_subparsers(dest="train_kind", required=True)
-    for name, help_text in (
-        ("answerer", "the cheap ranker's sentence model and its confidence"),
-        ("reader", "the reader (a cross-encoder from the packaged MiniLM) and its confidence"),
-    ):
-        sub = kinds.add_parser(name, help=help_text)
-        sub.add_argument("--questions", type=Path, default=TRAIN_DATA / "questions.jsonl")
-        sub.add_argument("--articles", type=Path, default=TRAIN_DATA / "articles.jsonl.gz")
-        sub.add_argument("--work", type=Path, default=Path(".byline-train"), help="caches")
-        sub.add_argument("--held-out-year", type=int, default=2025)
-        sub.add_argument(
-            "--limit", type=int, help="only the first N questions of each year (a smoke run)"
-        )
-        sub.add_argument("--seed", type=int, default=0)
-        sub.add_argument("--threads", type=int, default=1, help="torch threads")
-    answerer = kinds.choices["answerer"]
-    answerer.add_argument("--out", type=Path, default=WEIGHTS, help="default: the shipped file")
-    answerer.set_defaults(handler=run_train_answerer)
-    reader = kinds.choices["reader"]
-    reader.add_argument("--out", type=Path, help="reader folder (default: the shipped one)")
-    reader.add_argument("--epochs", type=int, default=3)
-    reader.add_argument("--trained-layers", type=int, default=2)
-    reader.add_argument("--shortlist", type=int, default=8, help="sentences the reader reads")
-    reader.add_argument(
-        "--any-positive",
-        action="store_true",
-        help="where no right sentence passes the rules, train on one they held back",
-    )
-    reader.set_defaults(handler=run_train_reader)
 
 
 def _pools(args: argparse.Namespace, settings: Settings) -> list[Any]:
@@ -138,8 +102,9 @@ def run_train_answerer(args: argparse.Namespace, settings: Settings) -> int:
         "expected_calibration_error": decided.ece,
         "held_out": [asdict(f) for f in decided.table],
     }
-    replace(model, about=about).save(args.out)
-    print(f"weights: {args.out} (keep_within {model.keep_within})", file=sys.stderr)
+    out = args.out or WEIGHTS
+    replace(model, about=about).save(out)
+    print(f"weights: {out} (keep_within {model.keep_within})", file=sys.stderr)
     return 0
 
 

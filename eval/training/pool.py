@@ -29,13 +29,13 @@ from typing import Any
 from tqdm import tqdm
 
 from eval.common import load_jsonl
-from eval.metrics import contains
 from eval.questions import EvalQuestion, realtimeqa_question
 from ingest.chunker import Chunker
 from ingest.records import article_from_record
 from rag.answering.asked import terms_of
-from rag.answering.candidates import Candidate, candidates
-from rag.domain.models import Article, Passage
+from rag.answering.candidates import Candidate, candidates, read_sentences
+from rag.domain.folding import holds_phrase
+from rag.domain.models import Article, ArticleChunk, Passage
 from rag.domain.outlets import OutletRecogniser
 from rag.domain.timeparse import Window
 from rag.errors import IngestError
@@ -125,15 +125,16 @@ class PoolBuilder:
         self._chunker = chunker
         self._embed = embed
         self._top_k = top_k
-        self._chunks: dict[str, list[Passage]] = {}
+        self._chunks: dict[str, list[ArticleChunk]] = {}
         # The outlets a question may name: those of the articles, as retrieval recognises them.
         self._outlets = OutletRecogniser({a.outlet for a in articles.values()})
 
-    def chunks(self, article_id: str) -> list[Passage]:
+    def chunks(self, article_id: str) -> list[ArticleChunk]:
+        """The article's chunks as ingest would index them, sentences read."""
         if article_id not in self._chunks:
             article = self._articles[article_id]
             published = article.published_at
-            self._chunks[article_id] = [
+            passages = [
                 Passage(
                     chunk_id=chunk.id,
                     article_id=article_id,
@@ -146,6 +147,7 @@ class PoolBuilder:
                 )
                 for chunk in self._chunker.chunk(article)
             ]
+            self._chunks[article_id] = [ArticleChunk(p, read_sentences(p.text)) for p in passages]
         return self._chunks[article_id]
 
     def pool(self, question: TrainingQuestion, results: Sequence[str], shifted: bool) -> Pool:
@@ -162,10 +164,10 @@ class PoolBuilder:
             question, shifted, understood.text, found, understood.window, understood.outlets
         )
 
-    def _retrieve(self, searched: str, articles: dict[str, list[Passage]]) -> list[Passage]:
+    def _retrieve(self, searched: str, articles: dict[str, list[ArticleChunk]]) -> list[Passage]:
         """The ``top_k`` chunks most like the question by IDF-weighted shared words, at most two
         an article (as the service's diversity cap), scored by the model's cosine."""
-        chunks = [c for chunks in articles.values() for c in chunks]
+        chunks = [c.passage for chunks in articles.values() for c in chunks]
         if not chunks:
             return []
         words = [set(terms_of(c.text)) for c in chunks]
@@ -230,6 +232,6 @@ def selected(
 
     def named(question: TrainingQuestion) -> bool:
         ids = [i for i in question.search_results if i in articles][:ARTICLES]
-        return any(contains(articles[i].body, question.question.answers[0]) for i in ids)
+        return any(holds_phrase(articles[i].body, question.question.answers[0]) for i in ids)
 
     return [q for q in questions if q.year == held_out_year or named(q)]

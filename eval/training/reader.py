@@ -26,10 +26,11 @@ from typing import Any
 import numpy as np
 import torch
 
-from eval.metrics import answer_correct, contains
+from eval.metrics import answer_correct
 from eval.training.shortlist import Shortlisted
 from rag.adapters.reader_torch import CrossReader
 from rag.answering.reader import pair_text
+from rag.domain.folding import holds_phrase
 
 
 @dataclass(frozen=True)
@@ -83,7 +84,9 @@ def groups_of(
         near, far = wrong[: settings.shortlist], wrong[settings.shortlist :]
         gold = s.pool.question.question.answers[0]
         shown = {id(c) for c in s.eligible}
-        rest = [c for c in s.pool.found if id(c) not in shown and not contains(c.sentence, gold)]
+        rest = [
+            c for c in s.pool.found if id(c) not in shown and not holds_phrase(c.sentence, gold)
+        ]
         question = s.pool.question.question.question
         for positive in right[: settings.positives]:
             picked = rng.sample(near, min(len(near), settings.group - 1))

@@ -8,12 +8,13 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from eval.metrics import answer_correct, contains
+from eval.metrics import answer_correct
 from eval.training.pool import Pool
 from rag.answering.candidates import Candidate
 from rag.answering.extractive import missing_names, read
 from rag.answering.features import Matrix
 from rag.answering.selection import SelectionModel
+from rag.domain.folding import holds_phrase
 
 
 @dataclass
@@ -39,5 +40,5 @@ def shortlisted(pool: Pool, ranker: SelectionModel) -> Shortlisted:
         [not pool.shifted and answer_correct(c.sentence, False, question) for c in eligible],
         dtype=bool,
     )
-    mentions = np.array([contains(c.sentence, gold) for c in eligible], dtype=bool)
+    mentions = np.array([holds_phrase(c.sentence, gold) for c in eligible], dtype=bool)
     return Shortlisted(pool, eligible, features[order], cheap[order], right, mentions)

@@ -12,8 +12,6 @@ import time
 from collections.abc import Generator
 from typing import Any
 
-import openai
-
 from rag.errors import GenerationFailed
 
 log = logging.getLogger("byline.llm")
@@ -26,6 +24,8 @@ class ChatModel:
         self.model = model
         self.timeout_s = timeout_s
         self._max_tokens = max_tokens
+        import openai  # ~0.8 s to import: only where a model is configured
+
         self._client = openai.OpenAI(
             base_url=base_url,
             # Local servers (llama.cpp, Ollama, vLLM) take any key; the SDK insists on one.
@@ -82,6 +82,8 @@ class ChatModel:
 def _failure(exc: Exception) -> GenerationFailed:
     # The SDK wraps a timeout before the reply; one while reading a stream comes as its HTTP
     # library's own ReadTimeout.
+    import openai
+
     timed_out = isinstance(exc, openai.APITimeoutError) or "Timeout" in type(exc).__name__
     reason = "timeout" if timed_out else "error"
     log.warning("chat model failed (%s): %s", reason, exc)

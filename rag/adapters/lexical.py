@@ -15,10 +15,18 @@ The same table keeps the catalogue: one row per article (its first chunk's metad
 and deleted with that chunk, so that listing articles or counting outlets is an indexed query,
 never a scan of the store's metadata. A data dir from before the catalogue fills it once from
 the store on first use.
+
+And it keeps what the answerer reads, computed once when a chunk is written: each chunk's text,
+article and place in it, and its quotable sentences with their terms (the ``SentenceReader`` the
+wiring gives). A request reads the retrieved chunks and their whole articles with two indexed
+queries here, never a metadata scan of the store (~18 ms at 76k chunks) nor a re-reading of the
+text (~55 ms). A table of an earlier layout, or read by another version of the reader, is
+refilled from the store in place when opened (about two minutes for 76k chunks, once).
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import sqlite3
 import threading
@@ -26,7 +34,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import bm25s
 import numpy as np
@@ -35,10 +43,23 @@ import numpy.typing as npt
 from rag.adapters.bm25_cache import Bm25Cache, Searchable
 from rag.adapters.changelog import Change
 from rag.adapters.store import UNDATED, ChromaStore, article_head, chunk_metadata
-from rag.domain.models import ArticleHead, Chunk, OutletCount
+from rag.domain.models import ArticleChunk, ArticleHead, Chunk, OutletCount, Passage, Sentence
 from rag.domain.text import content_terms
 
 logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every index build at DEBUG
+log = logging.getLogger("byline.lexical")
+
+LAYOUT = "2"  # of the chunks table: 2 added each chunk's text, article, place and sentences
+
+
+class SentenceReader(Protocol):
+    """Reads a chunk's text into the sentences an answer may quote; ``version`` changes
+    whenever what it reads changes, so that tables it filled are read again."""
+
+    version: str
+
+    def __call__(self, text: str) -> tuple[Sentence, ...]: ...
+
 
 # A filter sees whole columns (publication times, outlet keys) at once, once a query.
 AllowedFn = Callable[[npt.NDArray[np.int64], npt.NDArray[np.str_]], npt.NDArray[np.bool_]]
@@ -47,8 +68,13 @@ create table if not exists chunks (
     chunk_id text primary key,
     terms text not null,
     published_ts integer not null,
-    outlet text not null
+    outlet text not null,
+    article_id text not null,
+    chunk_index integer not null,
+    text text not null,
+    sentences text not null
 );
+create index if not exists chunks_by_article on chunks (article_id, chunk_index);
 create table if not exists applied_changes (change_id text primary key, at real not null);
 create table if not exists articles (
     article_id text primary key,
@@ -82,28 +108,42 @@ class LexicalRow:
     terms: str
     published_ts: int
     outlet: str
+    article_id: str
+    chunk_index: int
+    text: str
+    sentences: str  # JSON: [[sentence, its terms joined by spaces], ...]
     head: ArticleHead | None = None  # on an article's first chunk: its catalogue row
 
     @classmethod
-    def of(cls, chunk: Chunk) -> LexicalRow:
-        return cls.stored(chunk.id, chunk.text, chunk_metadata(chunk))
-
-    @classmethod
-    def stored(cls, chunk_id: str, text: str, meta: Mapping[str, Any]) -> LexicalRow:
+    def stored(
+        cls, chunk_id: str, text: str, meta: Mapping[str, Any], read: SentenceReader
+    ) -> LexicalRow:
         """The row of a chunk as Chroma holds it (text and flat metadata)."""
+        index = int(meta.get("chunk_index", -1))
         return cls(
             chunk_id,
             " ".join(chunk_terms(str(meta["title"]), text)),
             int(meta.get("published_ts", UNDATED)),
             str(meta["outlet"]),
-            article_head(meta) if int(meta.get("chunk_index", -1)) == 0 else None,
+            str(meta["article_id"]),
+            index,
+            text,
+            json.dumps([[s.text, " ".join(s.terms)] for s in read(text)], ensure_ascii=False),
+            article_head(meta) if index == 0 else None,
         )
+
+    def values(self) -> tuple[Any, ...]:
+        return (
+            self.chunk_id, self.terms, self.published_ts, self.outlet, self.article_id,
+            self.chunk_index, self.text, self.sentences,
+        )  # fmt: skip
 
 
 class LexicalIndex:
-    def __init__(self, data_dir: Path, store: ChromaStore) -> None:
+    def __init__(self, data_dir: Path, store: ChromaStore, read: SentenceReader) -> None:
         data_dir.mkdir(parents=True, exist_ok=True)
         self._store = store
+        self._read = read
         self._sync = store.sync
         self._db = data_dir / self._sync.lexical_file(store.collection)
         self._saved = Bm25Cache(self._db.with_suffix(".bm25"))
@@ -111,8 +151,37 @@ class LexicalIndex:
         self._searchable: Searchable | None = None
         self._built_for: str | None = None
         self._levelled_for: str | None = None
+        self._layout = f"{LAYOUT}/{read.version}"
+        if self._open() != self._layout:
+            self._upgrade()
+
+    def _open(self) -> str | None:
+        """Create what is missing; the layout the table was filled in (None: an earlier one)."""
         with closing(self._connect()) as db, db:
+            columns = {row[1] for row in db.execute("pragma table_info(chunks)")}
+            earlier = bool(columns) and "sentences" not in columns
+            if earlier:
+                db.execute("drop table chunks")  # layout 1: refilled by _upgrade
             db.executescript(_SCHEMA)
+            found = db.execute("select value from meta where key = 'layout'").fetchone()
+            if earlier:
+                return None
+            if found is None and not db.execute("select 1 from chunks limit 1").fetchone():
+                db.execute("insert or replace into meta values ('layout', ?)", (self._layout,))
+                return self._layout  # a new table: filled as chunks are written
+        return found[0] if found else None
+
+    def _upgrade(self) -> None:
+        """Read every chunk of the store again, into this layout (idempotent: a process that
+        opens the table meanwhile adds what it misses when it reconciles)."""
+        log.warning(
+            "the data dir's lexical table is of an earlier layout: reading the store's chunks"
+            " into layout %s, once (about two minutes for 76k chunks)",
+            self._layout,
+        )
+        self.refresh(sorted(self._store.all_ids()))
+        with closing(self._connect()) as db, db:
+            db.execute("insert or replace into meta values ('layout', ?)", (self._layout,))
 
     def _connect(self) -> sqlite3.Connection:
         db = sqlite3.connect(self._db, timeout=30)
@@ -123,15 +192,15 @@ class LexicalIndex:
 
     def write(self, written: Sequence[Chunk], deleted: Sequence[str]) -> None:
         """The writer's batch, as it reached the store."""
-        self.upsert(LexicalRow.of(c) for c in written)
+        self.upsert(LexicalRow.stored(c.id, c.text, chunk_metadata(c), self._read) for c in written)
         self.delete(deleted)
 
     def upsert(self, rows: Iterable[LexicalRow]) -> None:
         rows = list(rows)
         with closing(self._connect()) as db, db:
             db.executemany(
-                "insert or replace into chunks values (?, ?, ?, ?)",
-                [(r.chunk_id, r.terms, r.published_ts, r.outlet) for r in rows],
+                "insert or replace into chunks values (?, ?, ?, ?, ?, ?, ?, ?)",
+                [r.values() for r in rows],
             )
             _put_heads(db, [(r.chunk_id, r.head) for r in rows if r.head is not None])
 
@@ -163,7 +232,7 @@ class LexicalIndex:
         for start in range(0, len(chunk_ids), batch):
             wanted = chunk_ids[start : start + batch]
             found = self._store.documents(wanted)
-            self.upsert(LexicalRow.stored(chunk_id, text, meta) for chunk_id, text, meta in found)
+            self.upsert(LexicalRow.stored(*row, self._read) for row in found)
             present = {chunk_id for chunk_id, _, _ in found}
             self.delete([chunk_id for chunk_id in wanted if chunk_id not in present])
 
@@ -245,6 +314,38 @@ class LexicalIndex:
         top = top[np.argsort(-scores[top], kind="stable")]
         return [(index.ids[i], float(scores[i])) for i in top if scores[i] > 0]
 
+    def passages(self, chunk_ids: Sequence[str]) -> list[Passage]:
+        """The known ones of these chunks, in the order asked."""
+        self._level()
+        wanted = list(chunk_ids)
+        with closing(self._connect()) as db:
+            rows = db.execute(
+                f"select {_PASSAGE} from chunks c join articles a using (article_id)"
+                f" where c.chunk_id in ({','.join('?' * len(wanted))})",
+                wanted,
+            ).fetchall()
+        found = {row[0]: _passage(row) for row in rows}
+        return [found[chunk_id] for chunk_id in wanted if chunk_id in found]
+
+    def article_chunks(self, article_ids: Sequence[str]) -> dict[str, list[ArticleChunk]]:
+        """Every chunk of each article in order, with the sentences read when it was written."""
+        self._level()
+        wanted = list(article_ids)
+        with closing(self._connect()) as db:
+            rows = db.execute(
+                f"select {_PASSAGE}, c.sentences from chunks c join articles a using (article_id)"
+                f" where c.article_id in ({','.join('?' * len(wanted))})"
+                " order by c.article_id, c.chunk_index",
+                wanted,
+            ).fetchall()
+        chunks: dict[str, list[ArticleChunk]] = {}
+        for row in rows:
+            sentences = tuple(
+                Sentence(text, tuple(terms.split())) for text, terms in json.loads(row[-1])
+            )
+            chunks.setdefault(row[1], []).append(ArticleChunk(_passage(row[:-1]), sentences))
+        return chunks
+
     def facts(self, chunk_ids: Iterable[str]) -> dict[str, tuple[int, str]]:
         """(published_ts, outlet key) of each known chunk: enough to filter and rank candidates
         without reading their metadata from Chroma."""
@@ -324,6 +425,18 @@ def _put_heads(db: sqlite3.Connection, heads: Sequence[tuple[str, ArticleHead]])
             for chunk_id, h in heads
         ],
     )  # fmt: skip
+
+
+_PASSAGE = (
+    "c.chunk_id, c.article_id, c.text, a.title, a.outlet, a.url, a.published_at, a.published_ts"
+)
+
+
+def _passage(row: Sequence[Any]) -> Passage:
+    chunk_id, article_id, text, title, outlet, url, published_at, published_ts = row
+    return Passage(
+        chunk_id, article_id, text, title, outlet, url, published_at or None, published_ts
+    )
 
 
 def _head(row: Sequence[Any]) -> ArticleHead:

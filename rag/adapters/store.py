@@ -11,23 +11,21 @@ import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-import chromadb
 import httpx
-from chromadb.api import ClientAPI
-from chromadb.api.fastapi import FastAPI as ChromaHttpAPI
-from chromadb.api.models.Collection import Collection
-from chromadb.api.shared_system_client import SharedSystemClient
-from chromadb.api.types import QueryResult
-from chromadb.config import Settings as ChromaSettings
 
 from rag.adapters.changelog import ChangeLog
 from rag.adapters.embedder import EmbeddingIdentity
 from rag.adapters.sync import EmbeddedSync, ServerSync, StoreSync
-from rag.domain.models import Article, ArticleHead, Chunk, Passage, stable_hash
+from rag.domain.models import Article, ArticleHead, Chunk, stable_hash
 from rag.errors import StoreError, store_errors
+
+if TYPE_CHECKING:  # chromadb takes ~0.7 s to import: loaded when a store is first opened
+    from chromadb.api import ClientAPI
+    from chromadb.api.models.Collection import Collection
+    from chromadb.api.types import QueryResult
 
 Where = dict[str, Any]
 UNDATED = -1
@@ -74,6 +72,10 @@ def article_head(meta: Mapping[str, Any]) -> ArticleHead:
 
 def http_client(url: str, timeout_s: float) -> ClientAPI:
     """A client of the Chroma server at ``url`` (http or https), every request bounded in time."""
+    import chromadb
+    from chromadb.api.fastapi import FastAPI as ChromaHttpAPI
+    from chromadb.config import Settings as ChromaSettings
+
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise StoreError(f"BYLINE_CHROMA_URL must look like http://host:8000, not {url!r}")
@@ -123,6 +125,10 @@ class ChromaStore:
         if self._url:
             self._client = http_client(self._url, self._timeout_s)
         else:
+            import chromadb
+            from chromadb.api.shared_system_client import SharedSystemClient
+            from chromadb.config import Settings as ChromaSettings
+
             # Drop Chroma's per-path cached client without stopping it: requests in flight may
             # still hold it; this open loads the index afresh from disk.
             SharedSystemClient._identifier_to_system.pop(str(self._path), None)
@@ -219,25 +225,6 @@ class ChromaStore:
             for chunk_id, meta in zip(got["ids"], got["metadatas"] or [], strict=True)
         }
 
-    def article_chunks(self, article_ids: list[str]) -> dict[str, list[Passage]]:
-        """Every chunk of each article, in the article's order; one metadata-filtered read (at
-        76k chunks about 10 ms for five articles)."""
-        if not article_ids:
-            return {}
-        of_these: Where = {"article_id": {"$in": [*article_ids]}}
-        with store_errors("read articles"):
-            got = self._current().get(where=of_these, include=["documents", "metadatas"])
-        rows = sorted(
-            zip(got["ids"], got["documents"] or [], got["metadatas"] or [], strict=True),
-            key=lambda row: int(str(row[2].get("chunk_index", 0))),
-        )
-        chunks: dict[str, list[Passage]] = {}
-        for chunk_id, text, meta in rows:
-            chunks.setdefault(str(meta["article_id"]), []).append(
-                self.passage(chunk_id, str(text), meta)
-            )
-        return chunks
-
     def all_ids(self) -> set[str]:
         with store_errors("list chunk ids"):
             return set(self._current().get(include=[])["ids"])
@@ -314,19 +301,6 @@ class ChromaStore:
     def _search(self, embedding: Sequence[float], n: int, where: Where | None) -> QueryResult:
         return self._current().query(
             query_embeddings=[embedding], n_results=n, where=where, include=["distances"]
-        )
-
-    @staticmethod
-    def passage(chunk_id: str, text: str, meta: Mapping[str, Any]) -> Passage:
-        return Passage(
-            chunk_id=chunk_id,
-            article_id=str(meta["article_id"]),
-            text=text,
-            title=str(meta["title"]),
-            outlet=str(meta["outlet"]),
-            url=str(meta["url"]),
-            published_at=str(meta["published_at"]) or None,
-            published_ts=int(meta.get("published_ts", UNDATED)),
         )
 
     def article_heads(self, where: Where | None = None) -> list[tuple[str, ArticleHead]]:

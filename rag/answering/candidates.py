@@ -10,14 +10,14 @@ accuracy lower); a sentence's distance from the chunk that was found is one of i
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
 from rag.answering.asked import terms_of
 from rag.answering.untrusted import instruction_free
-from rag.domain.models import Passage
+from rag.domain.folding import sentence_key
+from rag.domain.models import ArticleChunk, Passage, Sentence
 from rag.domain.text import ends_sentence, split_sentences
 
 MIN_WORDS = 4
@@ -41,12 +41,12 @@ class Candidate:
 
 def candidates(
     retrieved: Sequence[Passage],
-    articles: Mapping[str, Sequence[Passage]],
+    articles: Mapping[str, Sequence[ArticleChunk]],
     present: datetime,
 ) -> list[Candidate]:
     """Each sentence once (overlapping chunks and syndicated copies repeat sentences), articles in
-    the order their best passage ranks. ``articles``: each article's chunks in order; an article
-    missing there is read from its retrieved passages alone."""
+    the order their best passage ranks. ``articles``: each article's chunks in order, read when
+    they were indexed; an article missing there is read from its retrieved passages alone."""
     similarity = _similarity(retrieved)
     seen: set[str] = set()
     found: list[Candidate] = []
@@ -55,30 +55,31 @@ def candidates(
         mine = [p for p in retrieved if p.article_id == article_id]
         hits = {p.chunk_id for p in mine}
         chunks = list(articles.get(article_id, ()))
-        if not hits & {c.chunk_id for c in chunks}:
-            chunks = mine
-        at = [i for i, c in enumerate(chunks) if c.chunk_id in hits]
+        if not hits & {c.passage.chunk_id for c in chunks}:
+            chunks = [ArticleChunk(p, read_sentences(p.text)) for p in mine]
+        at = [i for i, c in enumerate(chunks) if c.passage.chunk_id in hits]
         # Overlapping chunks share sentences: one found in a retrieved chunk counts as found.
-        found_keys = {_key(s) for p in mine for s in quotable(p.text)}
+        found_keys = {sentence_key(s.text) for i in at for s in chunks[i].sentences}
         best = max(similarity[p.chunk_id] for p in mine)
         published = mine[0].published_ts
         age = (present.timestamp() - published) / DAY if published >= 0 else None
         position = 0
         before = ""
         for index, chunk in enumerate(chunks):
-            for sentence in quotable(chunk.text):
+            for sentence in chunk.sentences:
                 position += 1
-                key = _key(sentence)
-                previous, before = before, sentence
-                if len(sentence.split()) < MIN_WORDS or key in seen or not ends_sentence(sentence):
+                text = sentence.text
+                key = sentence_key(text)
+                previous, before = before, text
+                if len(text.split()) < MIN_WORDS or key in seen or not ends_sentence(text):
                     continue
                 seen.add(key)
                 found.append(
                     Candidate(
-                        sentence=sentence,
-                        passage=chunk,
-                        sequence=(sequence := terms_of(sentence)),
-                        terms=frozenset(sequence),
+                        sentence=text,
+                        passage=chunk.passage,
+                        sequence=sentence.terms,
+                        terms=frozenset(sentence.terms),
                         article_rank=article_rank,
                         article_similarity=best,
                         retrieved=key in found_keys,
@@ -107,12 +108,16 @@ def _similarity(passages: Sequence[Passage]) -> dict[str, float]:
     return {p.chunk_id: p.dense_score if p.dense_score > 0 else floor for p in passages}
 
 
-@functools.lru_cache(maxsize=8192)
-def quotable(text: str) -> tuple[str, ...]:
-    """A chunk's sentences without what speaks to a model, remembered: the articles of popular
-    stories come back query after query, and this reading was a fifth of an answer's time."""
-    return tuple(split_sentences(instruction_free(text)))
+class SentenceReading:
+    """What an answer may quote of a chunk: its sentences without what speaks to a model, each
+    with its terms. Run when a chunk is indexed (the lexical table keeps the result), so that
+    no request reads an article twice; ``version`` names this reading in the table, and
+    changes whenever the reading does (the table is then read again)."""
+
+    version = "1"
+
+    def __call__(self, text: str) -> tuple[Sentence, ...]:
+        return tuple(Sentence(s, terms_of(s)) for s in split_sentences(instruction_free(text)))
 
 
-def _key(sentence: str) -> str:
-    return " ".join(sentence.casefold().split())
+read_sentences = SentenceReading()

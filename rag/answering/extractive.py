@@ -39,7 +39,6 @@ import numpy.typing as npt
 
 from rag.answering.asked import Asked, Kind, novel_names, person_names, read_question
 from rag.answering.candidates import Candidate, candidates
-from rag.answering.citations import without_markers
 from rag.answering.features import (
     DATE,
     NUMBER,
@@ -50,7 +49,8 @@ from rag.answering.features import (
 )
 from rag.answering.reader import ReaderJudge
 from rag.answering.selection import SelectionModel
-from rag.domain.models import Passage
+from rag.domain.folding import sentence_key
+from rag.domain.models import ArticleChunk, Passage
 from rag.domain.text import names
 from rag.domain.timeparse import Window
 
@@ -98,7 +98,7 @@ class ExtractiveAnswerer:
         question: str,
         passages: list[Passage],
         previous: frozenset[str] = frozenset(),
-        articles: Mapping[str, Sequence[Passage]] | None = None,
+        articles: Mapping[str, Sequence[ArticleChunk]] | None = None,
         present: datetime | None = None,
         window: Window | None = None,
         outlets: tuple[str, ...] = (),
@@ -106,11 +106,11 @@ class ExtractiveAnswerer:
     ) -> Drafted:
         """``question``: what is scored for support (the outlet and time words taken out);
         ``asked_as``: the question as the user asked it, which the reader reads (default
-        ``question``); ``previous``: the sentences of the answer just given in this
-        conversation (folded by :func:`folded`); ``articles``: the passages' whole articles,
-        each chunk in order; ``present``: when the news is read (articles' ages count from
-        it; default now); ``window``: the time the question names; ``outlets``: the outlets
-        it names, whose account alone answers."""
+        ``question``); ``previous``: the sentence keys (``sentence_key``, markers removed) of
+        the answer just given in this conversation; ``articles``: the passages' whole
+        articles, each chunk in order; ``present``: when the news is read (articles' ages
+        count from it; default now); ``window``: the time the question names; ``outlets``:
+        the outlets it names, whose account alone answers."""
         declined = Drafted([], declined=True, passages=passages)
         found = candidates(passages, articles or {}, present or datetime.now(UTC))
         if not found or missing_names(question, found):
@@ -135,7 +135,7 @@ class ExtractiveAnswerer:
         kept = [
             i
             for i, c in enumerate(eligible)
-            if i == best or (np.isfinite(scores[i]) and folded(c.sentence) not in previous)
+            if i == best or (np.isfinite(scores[i]) and sentence_key(c.sentence) not in previous)
         ]
         chosen = choose(
             eligible,
@@ -254,11 +254,6 @@ def _attributed(candidate: Candidate, asked: Asked) -> bool:
         if _THEY_SAID.search(sentence) and re.search(who, candidate.before, re.I):
             return True
     return False
-
-
-def folded(sentence: str) -> str:
-    """A sentence's words, for recognising it again (case, spacing and markers aside)."""
-    return " ".join(re.findall(r"\w+", without_markers(sentence).casefold()))
 
 
 def missing_names(question: str, found: list[Candidate]) -> list[str]:

@@ -26,6 +26,7 @@ from rag.answering.untrusted import (
     without_foreign_links,
     without_images,
 )
+from rag.domain.folding import sentence_key
 from rag.domain.models import Citation, Passage
 from rag.domain.text import ABBREVIATIONS, content_terms, split_sentences
 
@@ -79,7 +80,7 @@ class CitationCheck:
 
     def __init__(self, passages: list[Passage], decline_text: str) -> None:
         self._passages = passages
-        self._decline = _plain(decline_text)
+        self._decline = sentence_key(decline_text)
         self._cited: dict[int, _Support] = {}  # prompt number -> support, in order of first use
         self.declined = False
         self._sentences: dict[int, list[tuple[frozenset[str], str]]] = {}
@@ -89,12 +90,12 @@ class CitationCheck:
         """The checked sentence, or None when it is dropped."""
         raw = without_images(raw)  # "![logo][1]": its [1] is no citation
         body = without_markers(raw)
-        if _plain(body) == self._decline:
+        if sentence_key(body) == self._decline:
             self.declined = True
             return None
         # Support is judged on the words a reader sees, not on those inside URLs.
         terms = frozenset(content_terms(without_foreign_links(body, frozenset())))
-        if not terms or looks_like_injection(body) or terms & self._removed_terms():
+        if not terms or looks_like_injection(body):
             return None
         kept: list[int] = []
         for number in markers_in(raw):
@@ -102,6 +103,12 @@ class CitationCheck:
                 kept.append(number)
         covered = set().union(*(self._passage_terms(n) for n in kept)) & terms
         if not kept or len(covered) < SUPPORT_SHARE * len(terms):
+            return None
+        # Removed text's words are no passage's kept words, so only the words the cited
+        # passages do not hold can be one (a sentence quoted whole has none: no reading of
+        # every passage for it).
+        uncovered = terms - covered
+        if uncovered and uncovered & self._removed_terms():
             return None
         hosts = cited_hosts(self._passages[n - 1] for n in kept)
         renumbered = "".join(f"[{self._number(n, terms, body)}]" for n in kept)
@@ -194,10 +201,6 @@ class SentenceStream:
         rest = generated_sentences(self._text)[self._handed :]
         self._handed += len(rest)
         return rest
-
-
-def _plain(text: str) -> str:
-    return " ".join(re.sub(r"[^\w\s]", " ", text.casefold()).split())
 
 
 def _place_markers(body: str, markers: str, after: bool) -> str:

@@ -13,10 +13,12 @@ from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
-from rag.answering.extractive import ExtractiveAnswerer, folded
+from rag.answering.citations import without_markers
+from rag.answering.extractive import ExtractiveAnswerer
 from rag.answering.followup import FollowUps, Turn
 from rag.answering.grounding import DECLINE_TEXT, CitationCheck, join_sentences
 from rag.answering.llm_answerer import LLMAnswerer
+from rag.domain.folding import sentence_key
 from rag.domain.models import Answer, Answerer
 from rag.domain.text import split_sentences
 from rag.errors import GenerationFailed
@@ -29,7 +31,7 @@ def _previous_answer(history: list[Turn]) -> frozenset[str]:
     if not answers:
         return frozenset()
     text = answers[-1].split("\n\nSources:", 1)[0]
-    return frozenset(folded(s) for s in split_sentences(text))
+    return frozenset(sentence_key(without_markers(s)) for s in split_sentences(text))
 
 
 @dataclass(frozen=True)

@@ -6,23 +6,19 @@ cannot close its own quotation, recognising text written as instructions to a mo
 removing from answers the markdown images and links (and bare URLs) that point anywhere but the
 cited articles' hosts.
 
-Instructions are recognised on folded text (``fold``): Unicode NFKC (fullwidth ``ＳＹＳＴＥＭ``
-becomes ``SYSTEM``), then every lookalike letter mapped to the Latin letter it imitates, from
-Unicode's confusables table as the ``confusable-homoglyphs`` package ships it (Cyrillic ``Ѕ``
-and ``о``, Greek ``Ι``), then case-folded. The classes of instruction are data
+Instructions are recognised on text folded for patterns (``rag.domain.folding.pattern_form``:
+NFKC, lookalike letters made Latin, case-folded). The classes of instruction are data
 (``INSTRUCTIONS``): one pattern each, over folded text, so a new spelling is one more pattern.
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable
-from functools import cache, lru_cache
+from functools import lru_cache
 from urllib.parse import urlsplit
 
-from confusable_homoglyphs import utils as confusables
-
+from rag.domain.folding import pattern_form
 from rag.domain.models import Passage
 from rag.domain.text import split_sentences
 
@@ -130,29 +126,6 @@ _LINKISH = re.compile(
 )
 
 
-@cache
-def _lookalikes() -> dict[int, str]:
-    """Each non-ASCII character that imitates an ASCII letter or digit, to that character."""
-    table: dict[int, str] = {}
-    for character, homoglyphs in confusables.load("confusables.json").items():
-        if len(character) != 1 or character.isascii():
-            continue
-        latin = [h["c"] for h in homoglyphs if len(h["c"]) == 1 and h["c"].isascii()]
-        latin = [c for c in latin if c.isalnum()]
-        if not latin:
-            continue
-        target = next((c for c in latin if c.isalpha()), latin[0])
-        if target == "l" and character.isupper():
-            target = "I"  # Unicode's prototype for I is l; a capital imitates the capital
-        table[ord(character)] = target
-    return table
-
-
-def fold(text: str) -> str:
-    """Text as a pattern should see it: NFKC, lookalike letters made Latin, case-folded."""
-    return unicodedata.normalize("NFKC", text).translate(_lookalikes()).casefold()
-
-
 def quoted(text: str) -> str:
     """Text safe inside ``<passage>``/``<conversation>`` delimiters: it cannot close them."""
     return _DELIMITER.sub(lambda m: f"‹{m[1]}{m[2]}", text)
@@ -160,7 +133,7 @@ def quoted(text: str) -> str:
 
 def looks_like_injection(text: str) -> bool:
     """Text addressed to a model ("Ignore previous instructions", "ＳＹＳＴＥＭ: ...")."""
-    return bool(_INSTRUCTION.search(fold(text)))
+    return bool(_INSTRUCTION.search(pattern_form(text)))
 
 
 @lru_cache(maxsize=4096)  # the answerer and the citation check read the same passages
@@ -168,7 +141,9 @@ def instruction_free(text: str) -> str:
     """Article text without images, link definitions, instruction lines and sentences addressed
     to a model: what answers may quote, what supports a claim, and what the model is shown."""
     text = _TEMPLATE_TOKEN.sub(lambda m: "\n" + m[0], _REFERENCE_DEFINITION.sub("", text))
-    lines = [line for line in _IMAGES.sub("", text).split("\n") if not _TURN.search(fold(line))]
+    lines = [
+        line for line in _IMAGES.sub("", text).split("\n") if not _TURN.search(pattern_form(line))
+    ]
     kept = [s for s in split_sentences("\n".join(lines)) if not looks_like_injection(s)]
     return "\n".join(kept)
 

@@ -112,6 +112,24 @@ class Passage:
 
 
 @dataclass(frozen=True)
+class Sentence:
+    """A sentence an answer may quote, read once when its chunk is indexed: the words and the
+    content terms the answerer matches (``rag.answering.candidates.read_sentences``)."""
+
+    text: str
+    terms: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ArticleChunk:
+    """One chunk of an article as the answerer reads it: the passage and its quotable
+    sentences, in order."""
+
+    passage: Passage
+    sentences: tuple[Sentence, ...]
+
+
+@dataclass(frozen=True)
 class Citation:
     n: int
     chunk_id: str

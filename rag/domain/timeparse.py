@@ -19,6 +19,12 @@ WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", 
 MONTHS = (
     "january february march april may june july august september october november december".split()
 )
+# The one month table: every way a date writes a month (its name, three letters, "sept").
+MONTH_NUMBERS: dict[str, int] = {
+    **{name[:3]: number for number, name in enumerate(MONTHS, start=1)},
+    "sept": 9,
+    **{name: number for number, name in enumerate(MONTHS, start=1)},
+}
 _MONTH = "(?P<month>" + "|".join(MONTHS) + ")"
 _DAY = "(?P<weekday>" + "|".join(WEEKDAYS) + ")"
 

@@ -22,15 +22,25 @@ import numpy.typing as npt
 from rag.adapters.embedder import TextEmbedder
 from rag.adapters.lexical import LexicalIndex
 from rag.adapters.store import UNDATED, ChromaStore, Where
-from rag.domain.models import Passage
+from rag.domain.models import ArticleChunk, Passage
 from rag.domain.outlets import OutletRecogniser
 from rag.domain.timeparse import Window
-from rag.retrieval.understanding import understand
+from rag.retrieval.understanding import Understood, understand
 from rag.settings import Tuning
 
 DAY = 86400
 DENSE_NET_FACTOR = 5  # unfiltered dense candidates searched per candidate wanted
-HEAD_FACTOR = 4  # passages read from the store per passage returned
+HEAD_FACTOR = 4  # passages read from the table per passage returned
+
+
+@dataclass(frozen=True)
+class Searched:
+    """The first steps of every retrieval: the question understood, and the candidates the
+    vectors and the words each found within the bounds."""
+
+    understood: Understood
+    dense: list[tuple[str, float]]  # (chunk id, cosine similarity), nearest first
+    lexical: list[tuple[str, float]]  # (chunk id, BM25 score), best first
 
 
 @dataclass(frozen=True)
@@ -67,7 +77,6 @@ class Query:
 @dataclass(frozen=True)
 class Retrieved:
     passages: list[Passage]
-    question_vector: list[float]
     searched: str  # the question without its outlet and time phrases: what was embedded
     as_of: datetime
     # The archive's present: its newest article up to as-of. An answer's freshness is counted
@@ -162,13 +171,11 @@ class Retriever:
 
     def retrieve(self, query: Query) -> Retrieved:
         as_of = query.as_of or datetime.now(UTC)
-        bounds = Bounds.of(query, as_of)
-        understood = understand(query.question, as_of, self.recogniser().mentions)
+        searched = self._search(query, as_of)
+        understood, dense, lexical = searched.understood, searched.dense, searched.lexical
         window = understood.window
         named = () if query.outlets else understood.outlets
         tuning = self.tuning
-        vector = self._embedder.embed([understood.text])[0]
-        dense, lexical = self._candidates(understood.text, vector, bounds)
         fused = rrf(
             [
                 ([chunk_id for chunk_id, _ in dense], tuning.dense_weight),
@@ -186,42 +193,43 @@ class Retriever:
             if outlet_key in named_keys:
                 fused[chunk_id] *= 1.0 + tuning.outlet_boost
         ranked = sorted(fused, key=lambda chunk_id: -fused[chunk_id])
-        # Only the head of the ranking is read from the store: enough for k after collapsing.
+        # Only the head of the ranking is read: enough for k after collapsing.
         head = ranked[: query.top_k * HEAD_FACTOR]
         similarity, bm25 = dict(dense), dict(lexical)
         passages = [
             replace(
-                self._store.passage(chunk_id, text, meta),
-                dense_score=similarity.get(chunk_id, 0.0),
-                lexical_score=bm25.get(chunk_id, 0.0),
-                score=fused[chunk_id],
+                passage,
+                dense_score=similarity.get(passage.chunk_id, 0.0),
+                lexical_score=bm25.get(passage.chunk_id, 0.0),
+                score=fused[passage.chunk_id],
             )
-            for chunk_id, text, meta in self._store.documents(head)
+            for passage in self._lexical.passages(head)
         ]
         passages.sort(key=lambda p: -p.score)
         top = _diverse(passages, query.top_k, tuning)
         ranked_top = [replace(p, rank=rank) for rank, p in enumerate(top, start=1)]
         newest = self._lexical.latest(latest)
         present = as_of if newest is None else datetime.fromtimestamp(newest, UTC)
-        return Retrieved(
-            ranked_top, vector, understood.text, as_of, present, window, understood.outlets
-        )
+        return Retrieved(ranked_top, understood.text, as_of, present, window, understood.outlets)
 
-    def articles(self, passages: list[Passage]) -> dict[str, list[Passage]]:
-        """The whole articles of these passages, each as its chunks in order: what the answerer
-        reads around the passages that were found."""
-        return self._store.article_chunks(list(dict.fromkeys(p.article_id for p in passages)))
+    def articles(self, passages: list[Passage]) -> dict[str, list[ArticleChunk]]:
+        """The whole articles of these passages, each as its chunks in order with the sentences
+        read when they were indexed: what the answerer reads around the passages found."""
+        return self._lexical.article_chunks(list(dict.fromkeys(p.article_id for p in passages)))
 
     def candidate_pool(self, query: Query) -> list[Passage]:
         """Every passage fusion ranks for this query, unordered: the ceiling that any re-ranking
         of the candidates could reach (``byline eval retrieval --pool``)."""
-        as_of = query.as_of or datetime.now(UTC)
+        searched = self._search(query, query.as_of or datetime.now(UTC))
+        found = [chunk_id for chunk_id, _ in searched.dense + searched.lexical]
+        return self._lexical.passages(list(dict.fromkeys(found)))
+
+    def _search(self, query: Query, as_of: datetime) -> Searched:
         bounds = Bounds.of(query, as_of)
-        searched = understand(query.question, as_of, self.recogniser().mentions).text
-        vector = self._embedder.embed([searched])[0]
-        dense, lexical = self._candidates(searched, vector, bounds)
-        ids = list(dict.fromkeys(chunk_id for chunk_id, _ in dense + lexical))
-        return [self._store.passage(*row) for row in self._store.documents(ids)]
+        understood = understand(query.question, as_of, self.recogniser().mentions)
+        vector = self._embedder.embed([understood.text])[0]
+        dense, lexical = self._candidates(understood.text, vector, bounds)
+        return Searched(understood, dense, lexical)
 
     def _candidates(
         self, question: str, vector: list[float], bounds: Bounds

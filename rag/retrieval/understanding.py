@@ -14,10 +14,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from rag.domain.timeparse import MONTHS, Window, time_window
+from rag.domain.timeparse import MONTH_NUMBERS, Window, time_window
 
-# Month names as the time rules know them, then their abbreviations ("Oct", "Sept").
-_MONTHS = "|".join([*MONTHS, *(m[:3] for m in MONTHS if m != "may"), "sept"])
+# Month names and their abbreviations ("Oct", "Sept"), longest first.
+_MONTHS = "|".join(sorted(MONTH_NUMBERS, key=len, reverse=True))
 # Calendar dates the time rules leave to the date filters ("on 17 October 2024", "October 17,
 # 2024", "2024-10-17"): a filter by itself never drops them from the text.
 _DATES = re.compile(
@@ -42,7 +42,6 @@ class Understood:
     text: str  # what is embedded and scored for support
     window: Window | None
     outlets: tuple[str, ...]
-    taken_out: tuple[str, ...]  # the phrases removed, as written
 
 
 def understand(
@@ -54,25 +53,18 @@ def understand(
     window = time_window(question, as_of)
     mentions = outlets_in(question)
     text = question
-    taken: list[str] = []
     for _, written in mentions:
         pattern = re.compile(
             r"(?<!\w)(?:" + _ATTRIBUTION.format(name=re.escape(written)) + r")(?!\w)", re.I
         )
-        text, taken = _take(pattern, text, taken)
+        text = pattern.sub(" ", text)
     if window is not None:
-        text, taken = _take(re.compile(re.escape(window.phrase), re.I), text, taken)
-    text, taken = _take(_DATES, text, taken)
-    text = _tidy(text)
+        text = re.compile(re.escape(window.phrase), re.I).sub(" ", text)
+    text = _tidy(_DATES.sub(" ", text))
     if len(re.findall(r"\w+", text)) < 2:  # nothing left to ask: keep the question whole
         text = question
     outlets = tuple(dict.fromkeys(outlet for outlet, _ in mentions))
-    return Understood(text, window, outlets, tuple(taken))
-
-
-def _take(pattern: re.Pattern[str], text: str, taken: list[str]) -> tuple[str, list[str]]:
-    found = [m.group(0) for m in pattern.finditer(text)]
-    return (pattern.sub(" ", text), taken + found) if found else (text, taken)
+    return Understood(text, window, outlets)
 
 
 def _tidy(text: str) -> str:

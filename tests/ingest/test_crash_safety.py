@@ -16,6 +16,7 @@ import pytest
 from rag.adapters.lexical import LexicalIndex
 from rag.adapters.store import ChromaStore
 from rag.adapters.writelock import exclusive_writer
+from rag.answering.candidates import read_sentences
 
 BYLINE = str(Path(sys.executable).parent / "byline")
 ARTICLES = 16
@@ -60,7 +61,7 @@ def start_ingest(data_dir: Path, corpus: Path) -> subprocess.Popen[bytes]:
 
 def state(data_dir: Path) -> tuple[set[str], set[str]]:
     store = ChromaStore(data_dir, "byline_chunks")
-    return store.all_ids(), LexicalIndex(data_dir, store).chunk_ids()
+    return store.all_ids(), LexicalIndex(data_dir, store, read_sentences).chunk_ids()
 
 
 def wait_for_writes(data_dir: Path, process: subprocess.Popen[bytes], writes: int) -> bool:

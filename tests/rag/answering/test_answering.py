@@ -8,11 +8,12 @@ from pathlib import Path
 import pytest
 
 from eval.questions import seed_questions
+from rag.answering.candidates import read_sentences
 from rag.answering.citations import markers_in
 from rag.answering.extractive import ExtractiveAnswerer
 from rag.answering.grounding import DECLINE_TEXT, CitationCheck, join_sentences
 from rag.answering.selection import WEIGHTS, SelectionModel
-from rag.domain.models import Passage
+from rag.domain.models import ArticleChunk, Passage
 from rag.errors import BylineError
 from rag.retrieval.retriever import Query, Retriever
 from rag.settings import Settings
@@ -106,7 +107,7 @@ def test_the_answer_may_come_from_the_rest_of_a_found_article() -> None:
     drafted = answerer().answer(
         "How much military aid did the alliance promise Ukraine?",
         [found],
-        articles={"a1": [found, rest]},
+        articles={"a1": [ArticleChunk(p, read_sentences(p.text)) for p in (found, rest)]},
         present=NOW,
     )
     assert not drafted.declined and "40 billion" in drafted.sentences[0]

@@ -1,7 +1,8 @@
 from __future__ import annotations
 
 from rag.answering.grounding import CitationCheck, SentenceStream, generated_sentences
-from rag.answering.untrusted import fold, instruction_free, quoted, without_foreign_links
+from rag.answering.untrusted import instruction_free, quoted, without_foreign_links
+from rag.domain.folding import pattern_form
 from rag.domain.models import Passage
 
 PASSAGES = [
@@ -109,6 +110,6 @@ def test_images_in_a_models_answer_are_no_citations() -> None:
 
 
 def test_folding_sees_through_lookalikes() -> None:
-    assert fold("ＳＹＳＴＥＭ") == fold("ЅYSTEM") == "system"
-    assert fold("Ignоre") == "ignore" and fold("ΙGNORE") == "ignore"
-    assert fold("Café Zürich") == "café zürich"  # real accents are not lookalikes of ASCII
+    assert pattern_form("ＳＹＳＴＥＭ") == pattern_form("ЅYSTEM") == "system"
+    assert pattern_form("Ignоre") == "ignore" and pattern_form("ΙGNORE") == "ignore"
+    assert pattern_form("Café Zürich") == "café zürich"  # real accents are not lookalikes of ASCII

@@ -40,7 +40,6 @@ def test_outlet_and_time_phrases_are_taken_out(
     understood = understand(question, AS_OF, OUTLETS.mentions)
     assert understood.text == asks
     assert understood.outlets == outlets
-    assert understood.taken_out
 
 
 def test_a_window_is_still_found_and_a_question_of_nothing_else_is_kept_whole() -> None:

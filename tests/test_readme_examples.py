@@ -1,0 +1,122 @@
+"""Every example output in the README is what today's code gives over the sample articles: each
+block marked ``<!-- example: NAME -->`` is run (the request it shows, against the real app or
+the real CLI) and its shown output compared, timings aside."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shlex
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from rag.wiring import Components
+
+README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+BYLINE = str(Path(sys.executable).parent / "byline")
+CHECKED = {"ask", "cli", "stream", "search", "openai", "follow-up"}
+
+
+def examples(name: str, blocks: int = 1) -> list[str]:
+    """The code of the ``blocks`` code blocks after each ``<!-- example: name -->`` marker (two
+    where a request's block is followed by its output's)."""
+    found = []
+    for match in re.finditer(rf"<!-- example: {re.escape(name)} -->\n", README):
+        after = re.finditer(r"```[a-z]*\n(.*?)```", README[match.end() :], re.S)
+        found.append("\n".join(next(after)[1] for _ in range(blocks)))
+    return found
+
+
+def request_body(block: str) -> Any:
+    """The JSON of a shown curl's ``-d '...'``."""
+    body = re.search(r"-d '(.*?)'", block, re.S)
+    assert body, block
+    return json.loads(body[1])
+
+
+def test_every_marked_example_has_a_check() -> None:
+    assert set(re.findall(r"<!-- example: ([\w-]+) -->", README)) == CHECKED
+
+
+def test_the_ask_example(api: httpx.Client) -> None:
+    (block,) = examples("ask", blocks=2)
+    shown = json.loads(block[block.index('{"answer"') :])
+    got = api.post("/ask", json=request_body(block)).json()
+    for timing in ("retrieval_ms", "answer_ms"):
+        assert isinstance(got.pop(timing), float)
+        shown.pop(timing)
+    assert got.pop("confidence") == pytest.approx(shown.pop("confidence"), abs=0.01)
+    assert got == shown
+
+
+@pytest.fixture(scope="module")
+def cli(seeded: Components) -> Iterator[dict[str, str]]:
+    yield {**os.environ, "BYLINE_DATA_DIR": str(seeded.settings.store.data_dir)}
+
+
+def test_the_cli_examples(cli: dict[str, str]) -> None:
+    blocks = examples("cli")
+    assert len(blocks) == 2
+    for block in blocks:
+        command, _, shown = block.partition("\n")
+        argv = shlex.split(command.removeprefix("$ "))
+        assert argv[0] == ".venv/bin/byline"
+        made = subprocess.run(
+            [BYLINE, *argv[1:]], env=cli, capture_output=True, text=True, timeout=300, check=False
+        )
+        assert made.returncode == 0, made.stderr
+        assert made.stdout == shown
+        assert made.stderr == ""  # nothing but the answer at the default log level
+
+
+def test_the_stream_example(api: httpx.Client) -> None:
+    (block,) = examples("stream")
+    shown = re.findall(r"event: delta\ndata: (.*)\n", block)
+    with api.stream("POST", "/ask", json=request_body(block)) as response:
+        lines = response.read().decode().splitlines()
+    events = [(lines[i], lines[i + 1]) for i, line in enumerate(lines) if line.startswith("event")]
+    deltas = [json.loads(data.removeprefix("data: ")) for kind, data in events if "delta" in kind]
+    assert deltas == [json.loads(data) for data in shown]
+    done = json.loads(events[-1][1].removeprefix("data: "))
+    assert events[-1][0] == "event: done"
+    assert done["answer"] == "".join(d["text"] for d in deltas)
+
+
+def test_the_search_example(api: httpx.Client) -> None:
+    (block,) = examples("search")
+    request = request_body(block)
+    shown = json.loads(block[block.rindex('{"question"') :])
+    got = api.post("/search", json=request).json()
+    assert (got["question"], got["searched"]) == (shown["question"], shown["searched"])
+    fields = ("rank", "chunk_id", "outlet", "title", "published_at")
+    assert [{f: p[f] for f in fields} for p in got["passages"]] == shown["passages"]
+
+
+def test_the_openai_example(api: httpx.Client, capsys: pytest.CaptureFixture[str]) -> None:
+    (block,) = examples("openai")
+    code, _, _ = block.partition("\nfor chunk in")  # the stream loop is a sketch ([...])
+    exec(code.replace("http://127.0.0.1:8000", str(api.base_url).rstrip("/")), {})
+    printed = capsys.readouterr().out
+    content = block.split("print(reply.choices[0].message.content)\n", 1)[1]
+    content = content.split("\nprint(", 1)[0]
+    expected = "\n".join(line.removeprefix("#").removeprefix(" ") for line in content.splitlines())
+    assert printed.startswith(expected + "\n")
+    span = re.search(r"# (\d+) (\d+) (.*) …", block)
+    assert span and f"\n{span[1]} {span[2]} {span[3]}" in printed
+
+
+def test_the_follow_up_example(api: httpx.Client) -> None:
+    (block,) = examples("follow-up")
+    reply = api.post("/v1/chat/completions", json=request_body(block)).json()
+    content = re.search(r"^# content: (\".*\")$", block, re.M)
+    question = re.search(r"^# byline.question: (\".*\")$", block, re.M)
+    assert content and question
+    assert reply["choices"][0]["message"]["content"] == json.loads(content[1])
+    assert reply["byline"]["question"] == json.loads(question[1])
