@@ -40,6 +40,19 @@ def test_install_snippets_use_the_projects_venv() -> None:
         assert ".venv/bin/pip install" in line, line
 
 
+def test_shipped_data_records_no_path_of_the_machine_it_was_made_on() -> None:
+    root = Path(__file__).resolve().parent.parent
+    shipped = [
+        *root.glob("rag/**/*.json"),
+        *root.glob("rag/**/*.md"),
+        *root.glob("eval/baselines/*.json"),
+    ]
+    assert len(shipped) >= 4
+    for path in shipped:
+        text = path.read_text(encoding="utf-8")
+        assert not re.search(r"(?<![\w.~])/(?:tmp|root|home|work|Users|var)/", text), path
+
+
 def test_every_route_is_documented() -> None:
     paths = create_app(Settings()).openapi()["paths"]
     for path, methods in paths.items():
