@@ -1,19 +1,27 @@
 """Load benchmarks: /ask under concurrency, ``byline ask`` from a cold process, and ingest
-against raw encode.
+against raw encode; ask and cold side by side with earlier releases.
 
     .venv/bin/python bench/load.py ask --data-dir DIR [--seconds 60] [--concurrency 1 4 16]
-        [--encoders onnx torch] [--readers on off]
-    .venv/bin/python bench/load.py cold --data-dir DIR [--runs 5]
+        [--encoders onnx torch] [--readers on off] [--baseline NAME BYLINE DATA_DIR READERS]...
+    .venv/bin/python bench/load.py cold [--runs 5] [--baseline NAME BYLINE - READERS]...
     .venv/bin/python bench/load.py ingest [--articles N] [--slice 250] [--data-dir DIR] [--raw-same]
 
-``ask`` starts ``byline serve`` on DIR (a store that already holds the RealTime QA corpus) in its
-own process on a loopback port, once per query encoder and reader setting (``BYLINE_READER``),
-then, from this process, keeps C requests in flight for the given time at each concurrency,
-asking the dev questions in turn as of their dates. It prints throughput, p50/p95/p99 latency,
-errors, the time to ready and the server's peak resident memory (VmHWM) for each server.
+An earlier release is measured from a venv of its own: ``git worktree add ../af7 af7a66d``,
+``python -m venv ../venv-af7``, a ``.pth`` file in it naming this checkout's ``.venv``
+site-packages (the same libraries), ``../venv-af7/bin/pip install --no-deps -e ../af7``; then
+``--baseline af7a66d ../venv-af7/bin/byline STORE -`` (READERS: the BYLINE_READER values to run
+it with, comma-separated, ``-`` for a release without a reader; STORE: its own copy of the
+store, since a release may upgrade what it opens).
 
-``cold`` runs ``byline ask`` in a new process, alternating the old way (torch, the BM25 matrix
-built at start: its saved copy in DIR is deleted first) and the new (ONNX, the saved matrix).
+``ask`` starts each build's ``byline serve`` on its store (one that already holds the RealTime
+QA corpus) in its own process on a loopback port, once per query encoder and reader setting,
+then, from this process, keeps C requests in flight for the given time at each concurrency,
+asking the dev questions in turn as of their dates. It prints the CPU, throughput,
+p50/p95/p99 latency, errors, the time to ready and each server's peak resident memory (VmHWM).
+
+``cold`` ingests the sample articles with each build into a store of its own, then runs each
+build's ``byline ask`` (reader on where it has one) in a new process, in turn, ``--runs``
+times: wall time, bytes printed on stderr, peak memory; then the time of ``import rag.cli``.
 
 ``ingest`` reads the first N corpus articles (default: all 7,587) and, slice by slice, ingests
 them into a fresh embedded store (kept in DIR if given), then encodes exactly the chunks that
@@ -30,13 +38,13 @@ import argparse
 import itertools
 import json
 import os
-import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -66,8 +74,17 @@ def main() -> None:
     ask.add_argument("--encoders", nargs="+", default=["onnx"])
     ask.add_argument("--readers", nargs="+", default=["on", "off"], help="BYLINE_READER values")
     cold = parts.add_parser("cold")
-    cold.add_argument("--data-dir", type=Path, required=True)
     cold.add_argument("--runs", type=int, default=5)
+    for part in (ask, cold):
+        part.add_argument(
+            "--baseline",
+            nargs=4,
+            action="append",
+            default=[],
+            metavar=("NAME", "BYLINE", "DATA_DIR", "READERS"),
+            help="also measure an earlier release: its byline script (a venv of its own), its"
+            " copy of the store (ask), BYLINE_READER values (on,off; - for none)",
+        )
     ingest = parts.add_parser("ingest")
     ingest.add_argument("--articles", type=int, default=None)
     ingest.add_argument("--slice", type=int, default=250)
@@ -77,22 +94,44 @@ def main() -> None:
     )
     args = parser.parse_args()
     if args.part == "ask":
+        ours = Side("this", BYLINE, args.data_dir, tuple(args.readers))
         bench_ask(
-            args.data_dir, args.seconds, args.concurrency, args.port, args.encoders, args.readers
+            sides_of(ours, args.baseline), args.seconds, args.concurrency, args.port, args.encoders
         )
     elif args.part == "cold":
-        bench_cold(args.data_dir, args.runs)
+        ours = Side("this", BYLINE, Path(), ("on",))
+        bench_cold(sides_of(ours, args.baseline), args.runs)
     else:
         bench_ingest(args.articles, args.slice, args.data_dir, args.raw_same)
 
 
+@dataclass(frozen=True)
+class Side:
+    """One build measured: this checkout, or an earlier release installed in a venv of its own
+    (``--baseline``: its ``byline`` script and its own copy of the store, as that release wrote
+    or upgraded it)."""
+
+    name: str
+    byline: str
+    data_dir: Path
+    readers: tuple[str, ...]  # BYLINE_READER values it is run with ("-": it has no reader)
+
+
+def sides_of(ours: Side, baselines: list[list[str]]) -> list[Side]:
+    """This checkout, then each ``--baseline NAME BYLINE DATA_DIR READERS`` (READERS: the
+    BYLINE_READER values to run it with, comma-separated, or ``-`` for a release without one)."""
+    return [ours] + [
+        Side(name, byline, Path(data_dir), tuple(readers.split(",")))
+        for name, byline, data_dir, readers in baselines
+    ]
+
+
 def bench_ask(
-    data_dir: Path,
+    sides: list[Side],
     seconds: float,
     levels: list[int],
     port: int,
     encoders: list[str],
-    readers: list[str],
 ) -> None:
     questions = [
         {"question": q["question"], "as_of": q["question_date"]}
@@ -100,81 +139,117 @@ def bench_ask(
     ]
     rows, memory = [], []
     # One server after the other, each alone on the machine.
-    for encoder, reader in itertools.product(encoders, readers):
-        env = {
-            **os.environ,
-            "BYLINE_DATA_DIR": str(data_dir),
-            "BYLINE_LOG_LEVEL": "warning",
-            "BYLINE_QUERY_ENCODER": encoder,
-            "BYLINE_READER": reader,
-        }
-        label = f"{encoder}/reader {reader}"
-        started = time.perf_counter()
-        server = subprocess.Popen([BYLINE, "serve", "--port", str(port)], env=env)
-        base = f"http://127.0.0.1:{port}"
-        try:
-            with httpx.Client(base_url=base, timeout=60) as client:
-                while _status(client) != 200:
-                    if server.poll() is not None:
-                        raise SystemExit("the server exited")
-                    time.sleep(0.2)
-                ready_s = time.perf_counter() - started
-                print(f"{label}: ready in {ready_s:.1f} s: {client.get('/readyz').json()}")
-                for body in questions[:20]:  # warm-up, not measured
-                    client.post("/ask", json=body)
-            for level in levels:
-                latencies, errors = _load(base, questions, level, seconds)
-                done = len(latencies)
-                rows.append(
-                    f"{label:>16}  {level:>11}  {done:>8}  {done / seconds:5.1f}"
-                    f"  {percentile(latencies, 0.5):7.1f}  {percentile(latencies, 0.95):7.1f}"
-                    f"  {percentile(latencies, 0.99):7.1f}  {errors:>6}"
+    for side, encoder in itertools.product(sides, encoders):
+        for reader in side.readers:
+            env = {
+                **os.environ,
+                "BYLINE_DATA_DIR": str(side.data_dir),
+                "BYLINE_LOG_LEVEL": "warning",
+                "BYLINE_QUERY_ENCODER": encoder,
+            }
+            if reader != "-":
+                env["BYLINE_READER"] = reader
+            label = f"{side.name}/{encoder}/reader {reader}"
+            started = time.perf_counter()
+            server = subprocess.Popen([side.byline, "serve", "--port", str(port)], env=env)
+            base = f"http://127.0.0.1:{port}"
+            try:
+                with httpx.Client(base_url=base, timeout=60) as client:
+                    while _status(client) != 200:
+                        if server.poll() is not None:
+                            raise SystemExit(f"the server exited ({label})")
+                        time.sleep(0.2)
+                    ready_s = time.perf_counter() - started
+                    print(f"{label}: ready in {ready_s:.1f} s", file=sys.stderr)
+                    for body in questions[:20]:  # warm-up, not measured
+                        client.post("/ask", json=body)
+                for level in levels:
+                    latencies, errors = _load(base, questions, level, seconds)
+                    done = len(latencies)
+                    rows.append(
+                        f"{label:>30}  {level:>11}  {done:>8}  {done / seconds:5.1f}"
+                        f"  {percentile(latencies, 0.5):7.1f}  {percentile(latencies, 0.95):7.1f}"
+                        f"  {percentile(latencies, 0.99):7.1f}  {errors:>6}"
+                    )
+                memory.append(
+                    f"{label:>30}  ready in {ready_s:5.1f} s  peak memory (VmHWM)"
+                    f" {_peak_mib(server.pid):,.0f} MiB"
                 )
-            memory.append(
-                f"{label:>16}  ready in {ready_s:5.1f} s  peak memory (VmHWM)"
-                f" {_peak_mib(server.pid):,.0f} MiB"
-            )
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
-    print("   encoder/reader  concurrency  requests  req/s    p50 ms   p95 ms   p99 ms  errors")
+            finally:
+                server.terminate()
+                server.wait(timeout=30)
+    print(f"CPU: {_cpu()}")
+    print(
+        f"{'build/encoder/reader':>30}  concurrency  requests  req/s    p50 ms   p95 ms"
+        "   p99 ms  errors"
+    )
     print("\n".join(rows))
     print("\n".join(memory))
 
 
-def bench_cold(data_dir: Path, runs: int) -> None:
-    """``byline ask`` from a cold process, before (torch, BM25 built at start; building now
-    also saves it), each change alone, and after (ONNX, the saved BM25 matrix), alternating;
-    wall time and peak memory of each process."""
-    question = "How much military aid did NATO allies pledge to Ukraine?"
-    saved = data_dir / "lexical.bm25"
-    sides = {
-        "torch, BM25 built": {"BYLINE_QUERY_ENCODER": "torch"},
-        "torch, BM25 saved": {"BYLINE_QUERY_ENCODER": "torch"},
-        "onnx, BM25 saved": {"BYLINE_QUERY_ENCODER": "onnx"},
-    }
-    results: dict[str, list[tuple[float, float]]] = {side: [] for side in sides}
-    for _ in range(runs):
-        for side, extra in sides.items():
-            if side.endswith("built"):
-                shutil.rmtree(saved, ignore_errors=True)  # as before the matrix was saved
-            env = {**os.environ, "BYLINE_DATA_DIR": str(data_dir), **extra}
-            started = time.perf_counter()
-            process = subprocess.Popen(
-                [BYLINE, "ask", question], env=env, stdout=subprocess.DEVNULL
-            )
-            _, status, usage = os.wait4(process.pid, 0)
-            elapsed = time.perf_counter() - started
-            if status:
-                raise SystemExit(f"byline ask failed ({side})")
-            results[side].append((elapsed, usage.ru_maxrss / 1024))
-    for side, got in results.items():
-        times = sorted(t for t, _ in got)
+def bench_cold(sides: list[Side], runs: int) -> None:
+    """``byline ask`` over the sample articles from a cold process, each build in turn (each
+    with the sample articles ingested by itself into a store of its own), reader on where the
+    build has one; wall time, what it printed on stderr, peak memory; then ``import rag.cli``."""
+    question = "How much military aid did NATO say it would deliver to Ukraine?"
+    results: dict[str, list[tuple[float, float, int]]] = {side.name: [] for side in sides}
+    with tempfile.TemporaryDirectory(prefix="byline-cold-") as scratch:
+        envs = {}
+        for side in sides:
+            env = {**os.environ, "BYLINE_DATA_DIR": str(Path(scratch) / side.name)}
+            if side.readers != ("-",):
+                env["BYLINE_READER"] = "on"
+            subprocess.run(
+                [side.byline, "ingest", "--quiet", str(ROOT / "examples" / "articles")],
+                env=env, check=True, capture_output=True, timeout=600,
+            )  # fmt: skip
+            envs[side.name] = env
+        for _ in range(runs):
+            for side in sides:
+                started = time.perf_counter()
+                process = subprocess.Popen(
+                    [side.byline, "ask", question],
+                    env=envs[side.name],
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.PIPE,
+                )
+                assert process.stderr is not None
+                err = process.stderr.read()
+                _, status, usage = os.wait4(process.pid, 0)  # this child's own peak memory
+                elapsed = time.perf_counter() - started
+                process.returncode = os.waitstatus_to_exitcode(status)
+                if process.returncode:
+                    raise SystemExit(f"byline ask failed ({side.name}): {err.decode()}")
+                results[side.name].append((elapsed, usage.ru_maxrss / 1024, len(err)))
+    print(f"CPU: {_cpu()}")
+    for side in sides:
+        got = results[side.name]
+        times = sorted(t for t, _, _ in got)
         print(
-            f"{side:<20} cold byline ask: median {statistics.median(times):.2f} s"
-            f" (min {times[0]:.2f}, max {times[-1]:.2f}),"
-            f" peak memory {max(m for _, m in got):,.0f} MiB, {runs} runs"
+            f"{side.name:<12} cold byline ask: median {statistics.median(times):.2f} s"
+            f" (min {times[0]:.2f}, max {times[-1]:.2f}), peak memory"
+            f" {max(m for _, m, _ in got):,.0f} MiB, stderr {max(e for _, _, e in got)} bytes,"
+            f" import rag.cli {_import_time(side):.2f} s (median of {runs})"
         )
+
+
+def _import_time(side: Side, runs: int = 5) -> float:
+    python = str(Path(side.byline).parent / "python")
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        subprocess.run([python, "-P", "-c", "import rag.cli"], check=True, timeout=120)
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def _cpu() -> str:
+    """The CPU's model name and whether it has native bf16 (timings depend on both)."""
+    text = Path("/proc/cpuinfo").read_text()
+    model = next((line.split(":", 1)[1].strip() for line in text.splitlines()
+                  if line.startswith("model name")), "unknown")  # fmt: skip
+    flags = [f for f in ("avx2", "avx512f", "avx512_bf16", "amx_bf16") if f" {f}" in text]
+    return f"{model}, {os.cpu_count()} cores, {' '.join(flags)}"
 
 
 def _status(client: httpx.Client) -> int:

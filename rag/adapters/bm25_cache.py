@@ -6,6 +6,10 @@ beside the lexical table (``lexical.bm25/<token hash>/``); the next one with the
 it, memory-mapped (so API workers on one host share its pages). A store that has been written
 since has another token, so a stale matrix is never read. Written to a scratch dir and renamed
 into place: a reader never sees half of one.
+
+bm25s builds the matrix (each term's BM25 weight in each chunk, a sparse column per term); a
+query's scores are the sum of its terms' columns, which numpy does here, so a process that only
+searches never imports bm25s and scipy (a quarter of a second of every ``byline ask``).
 """
 
 from __future__ import annotations
@@ -17,14 +21,45 @@ import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-import bm25s
 import numpy as np
 import numpy.typing as npt
 
 from rag.domain.models import stable_hash
 
 log = logging.getLogger("byline.lexical")
+FORMAT = "2"  # of a saved slot: 2 is the score matrix's own arrays (1 was bm25s's folder)
+_ARRAYS = ("data", "indices", "indptr")
+
+
+@dataclass(frozen=True)
+class ScoreMatrix:
+    """Each term's BM25 weights, by chunk: term ``t``'s chunks are ``indices[indptr[t]:indptr
+    [t + 1]]``, their weights the same slice of ``data`` (bm25s's eager score matrix)."""
+
+    data: npt.NDArray[np.float32]
+    indices: npt.NDArray[np.int32]
+    indptr: npt.NDArray[np.int64]
+    chunks: int
+
+    @classmethod
+    def of(cls, scores: dict[str, Any]) -> ScoreMatrix:
+        """From a built ``bm25s.BM25``'s ``scores``."""
+        return cls(scores["data"], scores["indices"], scores["indptr"], int(scores["num_docs"]))
+
+    def scores(self, term_ids: list[int]) -> npt.NDArray[np.float32]:
+        """Each chunk's BM25 score for these terms (a repeated term counts again), as bm25s
+        scores them."""
+        summed = np.zeros(self.chunks, dtype=np.float32)
+        if term_ids:
+            spans = [slice(self.indptr[t], self.indptr[t + 1]) for t in term_ids]
+            np.add.at(
+                summed,
+                np.concatenate([self.indices[s] for s in spans]),
+                np.concatenate([self.data[s] for s in spans]),
+            )
+        return summed
 
 
 @dataclass
@@ -35,7 +70,7 @@ class Searchable:
     outlets: frozenset[str]
     position: dict[str, int]
     vocab: dict[str, int]
-    bm25: bm25s.BM25 | None
+    bm25: ScoreMatrix | None
 
 
 class Bm25Cache:
@@ -43,7 +78,7 @@ class Bm25Cache:
         self._directory = directory
 
     def _slot(self, token: str) -> Path:
-        return self._directory / stable_hash(token)[:16]
+        return self._directory / stable_hash(FORMAT, token)[:16]
 
     def load(self, token: str) -> Searchable | None:
         slot = self._slot(token)
@@ -57,10 +92,12 @@ class Bm25Cache:
                 outlets = frozenset(str(o) for o in meta["outlets"])
             vocab = json.loads((slot / "vocab.json").read_text(encoding="utf-8"))
             bm25 = None
-            if (slot / "bm25").is_dir():
-                bm25 = bm25s.BM25.load(
-                    str(slot / "bm25"), mmap=True, load_vocab=False, show_progress=False
+            if (slot / "chunks.json").is_file():
+                data, indices, indptr = (
+                    np.load(slot / f"{name}.npy", mmap_mode="r") for name in _ARRAYS
                 )
+                chunks = int(json.loads((slot / "chunks.json").read_text(encoding="utf-8")))
+                bm25 = ScoreMatrix(data, indices, indptr, chunks)
         except (OSError, ValueError, KeyError) as exc:
             log.warning("the saved BM25 matrix in %s is unreadable (%s); rebuilding", slot, exc)
             return None
@@ -81,8 +118,10 @@ class Bm25Cache:
                 outlets=np.array(sorted(searchable.outlets), dtype=np.str_),
             )
             (scratch / "vocab.json").write_text(json.dumps(searchable.vocab), encoding="utf-8")
-            if searchable.bm25 is not None:
-                searchable.bm25.save(str(scratch / "bm25"), show_progress=False)
+            if (matrix := searchable.bm25) is not None:
+                for name in _ARRAYS:
+                    np.save(scratch / f"{name}.npy", getattr(matrix, name))
+                (scratch / "chunks.json").write_text(str(matrix.chunks), encoding="utf-8")
             try:
                 os.rename(scratch, slot)
             except OSError:  # another process saved this version first

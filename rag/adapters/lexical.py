@@ -2,10 +2,11 @@
 
 Ingest writes each chunk's terms to ``lexical.sqlite`` in the data dir (same chunk ids as Chroma,
 upserts and deletions applied in step); that table is the index's durable, incremental form. The
-searchable form is a bm25s matrix built from the table when first searched and rebuilt only when
-the store's change token moves (after an ingest), never per query; the first process to build it
-for a token saves it (:mod:`rag.adapters.bm25_cache`) and the next ones load it. Searching 76k
-chunks takes about 1 ms; building takes about 6 s, loading a fraction of one.
+searchable form is a BM25 score matrix (bm25s builds it) made from the table when first
+searched and rebuilt only when the store's change token moves (after an ingest), never per
+query; the first process to build it for a token saves it (:mod:`rag.adapters.bm25_cache`) and
+the next ones load it. Searching 76k chunks takes about 1 ms; building takes about 6 s, loading
+a fraction of one.
 
 On a Chroma server the table is each host's own cache: filled from the store on first use and
 kept level by applying the server's change log before each rebuild; the ingest workers write
@@ -36,17 +37,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-import bm25s
 import numpy as np
 import numpy.typing as npt
 
-from rag.adapters.bm25_cache import Bm25Cache, Searchable
+from rag.adapters.bm25_cache import Bm25Cache, ScoreMatrix, Searchable
 from rag.adapters.changelog import Change
 from rag.adapters.store import UNDATED, ChromaStore, article_head, chunk_metadata
 from rag.domain.models import ArticleChunk, ArticleHead, Chunk, OutletCount, Passage, Sentence
 from rag.domain.text import content_terms
 
-logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every index build at DEBUG
 log = logging.getLogger("byline.lexical")
 
 LAYOUT = "2"  # of the chunks table: 2 added each chunk's text, article, place and sentences
@@ -306,7 +305,7 @@ class LexicalIndex:
         terms = [index.vocab[t] for t in content_terms(question) if t in index.vocab]
         if index.bm25 is None or not terms:
             return []
-        scores = np.asarray(index.bm25.get_scores(terms), dtype=np.float64)
+        scores = index.bm25.scores(terms).astype(np.float64)
         if allowed is not None:
             scores[~allowed(index.published_ts, index.outlet_keys)] = 0.0
         k = min(k, len(scores))
@@ -403,8 +402,12 @@ class LexicalIndex:
         corpus = [[vocab.setdefault(t, len(vocab)) for t in row[1].split()] for row in rows]
         bm25 = None
         if rows:
-            bm25 = bm25s.BM25(k1=1.2, b=0.75)
-            bm25.index(bm25s.tokenization.Tokenized(ids=corpus, vocab=vocab), show_progress=False)
+            import bm25s  # only where the matrix is built (with scipy, ~0.25 s to import)
+
+            logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs each build at DEBUG
+            built = bm25s.BM25(k1=1.2, b=0.75)
+            built.index(bm25s.tokenization.Tokenized(ids=corpus, vocab=vocab), show_progress=False)
+            bm25 = ScoreMatrix.of(built.scores)
         return Searchable(
             ids=[row[0] for row in rows],
             published_ts=np.array([row[2] for row in rows], dtype=np.int64),
