@@ -9,13 +9,14 @@ responses; they never see the store's metadata.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from ingest.pipeline import Ingestor
-from ingest.records import article_from_record
 from rag.adapters.lexical import LexicalIndex
 from rag.domain.models import ArticleHead, OutletCount
 from rag.errors import IngestError
+
+if TYPE_CHECKING:
+    from ingest.pipeline import Ingestor
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,8 @@ class Catalogue:
 
 def add_article(ingestor: Ingestor, record: dict[str, Any]) -> Added:
     """Ingest one export-shaped record; IngestError when it cannot be ingested."""
+    from ingest.records import article_from_record  # ingest's modules: where one is added
+
     article = article_from_record(record, "POST /articles")
     summary = ingestor.ingest([article])
     if summary.rejected:

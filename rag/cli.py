@@ -16,7 +16,7 @@ import sys
 from collections.abc import Callable, Sequence
 from importlib.metadata import entry_points
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 from pydantic import ValidationError
 
@@ -31,7 +31,12 @@ Handler = Callable[[argparse.Namespace, Settings], int]
 LOGGING_COMMANDS = ("serve", "slack")  # long-running: their logs are BYLINE_LOG_LEVEL's
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def command_line() -> None:
+    """The ``byline`` script."""
+    sys.exit(main(exit_at_once=True))
+
+
+def main(argv: Sequence[str] | None = None, exit_at_once: bool = False) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
@@ -49,10 +54,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         logging.getLogger("byline").setLevel(settings.http.log_level.upper())
     handler: Handler = args.handler
     try:
-        return handler(args, settings)
+        code = handler(args, settings)
     except BylineError as exc:
         print(f"byline: {exc.message}", file=sys.stderr)
         return 2
+    if exit_at_once and args.command == "ask":
+        _exit_now(code)
+    return code
+
+
+def _exit_now(code: int) -> NoReturn:
+    """Exit once the answer is out, without the interpreter's teardown: unloading chromadb's
+    and onnxruntime's native objects and joining their threads took 0.25 s of a 1.6 s
+    ``byline ask`` (measured). Safe for ask alone: it writes nothing, and every SQLite
+    connection it opened is already closed."""
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -249,4 +268,4 @@ def format_answer(response: AskResponse) -> str:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    command_line()

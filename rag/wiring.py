@@ -7,10 +7,8 @@ import subprocess
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ingest.chunker import Chunker
-from ingest.pipeline import Ingestor, Shard
 from rag.adapters.chat_model import ChatModel
 from rag.adapters.embedder import Embedder, EmbeddingIdentity, Encoder, default_model_path
 from rag.adapters.index_writer import IndexWriter
@@ -31,6 +29,9 @@ from rag.catalogue import Added, Catalogue, add_article
 from rag.errors import BylineError
 from rag.retrieval.retriever import Retriever
 from rag.settings import Settings, Tuning
+
+if TYPE_CHECKING:  # ingest's modules (text decoding and repair) load only where it runs
+    from ingest.pipeline import Ingestor, Shard
 
 log = logging.getLogger("byline.components")
 
@@ -99,6 +100,9 @@ class Components:
     def ingestor(
         self, on_error: Callable[[str], None] | None = None, shard: Shard | None = None
     ) -> Ingestor:
+        from ingest.chunker import Chunker
+        from ingest.pipeline import Ingestor
+
         max_tokens = min(self.settings.ingest.chunk_max_tokens, self.embedder.max_tokens)
         chunker = Chunker(
             self.embedder.count_pieces, max_tokens, self.settings.ingest.chunk_overlap_tokens
@@ -187,6 +191,8 @@ def ingest_session(
 ) -> Iterator[Ingestor]:
     """An ingestor for the command line: the embedded store's write lock is taken before the
     model loads, so that a second writer fails in a moment, not after seconds."""
+    from ingest.pipeline import Shard
+
     try:
         owned = Shard.parse(shard) if shard else None
     except ValueError as exc:

@@ -16,7 +16,7 @@ import tempfile
 from pathlib import Path
 
 from rag.adapters.onnx_encoder import export_in_child
-from rag.adapters.reader_files import ReaderFiles, check_files
+from rag.adapters.reader_files import ReaderFiles, check_files_once
 from rag.errors import BylineError
 
 log = logging.getLogger("byline.reader")
@@ -29,11 +29,12 @@ SAMPLES = [
 
 
 def exported_reader(reader_folder: Path, base_folder: Path, cache_dir: Path) -> Path:
-    """The reader's ONNX copy, exported once (in a child process) after its files are checked."""
+    """The reader's ONNX copy, exported once (in a child process) after its files are checked
+    (by hash, again whenever either file's size or modification time changes)."""
     files = ReaderFiles(reader_folder)
     meta = files.meta()
-    check_files(files, base_folder, meta)
     target = cache_dir / "onnx" / f"reader-{str(meta['weights_sha256'])[:16]}.onnx"
+    check_files_once(files, base_folder, meta, target.with_suffix(".checked.json"))
     if target.is_file():
         return target
     log.info("exporting the reader to ONNX once, into %s", target)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from rag.answering.grounding import CitationCheck, SentenceStream, generated_sentences
 from rag.answering.untrusted import instruction_free, quoted, without_foreign_links
-from rag.domain.folding import pattern_form
+from rag.domain.folding import _lookalikes, derived_lookalikes, pattern_form
 from rag.domain.models import Passage
 
 PASSAGES = [
@@ -107,6 +107,11 @@ def test_images_in_a_models_answer_are_no_citations() -> None:
     assert check.sentence("![logo][1] NATO will meet its €40 billion goal [1].") == (
         "NATO will meet its €40 billion goal [1]."
     )
+
+
+def test_the_shipped_lookalike_table_is_the_confusables_packages() -> None:
+    # Written by `python -m rag.domain.folding`; a newer confusable-homoglyphs means running it.
+    assert _lookalikes() == derived_lookalikes()
 
 
 def test_folding_sees_through_lookalikes() -> None:

@@ -93,3 +93,16 @@ def test_a_missing_reader_stops_start_up(tmp_path: Path) -> None:
     settings = Settings(reader_dir=tmp_path, cache_dir=tmp_path)
     with pytest.raises(BylineError, match="byline train reader"):
         load_reader_judge(settings)
+
+
+def test_a_reader_file_changed_after_a_checked_start_stops_the_next(tmp_path: Path) -> None:
+    folder = tmp_path / "reader"
+    shutil.copytree(SHIPPED, folder)
+    settings = Settings(reader_dir=folder)  # the session's cache: its ONNX copy is there
+    assert load_reader_judge(settings) is not None  # hashed once, noted by size and time
+    assert load_reader_judge(settings) is not None  # not hashed again
+    weights = folder / "reader.safetensors"
+    data = weights.read_bytes()
+    weights.write_bytes(data[:-1] + bytes([data[-1] ^ 1]))  # the same size, a new time
+    with pytest.raises(BylineError, match="does not match"):
+        load_reader_judge(settings)
