@@ -7,11 +7,14 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+import pytest
+
 from rag.adapters.embedder import Embedder
 from rag.adapters.lexical import LexicalIndex
 from rag.answering.candidates import read_sentences
 from rag.domain.models import Sentence
 from rag.retrieval.retriever import Query
+from rag.wiring import Components
 from tests.conftest import SEEDS, components_at
 
 QUESTION = Query("How much military aid did NATO say it would deliver to Ukraine?", 5)
@@ -33,14 +36,20 @@ def _layout_one(db_file: Path) -> None:
         )
 
 
+@pytest.fixture
+def sampled(tmp_path: Path, embedder: Embedder) -> Components:
+    """The sample articles in a store of this test's own (it rewrites the table)."""
+    components = components_at(tmp_path / "data", embedder)
+    components.ingestor().ingest_paths([SEEDS])
+    return components
+
+
 def test_an_earlier_table_is_read_again_in_place_and_answers_the_same(
-    tmp_path: Path, embedder: Embedder
+    sampled: Components, embedder: Embedder
 ) -> None:
-    data_dir = tmp_path / "data"
-    fresh = components_at(data_dir, embedder)
-    fresh.ingestor().ingest_paths([SEEDS])
-    before = fresh.ask_service().ask(QUESTION)
-    chunk_ids = fresh.lexical.chunk_ids()
+    data_dir = sampled.settings.store.data_dir
+    before = sampled.ask_service().ask(QUESTION)
+    chunk_ids = sampled.lexical.chunk_ids()
     _layout_one(data_dir / "lexical.sqlite")
 
     upgraded = components_at(data_dir, embedder)
@@ -66,12 +75,8 @@ class _Headlines:
         return (Sentence(first, tuple(first.casefold().split())),)
 
 
-def test_a_new_version_of_the_reading_reads_every_chunk_again(
-    tmp_path: Path, embedder: Embedder
-) -> None:
-    data_dir = tmp_path / "data"
-    components = components_at(data_dir, embedder)
-    components.ingestor().ingest_paths([SEEDS])
+def test_a_new_version_of_the_reading_reads_every_chunk_again(sampled: Components) -> None:
+    components, data_dir = sampled, sampled.settings.store.data_dir
     articles = [head.id for head in components.catalogue.articles(10, 0).items]
     reread = LexicalIndex(data_dir, components.store, _Headlines())
     for chunks in reread.article_chunks(articles).values():
