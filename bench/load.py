@@ -5,6 +5,8 @@ against raw encode; ask and cold side by side with earlier releases.
         [--encoders onnx torch] [--readers on off] [--baseline NAME BYLINE DATA_DIR READERS]...
     .venv/bin/python bench/load.py cold [--runs 5] [--baseline NAME BYLINE - READERS]...
     .venv/bin/python bench/load.py ingest [--articles N] [--slice 250] [--data-dir DIR] [--raw-same]
+    .venv/bin/python bench/load.py ingest --whole-process --articles N [--rounds 2]
+        [--baseline NAME BYLINE - -]...
 
 An earlier release is measured from a venv of its own: ``git worktree add ../af7 af7a66d``,
 ``python -m venv ../venv-af7``, a ``.pth`` file in it naming this checkout's ``.venv``
@@ -27,7 +29,9 @@ times: wall time, bytes printed on stderr, peak memory; then the time of ``impor
 them into a fresh embedded store (kept in DIR if given), then encodes exactly the chunks that
 ingest embedded with sentence-transformers alone in fp32 (same model, batch size and threads):
 the old ceiling that ingest is measured against; ``--raw-same`` also encodes them raw in the
-ingest's own precision (the new ceiling).
+ingest's own precision (the new ceiling). ``--whole-process`` times ``byline ingest`` itself
+(a process of its own: imports, model load and all) on the first N articles, for each build,
+against a raw fp32 encode of the chunks it stored.
 
 Run by hand, never in CI; each part takes the whole machine.
 """
@@ -35,9 +39,11 @@ Run by hand, never in CI; each part takes the whole machine.
 from __future__ import annotations
 
 import argparse
+import gzip
 import itertools
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -75,7 +81,20 @@ def main() -> None:
     ask.add_argument("--readers", nargs="+", default=["on", "off"], help="BYLINE_READER values")
     cold = parts.add_parser("cold")
     cold.add_argument("--runs", type=int, default=5)
-    for part in (ask, cold):
+    ingest = parts.add_parser("ingest")
+    ingest.add_argument("--articles", type=int, default=None)
+    ingest.add_argument("--slice", type=int, default=250)
+    ingest.add_argument("--data-dir", type=Path, help="keep the store here (a new dir)")
+    ingest.add_argument(
+        "--whole-process",
+        action="store_true",
+        help="time `byline ingest` as a process (start-up included) against a raw fp32 encode",
+    )
+    ingest.add_argument("--rounds", type=int, default=2, help="with --whole-process")
+    ingest.add_argument(
+        "--raw-same", action="store_true", help="also encode raw in the ingest's precision"
+    )
+    for part in (ask, cold, ingest):
         part.add_argument(
             "--baseline",
             nargs=4,
@@ -85,13 +104,6 @@ def main() -> None:
             help="also measure an earlier release: its byline script (a venv of its own), its"
             " copy of the store (ask), BYLINE_READER values (on,off; - for none)",
         )
-    ingest = parts.add_parser("ingest")
-    ingest.add_argument("--articles", type=int, default=None)
-    ingest.add_argument("--slice", type=int, default=250)
-    ingest.add_argument("--data-dir", type=Path, help="keep the store here (a new dir)")
-    ingest.add_argument(
-        "--raw-same", action="store_true", help="also encode raw in the ingest's precision"
-    )
     args = parser.parse_args()
     if args.part == "ask":
         ours = Side("this", BYLINE, args.data_dir, tuple(args.readers))
@@ -102,7 +114,11 @@ def main() -> None:
         ours = Side("this", BYLINE, Path(), ("on",))
         bench_cold(sides_of(ours, args.baseline), args.runs)
     else:
-        bench_ingest(args.articles, args.slice, args.data_dir, args.raw_same)
+        if args.whole_process:
+            ours = Side("this", BYLINE, Path(), ("-",))
+            bench_ingest_process(sides_of(ours, args.baseline), args.articles, args.rounds)
+        else:
+            bench_ingest(args.articles, args.slice, args.data_dir, args.raw_same)
 
 
 @dataclass(frozen=True)
@@ -366,6 +382,48 @@ def bench_ingest(limit: int | None, slice_size: int, data_dir: Path | None, raw_
             f" ingest / raw {embedder.precision}: {rates['ingest'] / rates['same']:.1%}"
         )
     print(f"peak resident memory of this process: {_peak_mib(os.getpid()):,.0f} MiB")
+
+
+def bench_ingest_process(sides: list[Side], limit: int | None, rounds: int) -> None:
+    """Each build's ``byline ingest`` of the first N articles as a whole process (start-up,
+    model load and all) into a fresh store, each followed by a raw fp32 encode of exactly the
+    chunks it stored (sentence-transformers alone, in this warm process: batch 32, torch on all
+    cores), builds and rounds alternating; the medians."""
+    with gzip.open(DATASET / "corpus.jsonl.gz", "rt", encoding="utf-8") as lines:
+        articles = list(itertools.islice(lines, limit))  # the export's own records
+    settings = Settings()
+    baseline = Embedder(settings.embedding.model_path, settings.ingest.ingest_threads, "fp32")
+    times: dict[str, dict[str, list[float]]] = {s.name: {"ingest": [], "fp32": []} for s in sides}
+    chunks: dict[str, int] = {}
+    with tempfile.TemporaryDirectory(prefix="byline-ingest-") as scratch:
+        export = Path(scratch) / "articles.jsonl"
+        export.write_text("".join(articles), encoding="utf-8")
+        for round_, side in itertools.product(range(rounds), sides):
+            data_dir = Path(scratch) / f"{side.name}-{round_}"
+            env = {**os.environ, "BYLINE_DATA_DIR": str(data_dir)}
+            started = time.perf_counter()
+            subprocess.run([side.byline, "ingest", "--quiet", str(export)], env=env, check=True)
+            times[side.name]["ingest"].append(time.perf_counter() - started)
+            store = Components.of(Settings().updated(data_dir=data_dir), baseline).store
+            stored = store.documents(sorted(store.all_ids()))
+            texts = [f"{meta['title']}\n{text}" for _, text, meta in stored]
+            chunks[side.name] = len(texts)
+            started = time.perf_counter()
+            baseline.embed(texts, settings.ingest.embed_batch_size)
+            times[side.name]["fp32"].append(time.perf_counter() - started)
+            shutil.rmtree(data_dir)
+    precision = settings.embedding.embed_precision
+    print(f"CPU: {_cpu()}; BYLINE_EMBED_PRECISION={precision}; {len(articles)} articles")
+    for side in sides:
+        ingest_s = statistics.median(times[side.name]["ingest"])
+        fp32_s = statistics.median(times[side.name]["fp32"])
+        n = chunks[side.name]
+        print(
+            f"{side.name}: byline ingest, whole process: {n} chunks in {ingest_s:.1f} s ="
+            f" {n / ingest_s:.1f} chunks/s; raw fp32 encode of the same chunks {fp32_s:.1f} s ="
+            f" {n / fp32_s:.1f} chunks/s; ingest / raw fp32: {fp32_s / ingest_s:.2f}x"
+            f" (rounds: ingest {times[side.name]['ingest']}, fp32 {times[side.name]['fp32']})"
+        )
 
 
 if __name__ == "__main__":

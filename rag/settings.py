@@ -246,7 +246,7 @@ class HttpSettings(Concern):
     host: str = Field("127.0.0.1", description="Address `byline serve` binds.")
     port: int = Field(8000, ge=1, le=65535, description="Port `byline serve` listens on.")
     log_level: Literal["critical", "error", "warning", "info", "debug"] = Field(
-        "info", description="Log level of the service and the CLI."
+        "info", description="Log level of the service (and of the CLI with --verbose)."
     )
 
     @field_validator("api_keys", "cors_origins", mode="before")
