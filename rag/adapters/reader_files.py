@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 from dataclasses import dataclass
@@ -66,21 +67,24 @@ def check_files_once(
     files: ReaderFiles, base_folder: Path, meta: dict[str, Any], record: Path
 ) -> None:
     """:func:`check_files`, skipped while both files keep the size and modification time they
-    had when ``record`` noted them checked (hashing the 90 MB base is ~0.1 s of each start)."""
-    paths = [files.weights_path, base_folder / BASE_WEIGHTS]
+    had when ``record`` noted them checked against the same expected hashes (hashing the 90 MB
+    base is ~0.1 s of each start)."""
+    expected = [meta.get("weights_sha256"), meta.get("base_sha256")]
     try:
-        stats = [[str(p.resolve()), p.stat().st_size, p.stat().st_mtime_ns] for p in paths]
+        stats = [
+            (path.resolve(), path.stat())
+            for path in (files.weights_path, base_folder / BASE_WEIGHTS)
+        ]
+        noted: list[Any] | None = expected + [
+            [str(path), stat.st_size, stat.st_mtime_ns] for path, stat in stats
+        ]
     except OSError:
-        stats = None
-    try:
-        if stats is not None and json.loads(record.read_text(encoding="utf-8")) == stats:
+        noted = None
+    with contextlib.suppress(OSError, ValueError):
+        if noted is not None and json.loads(record.read_text(encoding="utf-8")) == noted:
             return
-    except (OSError, ValueError):
-        pass
     check_files(files, base_folder, meta)
-    if stats is not None:
-        try:
+    if noted is not None:
+        with contextlib.suppress(OSError):  # a read-only cache: checked again next time
             record.parent.mkdir(parents=True, exist_ok=True)
-            record.write_text(json.dumps(stats), encoding="utf-8")
-        except OSError:  # a read-only cache: checked again next time
-            pass
+            record.write_text(json.dumps(noted), encoding="utf-8")

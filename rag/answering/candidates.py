@@ -58,18 +58,18 @@ def candidates(
         if not hits & {c.passage.chunk_id for c in chunks}:
             chunks = [ArticleChunk(p, read_sentences(p.text)) for p in mine]
         at = [i for i, c in enumerate(chunks) if c.passage.chunk_id in hits]
+        keys = [[sentence_key(s.text) for s in c.sentences] for c in chunks]
         # Overlapping chunks share sentences: one found in a retrieved chunk counts as found.
-        found_keys = {sentence_key(s.text) for i in at for s in chunks[i].sentences}
+        found_keys = {key for i in at for key in keys[i]}
         best = max(similarity[p.chunk_id] for p in mine)
         published = mine[0].published_ts
         age = (present.timestamp() - published) / DAY if published >= 0 else None
         position = 0
         before = ""
         for index, chunk in enumerate(chunks):
-            for sentence in chunk.sentences:
+            for sentence, key in zip(chunk.sentences, keys[index], strict=True):
                 position += 1
                 text = sentence.text
-                key = sentence_key(text)
                 previous, before = before, text
                 if len(text.split()) < MIN_WORDS or key in seen or not ends_sentence(text):
                     continue

@@ -192,6 +192,7 @@ class Retriever:
                 fused[chunk_id] *= 1.0 + tuning.window_boost
             if outlet_key in named_keys:
                 fused[chunk_id] *= 1.0 + tuning.outlet_boost
+        # A tie keeps fusion's order (the dense candidates first).
         ranked = sorted(fused, key=lambda chunk_id: -fused[chunk_id])
         # Only the head of the ranking is read: enough for k after collapsing.
         head = ranked[: query.top_k * HEAD_FACTOR]
@@ -203,9 +204,8 @@ class Retriever:
                 lexical_score=bm25.get(passage.chunk_id, 0.0),
                 score=fused[passage.chunk_id],
             )
-            for passage in self._lexical.passages(head)
+            for passage in self._lexical.passages(head)  # in the head's order: best first
         ]
-        passages.sort(key=lambda p: -p.score)
         top = _diverse(passages, query.top_k, tuning)
         ranked_top = [replace(p, rank=rank) for rank, p in enumerate(top, start=1)]
         newest = self._lexical.latest(latest)
