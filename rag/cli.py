@@ -117,6 +117,14 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--as-of", help="answer as of this date or time (default: now)")
     ask.set_defaults(handler=run_ask)
 
+    mcp = commands.add_parser(
+        "mcp",
+        help="serve Byline's tools to an agent client over MCP on stdin/stdout (desktop clients;"
+        " `byline serve` also serves them over HTTP at /mcp)",
+        parents=[verbose],
+    )
+    mcp.set_defaults(handler=run_mcp)
+
     slack = commands.add_parser("slack", help="run the Slack bot over Socket Mode")
     slack.set_defaults(handler=run_slack)
 
@@ -218,6 +226,20 @@ def run_ask(args: argparse.Namespace, settings: Settings) -> int:
     if response.declined:
         for hint in empty_result_hints(query, components.catalogue.everything()):
             print(f"byline: {hint}", file=sys.stderr)
+    return 0
+
+
+def run_mcp(args: argparse.Namespace, settings: Settings) -> int:
+    from rag.mcp.tools import Services, build_mcp
+    from rag.wiring import Components
+
+    # Loaded before the first message, so that a client's first call is answered at once;
+    # stdout carries the protocol alone (logs go to stderr).
+    components = Components.load(settings)
+    service = components.ask_service()
+    catalogue = components.catalogue
+    server = build_mcp(Services(lambda: service, lambda: catalogue, settings.retrieval.top_k))
+    server.run("stdio")
     return 0
 
 

@@ -16,7 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from rag.api.access import Access
 from rag.api.body_limit import BodyLimit
-from rag.api.errors import error_response
+from rag.api.errors import error_response, field_name, invalid_request_of
 from rag.api.head import HeadAsGet, methods_at
 from rag.api.metrics import Metrics, RequestMetrics
 from rag.api.routers import articles, ask, ops, page, search, slack_events
@@ -27,16 +27,18 @@ from rag.errors import (
     BY_STATUS,
     BylineError,
     InvalidJson,
-    InvalidRequest,
     StoreError,
     Unsupported,
 )
+from rag.mcp.http import mcp_route, session_manager
+from rag.mcp.tools import Services, build_mcp
 from rag.settings import Settings, get_settings
 from rag.slack.bot import SlackBot, slack_bot
 from rag.wiring import Components, load_encoder
 
 log = logging.getLogger("byline.api")
 STORE_RETRY_S = 2.0
+NOT_JSON_TYPE = "the request body must be JSON, sent with Content-Type: application/json"
 NOT_JSON = "the request body is not valid JSON (UTF-8, at most a few hundred levels deep)"
 
 
@@ -48,7 +50,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # Loading torch and the model takes seconds: serve /healthz and a 503 /readyz meanwhile.
         stopping = threading.Event()
         threading.Thread(target=_load, args=(app, settings, stopping), daemon=True).start()
-        yield
+        async with session_manager(mcp):
+            yield
         stopping.set()  # a store still being waited for is waited for no more
 
     app = FastAPI(
@@ -68,6 +71,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for routes in (ask, search, articles, openai_chat, ops, slack_events, page):
         app.include_router(routes.router)
     app.mount(page.ASSETS_PATH, page.assets(), name="page-assets")
+    services = Services(
+        state.ask_service, lambda: state.ready().catalogue, settings.retrieval.top_k
+    )
+    mcp = build_mcp(services)
+    app.router.routes.append(mcp_route(mcp, access, settings.http.host))
     state.slack_bot = _slack_bot(state, settings)
     state.slack_signing_secret = settings.slack.signing_secret.get_secret_value()
     # Added innermost first: metrics see every answered request (a HEAD as HEAD), even a
@@ -128,14 +136,8 @@ def _load(app: FastAPI, settings: Settings, stopping: threading.Event) -> None:
         return
 
 
-def field_name(loc: tuple[int | str, ...] | list[int | str]) -> str:
-    """A validation error's location as the client wrote it: ``messages[0].content``."""
-    name = ""
-    for part in loc:
-        if part == "body" and not name:
-            continue
-        name += f"[{part}]" if isinstance(part, int) else f".{part}" if name else str(part)
-    return name or "body"
+def _is_json(media_type: str) -> bool:
+    return media_type == "application/json" or media_type.endswith("+json")
 
 
 def _install_error_handlers(app: FastAPI) -> None:
@@ -148,14 +150,20 @@ def _install_error_handlers(app: FastAPI) -> None:
         errors = exc.errors()
         if any(e.get("type") == "json_invalid" for e in errors):
             return error_response(InvalidJson(NOT_JSON))
+        media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        whole_body = any(tuple(e.get("loc", ())) == ("body",) for e in errors)
+        if whole_body and media_type and not _is_json(media_type):
+            # FastAPI reads a body of another media type as bytes and says "should be a valid
+            # dictionary", which blames the JSON; the header is what is wrong.
+            message = f"{NOT_JSON_TYPE} (this request said '{media_type}')"
+            return error_response(InvalidJson(message))
         fields = [field_name(e.get("loc", ())) for e in errors]
         if request.url.path.startswith("/v1/"):
             for field in fields:
                 top = re.split(r"[.\[]", field, maxsplit=1)[0]  # response_format.type -> ...
                 if top in UNSUPPORTED:
                     return error_response(Unsupported(UNSUPPORTED[top], top))
-        message = "; ".join(f"{field}: {e['msg']}" for field, e in zip(fields, errors, strict=True))
-        return error_response(InvalidRequest(message, fields[0]))
+        return error_response(invalid_request_of(errors))
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
