@@ -18,7 +18,7 @@ from typing import Any
 import httpx
 import httpx2
 import pytest
-from mcp import Client
+from mcp import Client, MCPError
 from mcp.client.stdio import StdioServerParameters
 from mcp.client.streamable_http import streamable_http_client
 
@@ -161,5 +161,6 @@ def test_http_without_a_valid_key_is_refused(served: str, key: str | None) -> No
         async with keyed_client(served, key) as client:
             await client.list_tools()
 
-    with pytest.raises(BaseException):  # the SDK's client gives up: no session without a key
+    with pytest.raises(ExceptionGroup) as raised:  # the SDK's client gets no session
         asyncio.run(run())
+    assert raised.group_contains(MCPError, match="error response", depth=2)
