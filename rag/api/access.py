@@ -14,7 +14,7 @@ import hmac
 import math
 import threading
 import time
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Mapping
 from typing import Any
 
@@ -24,24 +24,49 @@ from rag.api.state import state_of
 from rag.errors import RateLimited, Unauthorized
 
 
-class RateLimiter:
-    """At most ``per_minute`` requests per key in any sliding 60 s (per process)."""
+WINDOW_S = 60.0
+MAX_CLIENTS = 10_000  # keys or addresses tracked at once: ~2 MB at the default budgets
 
-    def __init__(self, per_minute: int) -> None:
+
+class RateLimiter:
+    """At most ``per_minute`` requests per key in any sliding 60 s (per process).
+
+    The table is bounded: a key with no request in the last minute is forgotten, and beyond
+    ``max_clients`` live keys the least recently seen one is, so a client rotating addresses
+    cannot grow the server's memory (under such a flood, a forgotten key's next request simply
+    starts a new minute)."""
+
+    def __init__(self, per_minute: int, max_clients: int = MAX_CLIENTS) -> None:
         self.per_minute = per_minute
-        self._seen: dict[str, deque[float]] = {}
+        self.max_clients = max_clients
+        # Least recently seen first: the stale keys are always at the front.
+        self._seen: OrderedDict[str, deque[float]] = OrderedDict()
         self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._seen)
 
     def retry_after(self, key: str, now: float) -> int:
         """0 when the request may go; else whole seconds until it may."""
         with self._lock:
+            self._forget_stale(now)
             times = self._seen.setdefault(key, deque())
-            while times and times[0] <= now - 60:
+            self._seen.move_to_end(key)
+            while times and times[0] <= now - WINDOW_S:
                 times.popleft()
+            if len(self._seen) > self.max_clients:
+                self._seen.popitem(last=False)
             if len(times) < self.per_minute:
                 times.append(now)
                 return 0
-            return max(1, math.ceil(times[0] + 60 - now))
+            return max(1, math.ceil(times[0] + WINDOW_S - now))
+
+    def _forget_stale(self, now: float) -> None:
+        while self._seen:
+            oldest = next(iter(self._seen.values()))
+            if oldest and oldest[-1] > now - WINDOW_S:
+                return
+            self._seen.popitem(last=False)
 
 
 def _too_many(what: str, wait: int) -> RateLimited:
@@ -73,6 +98,10 @@ class Access:
             wait = self._limiter.retry_after(key or f"ip:{client}", now)
             if wait:
                 raise _too_many("requests", wait)
+
+    def tracked_clients(self) -> int:
+        """Keys and addresses the budgets remember now (each bounded by MAX_CLIENTS)."""
+        return sum(len(limiter) for limiter in (self._limiter, self._failures) if limiter)
 
     def _key_of(self, headers: Mapping[str, str]) -> str | None:
         """The presented key when it is one of the configured keys (compared in constant time)."""

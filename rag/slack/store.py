@@ -25,15 +25,23 @@ CREATE TABLE IF NOT EXISTS turns (
     team TEXT, channel TEXT, thread_ts TEXT, role TEXT, content TEXT, at REAL
 );
 CREATE INDEX IF NOT EXISTS turns_by_thread ON turns (team, channel, thread_ts);
+CREATE INDEX IF NOT EXISTS turns_by_time ON turns (at);
+CREATE INDEX IF NOT EXISTS events_by_time ON events (seen);
 CREATE TABLE IF NOT EXISTS feedback (
     at REAL, team TEXT, channel TEXT, message_ts TEXT, user TEXT, value TEXT, question TEXT
 );
 """
 MAX_TURNS = 12  # earlier turns of a thread used as history
+# Bounds, so that neither table grows with every event and thread ever seen: Slack retries an
+# event for minutes, never a day later; a thread's history older than this is not a follow-up.
+EVENT_MEMORY_S = 24 * 3600
+TURN_MEMORY_S = 30 * 24 * 3600
+MAX_STORED_TURNS = 200_000  # all threads together (about 100 MB at the longest answers)
 
 
 class SlackStore:
-    def __init__(self, data_dir: Path) -> None:
+    def __init__(self, data_dir: Path, max_stored_turns: int = MAX_STORED_TURNS) -> None:
+        self.max_stored_turns = max_stored_turns
         data_dir.mkdir(parents=True, exist_ok=True)
         self._path = data_dir / "slack.sqlite"
         with self._connect() as db:
@@ -50,17 +58,34 @@ class SlackStore:
 
     def claim_event(self, team: str, event_id: str) -> bool:
         """True for the first delivery of an event, False for every retry of it."""
+        now = time.time()
         with self._connect() as db:
+            db.execute("DELETE FROM events WHERE seen < ?", (now - EVENT_MEMORY_S,))
             cursor = db.execute(
-                "INSERT OR IGNORE INTO events VALUES (?, ?, ?)", (team, event_id, time.time())
+                "INSERT OR IGNORE INTO events VALUES (?, ?, ?)", (team, event_id, now)
             )
             return cursor.rowcount == 1
 
     def add_turns(self, team: str, channel: str, thread_ts: str, turns: list[Turn]) -> None:
+        """Remember a thread's new turns; only its last MAX_TURNS are kept, none older than
+        TURN_MEMORY_S, and at most MAX_STORED_TURNS in all (the oldest go first)."""
+        now = time.time()
+        thread = (team, channel, thread_ts)
         with self._connect() as db:
             db.executemany(
                 "INSERT INTO turns VALUES (?, ?, ?, ?, ?, ?)",
-                [(team, channel, thread_ts, t.role, t.content, time.time()) for t in turns],
+                [(*thread, t.role, t.content, now) for t in turns],
+            )
+            db.execute(
+                "DELETE FROM turns WHERE team = ? AND channel = ? AND thread_ts = ? AND rowid NOT IN"
+                " (SELECT rowid FROM turns WHERE team = ? AND channel = ? AND thread_ts = ?"
+                " ORDER BY rowid DESC LIMIT ?)",
+                (*thread, *thread, MAX_TURNS),
+            )
+            db.execute("DELETE FROM turns WHERE at < ?", (now - TURN_MEMORY_S,))
+            db.execute(
+                "DELETE FROM turns WHERE rowid <= (SELECT MAX(rowid) FROM turns) - ?",
+                (self.max_stored_turns,),
             )
 
     def turns(self, team: str, channel: str, thread_ts: str) -> list[Turn]:
