@@ -44,7 +44,9 @@ def register_eval(commands: argparse._SubParsersAction[Any]) -> None:
 
     kinds = parser.add_subparsers(dest="eval_kind")
     retrieval = kinds.add_parser("retrieval", help="answer recall@k, MRR and latency")
-    retrieval.add_argument("--dataset", choices=["realtimeqa"], required=True)
+    retrieval.add_argument(
+        "--dataset", choices=["realtimeqa"], required=True, help="the questions' format"
+    )
     retrieval.add_argument("--questions", type=Path, required=True, help="questions (JSONL)")
     retrieval.add_argument("--json", action="store_true", help="print the totals as JSON")
     retrieval.add_argument(
@@ -69,7 +71,9 @@ def register_eval(commands: argparse._SubParsersAction[Any]) -> None:
     retrieval.set_defaults(handler=deferred("eval.cli:run_retrieval"))
 
     run = kinds.add_parser("run", help="run a dataset through the ask service into a run file")
-    run.add_argument("--dataset", choices=DATASETS, required=True)
+    run.add_argument(
+        "--dataset", choices=DATASETS, required=True, help="the questions' format and scoring"
+    )
     run.add_argument("--questions", type=Path, help="questions file (default for seed: built in)")
     run.add_argument(
         "--corpus", type=Path, action="append", help="ingest into a fresh temporary store first"
@@ -89,14 +93,16 @@ def register_eval(commands: argparse._SubParsersAction[Any]) -> None:
     run.set_defaults(handler=deferred("eval.cli:run_run"))
 
     comparison = kinds.add_parser("compare", help="compare two run files")
-    comparison.add_argument("run_a", type=Path)
-    comparison.add_argument("run_b", type=Path)
+    comparison.add_argument("run_a", type=Path, help="the earlier run file (JSONL)")
+    comparison.add_argument("run_b", type=Path, help="the later run file (JSONL)")
     comparison.add_argument("--html", type=Path, help="also write a self-contained HTML report")
     comparison.set_defaults(handler=deferred("eval.cli:run_compare"))
 
     check = kinds.add_parser("check", help="fail when a metric drops below a baseline run")
-    check.add_argument("--baseline", type=Path, required=True)
-    check.add_argument("--tolerance", type=float, default=0.02)
+    check.add_argument("--baseline", type=Path, required=True, help="the kept run file")
+    check.add_argument(
+        "--tolerance", type=float, default=0.02, help="how far a metric may drop (default 0.02)"
+    )
     check.add_argument("--run", type=Path, help="a run file to check (default: run it again)")
     check.add_argument(
         "--floor",
@@ -111,7 +117,7 @@ def register_eval(commands: argparse._SubParsersAction[Any]) -> None:
         "curve", help="accuracy and declines per confidence threshold, from a run's rows"
     )
     curve.add_argument("run_file", type=Path, help="a run made with BYLINE_MIN_ANSWER_CONFIDENCE=0")
-    curve.add_argument("--json", action="store_true")
+    curve.add_argument("--json", action="store_true", help="print the curve as JSON")
     curve.add_argument(
         "--subset",
         type=Path,
@@ -123,7 +129,7 @@ def register_eval(commands: argparse._SubParsersAction[Any]) -> None:
     outlets = kinds.add_parser("outlets", help="outlet recognition on MultiHop-RAG queries")
     outlets.add_argument("--queries", type=Path, required=True, help="MultiHopRAG.json")
     outlets.add_argument("--metadata", type=Path, required=True, help="corpus_metadata.json")
-    outlets.add_argument("--json", action="store_true")
+    outlets.add_argument("--json", action="store_true", help="print the totals as JSON")
     outlets.set_defaults(handler=deferred("eval.cli:run_outlets"))
 
 
@@ -138,22 +144,39 @@ def register_train(commands: argparse._SubParsersAction[Any]) -> None:
         ("reader", "the reader (a cross-encoder from the packaged MiniLM) and its confidence"),
     ):
         sub = kinds.add_parser(name, help=help_text)
-        sub.add_argument("--questions", type=Path, default=TRAIN_DATA / "questions.jsonl")
-        sub.add_argument("--articles", type=Path, default=TRAIN_DATA / "articles.jsonl.gz")
+        sub.add_argument(
+            "--questions",
+            type=Path,
+            default=TRAIN_DATA / "questions.jsonl",
+            help="training questions (realtimeqa-train's questions.jsonl)",
+        )
+        sub.add_argument(
+            "--articles",
+            type=Path,
+            default=TRAIN_DATA / "articles.jsonl.gz",
+            help="their search results' articles (JSONL, gzipped or not)",
+        )
         sub.add_argument("--work", type=Path, default=Path(".byline-train"), help="caches")
-        sub.add_argument("--held-out-year", type=int, default=2025)
+        sub.add_argument(
+            "--held-out-year",
+            type=int,
+            default=2025,
+            help="never trained on: chooses the settings (default 2025)",
+        )
         sub.add_argument(
             "--limit", type=int, help="only the first N questions of each year (a smoke run)"
         )
-        sub.add_argument("--seed", type=int, default=0)
+        sub.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
         sub.add_argument("--threads", type=int, default=1, help="torch threads")
     answerer = kinds.choices["answerer"]
     answerer.add_argument("--out", type=Path, help="weights file (default: the shipped one)")
     answerer.set_defaults(handler=deferred("eval.training.cli:run_train_answerer"))
     reader = kinds.choices["reader"]
     reader.add_argument("--out", type=Path, help="reader folder (default: the shipped one)")
-    reader.add_argument("--epochs", type=int, default=3)
-    reader.add_argument("--trained-layers", type=int, default=2)
+    reader.add_argument("--epochs", type=int, default=3, help="passes over the data")
+    reader.add_argument(
+        "--trained-layers", type=int, default=2, help="top MiniLM layers trained (default 2)"
+    )
     reader.add_argument("--shortlist", type=int, default=8, help="sentences the reader reads")
     reader.add_argument(
         "--any-positive",

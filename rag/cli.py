@@ -33,7 +33,13 @@ LOGGING_COMMANDS = ("serve", "slack")  # long-running: their logs are BYLINE_LOG
 
 def command_line() -> None:
     """The ``byline`` script."""
-    sys.exit(main(exit_at_once=True))
+    try:
+        sys.exit(main(exit_at_once=True))
+    except BrokenPipeError:
+        # The reader of our output went away (`byline ask --json | head -c 100`): not an
+        # error worth a traceback. Point stdout at /dev/null so the exit's flush is quiet.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(1)
 
 
 def main(argv: Sequence[str] | None = None, exit_at_once: bool = False) -> int:
@@ -90,7 +96,9 @@ def build_parser() -> argparse.ArgumentParser:
     ingest = commands.add_parser(
         "ingest", help="ingest article files and folders", parents=[verbose]
     )
-    ingest.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    ingest.add_argument(
+        "paths", nargs="+", type=Path, metavar="PATH", help="files and folders of articles"
+    )
     ingest.add_argument("--quiet", action="store_true", help="no progress bar")
     ingest.add_argument(
         "--shard",
@@ -108,10 +116,16 @@ def build_parser() -> argparse.ArgumentParser:
     ask = commands.add_parser(
         "ask", help="answer one question from the command line", parents=[verbose]
     )
-    ask.add_argument("question")
+    ask.add_argument("question", help="the question, in quotes")
     ask.add_argument("--json", action="store_true", help="print exactly the /ask response body")
-    ask.add_argument("--top-k", type=int)
-    ask.add_argument("--outlet", action="append", dest="outlets", metavar="OUTLET")
+    ask.add_argument("--top-k", type=int, help="passages to retrieve, 1-20 (default: BYLINE_TOP_K)")
+    ask.add_argument(
+        "--outlet",
+        action="append",
+        dest="outlets",
+        metavar="OUTLET",
+        help="only this outlet (repeatable; case-insensitive)",
+    )
     ask.add_argument("--since", help="YYYY-MM-DD or an ISO time")
     ask.add_argument("--until", help="YYYY-MM-DD or an ISO time")
     ask.add_argument("--as-of", help="answer as of this date or time (default: now)")
@@ -133,7 +147,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     feedback_commands = feedback.add_subparsers(dest="feedback_command", required=True)
     export = feedback_commands.add_parser("export", help="print every click")
-    export.add_argument("--format", choices=["jsonl", "csv"], default="jsonl")
+    export.add_argument(
+        "--format", choices=["jsonl", "csv"], default="jsonl", help="output format (default jsonl)"
+    )
     export.set_defaults(handler=run_feedback_export)
 
     for entry in entry_points(group="byline.commands"):

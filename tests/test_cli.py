@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 from rag.api.schemas import AskResponse
@@ -113,3 +115,33 @@ def test_settings_that_only_work_together_are_checked_at_start(tmp_path: Path) -
         assert result.returncode == 2, result.stderr
         assert result.stderr.startswith("byline: settings: "), result.stderr
         assert complaint in result.stderr
+
+
+def test_output_cut_short_by_its_reader_is_no_traceback(tmp_path: Path) -> None:
+    """`byline ask --json | head -c 100`: the reader goes away before the output is written
+    (here the pipe's read end is closed at once, so every write fails), for any command."""
+    env = {**os.environ, "BYLINE_DATA_DIR": str(tmp_path / "data")}
+    for argv in (["ask", "--json", "What did NATO say?"], ["--help"], ["eval", "--help"]):
+        process = subprocess.Popen(
+            [BYLINE, *argv], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        assert process.stdout is not None and process.stderr is not None
+        process.stdout.close()
+        stderr = process.stderr.read()
+        process.stderr.close()
+        process.wait(timeout=300)
+        assert "Traceback" not in stderr and "BrokenPipe" not in stderr, stderr
+
+
+def test_every_option_of_every_command_says_what_it_does() -> None:
+    from rag.cli import build_parser
+
+    def undocumented(parser: argparse.ArgumentParser, path: str) -> Iterator[str]:
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for name, sub in action.choices.items():
+                    yield from undocumented(sub, f"{path} {name}")
+            elif not action.help:
+                yield f"{path} {'/'.join(action.option_strings) or action.dest}"
+
+    assert list(undocumented(build_parser(), "byline")) == []

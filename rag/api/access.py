@@ -23,7 +23,6 @@ from fastapi import APIRouter, Depends, Request
 from rag.api.state import state_of
 from rag.errors import RateLimited, Unauthorized
 
-
 WINDOW_S = 60.0
 MAX_CLIENTS = 10_000  # keys or addresses tracked at once: ~2 MB at the default budgets
 

@@ -77,9 +77,9 @@ class SlackStore:
                 [(*thread, t.role, t.content, now) for t in turns],
             )
             db.execute(
-                "DELETE FROM turns WHERE team = ? AND channel = ? AND thread_ts = ? AND rowid NOT IN"
-                " (SELECT rowid FROM turns WHERE team = ? AND channel = ? AND thread_ts = ?"
-                " ORDER BY rowid DESC LIMIT ?)",
+                "DELETE FROM turns WHERE team = ? AND channel = ? AND thread_ts = ?"
+                " AND rowid NOT IN (SELECT rowid FROM turns"
+                " WHERE team = ? AND channel = ? AND thread_ts = ? ORDER BY rowid DESC LIMIT ?)",
                 (*thread, *thread, MAX_TURNS),
             )
             db.execute("DELETE FROM turns WHERE at < ?", (now - TURN_MEMORY_S,))

@@ -38,7 +38,15 @@ from rag.answering.followup import Turn
 from rag.answering.service import Delta, Event
 from rag.api.access import keyed_router
 from rag.api.deps import AskServiceDep, ComponentsDep
-from rag.api.schemas import ERRORS, AskRequest, DateOrTime, ErrorEnvelope, OnlyOne, TopK
+from rag.api.schemas import (
+    ERRORS,
+    AskRequest,
+    AskResponse,
+    DateOrTime,
+    ErrorEnvelope,
+    OnlyOne,
+    TopK,
+)
 from rag.api.streaming import event_stream, sse
 from rag.domain.models import Answer, Citation
 from rag.errors import InvalidRequest, NotFound
@@ -162,14 +170,14 @@ def url_citations(text: str, citations: list[Citation]) -> list[dict[str, Any]]:
     return found
 
 
+# What /ask says of an answer besides its text and citations: one definition, so that the chat
+# endpoint's ``byline`` object cannot fall behind (it once lacked the confidence).
+FACTS = {"answerer", "question", "declined", "confidence", "retrieval_ms", "answer_ms"}
+
+
 def byline_facts(answer: Answer) -> dict[str, Any]:
-    return {
-        "answerer": answer.label,
-        "question": answer.question,
-        "declined": answer.declined,
-        "retrieval_ms": answer.retrieval_ms,
-        "answer_ms": answer.answer_ms,
-    }
+    facts: dict[str, Any] = AskResponse.of(answer).model_dump(mode="json", include=FACTS)
+    return facts
 
 
 def _model_card() -> dict[str, Any]:

@@ -62,6 +62,13 @@ def test_the_openai_client_gets_a_cited_extractive_answer(api: httpx.Client) -> 
     extra = completion.model_extra or {}
     assert extra["citations"][0]["n"] == 1 and "€40 billion" in extra["citations"][0]["quote"]
     assert extra["byline"]["answerer"] == "extractive"
+    asked = api.post("/ask", json={"question": AID}).json()
+    same = {k: v for k, v in asked.items() if k not in ("answer", "citations", "passages")}
+    for timing in ("retrieval_ms", "answer_ms"):
+        assert isinstance(extra["byline"].pop(timing), float)
+        same.pop(timing)
+    assert extra["byline"] == same  # /ask's facts, the confidence among them
+    assert 0 < same["confidence"] <= 1
 
 
 def test_the_openai_client_streams_the_same_answer(api: httpx.Client) -> None:

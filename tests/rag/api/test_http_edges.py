@@ -1,4 +1,5 @@
-"""Exact HTTP over the real app: bodies that are not JSON for any reason, HEAD on every GET
+"""Exact HTTP over the real app: bodies that are not JSON for any reason (or JSON sent under
+another media type), HEAD on every GET
 route, and a 405 that always says what is allowed."""
 
 from __future__ import annotations
@@ -29,6 +30,19 @@ def test_a_body_that_is_not_json_is_400_invalid_json(
         assert_envelope(response, 413, "too_large")
     else:
         assert_envelope(response, 400, "invalid_json")
+
+
+@pytest.mark.parametrize("path", ["/ask", "/search", "/v1/chat/completions", "/articles"])
+@pytest.mark.parametrize("media_type", ["text/plain", "application/x-www-form-urlencoded"])
+def test_json_sent_under_another_media_type_is_told_so(
+    api: httpx.Client, path: str, media_type: str
+) -> None:
+    body = b'{"question": "What did NATO say?", "title": "t", "body": "b"}'
+    response = api.post(path, content=body, headers={"Content-Type": media_type})
+    assert_envelope(response, 400, "invalid_json")
+    message = response.json()["error"]["message"]
+    assert "Content-Type: application/json" in message and media_type in message
+    assert "dictionary" not in message
 
 
 def get_paths(api: httpx.Client) -> list[str]:
