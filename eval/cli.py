@@ -12,6 +12,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from eval.anatomy import format_anatomy, run_anatomy
 from eval.commands import SEED_CORPUS, STAGES
 from eval.common import load_jsonl
 from eval.compare import below_floors, compare, flips, format_comparison, regressions
@@ -19,6 +20,7 @@ from eval.outlets import run_outlet_eval
 from eval.questions import (
     SEED_QUESTIONS,
     load_questions,
+    of_year,
     seed_questions,
     time_shifted,
 )
@@ -101,14 +103,25 @@ def run_outlets(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def run_retrieval(args: argparse.Namespace, settings: Settings) -> int:
-    questions = load_questions("realtimeqa", args.questions)[: args.limit]
+    questions = of_year(load_questions("realtimeqa", args.questions), args.year)[: args.limit]
     components = Components.load(settings)
     retriever = components.retriever(tuning_from(settings.retrieval.tuning, args.without, args.set))
     retriever.retrieve(Query("warm-up", 1))  # builds the lexical index outside the timings
     report = run_retrieval_eval(retriever, questions, progress=not args.json, pool=args.pool)
+    totals = report.summary()
+    anatomy = None
+    if args.anatomy:
+        passages = components.lexical.every_passage()
+        anatomy = run_anatomy(retriever, questions, passages, report.ranks, not args.json)
+        totals["anatomy"] = anatomy.summary()
     if args.per_question:
         args.per_question.write_text(json.dumps(report.per_question), encoding="utf-8")
-    print(json.dumps(report.summary()) if args.json else format_retrieval(report))
+    if args.json:
+        print(json.dumps(totals))
+    else:
+        print(format_retrieval(report))
+        if anatomy:
+            print(format_anatomy(anatomy))
     return 0
 
 

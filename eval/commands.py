@@ -62,6 +62,15 @@ def register_eval(commands: argparse._SubParsersAction[Any]) -> None:
         help=f"override a tuning knob ({', '.join(Tuning.model_fields)})",
     )
     retrieval.add_argument("--limit", type=int, help="only the first N questions")
+    retrieval.add_argument(
+        "--year", type=int, help="only this year's questions (realtimeqa-train's questions.jsonl)"
+    )
+    retrieval.add_argument(
+        "--anatomy",
+        action="store_true",
+        help="also say where the gold is when the top 10 miss it (absent, after as-of, not in"
+        " the pool, ranked below 10, lost to dedup or the article cap, split by chunking)",
+    )
     retrieval.add_argument("--per-question", type=Path, help="write each question's rank here")
     retrieval.add_argument(
         "--pool",

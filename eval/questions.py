@@ -37,6 +37,7 @@ class EvalQuestion:
     as_of: date | None = None
     all_answers: bool = False  # a right answer holds every gold string (seed phrases)
     after: tuple[str, ...] = ()  # a follow-up: the questions asked before it, in order
+    year: int | None = None  # RealTime QA's training years: the year a question belongs to
 
 
 def load_questions(dataset: str, path: Path) -> list[EvalQuestion]:
@@ -48,6 +49,16 @@ def load_questions(dataset: str, path: Path) -> list[EvalQuestion]:
         records = json.loads(path.read_text(encoding="utf-8"))
         return [_multihop(i, record) for i, record in enumerate(records)]
     raise ValueError(f"unknown dataset {dataset!r} (one of {', '.join(DATASETS)})")
+
+
+def of_year(questions: list[EvalQuestion], year: int | None) -> list[EvalQuestion]:
+    """The questions of one training year (``realtimeqa-train``'s ``year``); all for None."""
+    if year is None:
+        return questions
+    kept = [q for q in questions if q.year == year]
+    if not kept:
+        raise ValueError(f"no question of year {year} (RealTime QA training files give years)")
+    return kept
 
 
 def seed_questions(path: Path = SEED_QUESTIONS) -> list[EvalQuestion]:
@@ -96,6 +107,7 @@ def realtimeqa_question(record: dict[str, Any]) -> EvalQuestion:
         answers=(record["answer"],),
         choices=tuple(record.get("choices") or ()),
         as_of=date.fromisoformat(record["question_date"]),
+        year=record.get("year"),
     )
 
 

@@ -17,7 +17,7 @@ from eval.metrics import first_hit
 from eval.questions import EvalQuestion
 from rag.retrieval.retriever import Query, Retriever
 
-KS = (1, 5, 10, 20)
+KS = (1, 5, 10, 20, 40)
 
 
 @dataclass
@@ -28,6 +28,7 @@ class RetrievalReport:
     latency_ms: dict[str, float]
     per_question: list[dict[str, object]] = field(default_factory=list)
     pool_recall: float | None = None  # gold anywhere among the fused candidates (--pool)
+    ranks: dict[str, int | None] = field(default_factory=dict)  # question id -> first gold rank
 
     def summary(self) -> dict[str, object]:
         totals: dict[str, object] = {
@@ -69,7 +70,8 @@ def run_retrieval_eval(
     p50, p95 = p50_p95(latencies) if latencies else (0.0, 0.0)
     latency = {"p50": p50, "p95": p95}
     pool_recall = share(in_pool, n) if pool else None
-    return RetrievalReport(n, recall, mrr, latency, per_question, pool_recall)
+    ranks_of = {str(row["id"]): rank for row, rank in zip(per_question, ranks, strict=True)}
+    return RetrievalReport(n, recall, mrr, latency, per_question, pool_recall, ranks_of)
 
 
 def format_retrieval(report: RetrievalReport) -> str:

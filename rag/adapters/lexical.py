@@ -31,7 +31,7 @@ import json
 import logging
 import sqlite3
 import threading
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
@@ -325,6 +325,18 @@ class LexicalIndex:
             ).fetchall()
         found = {row[0]: _passage(row) for row in rows}
         return [found[chunk_id] for chunk_id in wanted if chunk_id in found]
+
+    def every_passage(self) -> Iterator[Passage]:
+        """Every chunk as a passage, article by article in order (eval reads the whole store)."""
+        self._level()
+        with closing(self._connect()) as db:
+            yield from map(
+                _passage,
+                db.execute(
+                    f"select {_PASSAGE} from chunks c join articles a using (article_id)"
+                    " order by c.article_id, c.chunk_index"
+                ),
+            )
 
     def article_chunks(self, article_ids: Sequence[str]) -> dict[str, list[ArticleChunk]]:
         """Every chunk of each article in order, with the sentences read when it was written."""

@@ -44,6 +44,13 @@ class Searched:
 
 
 @dataclass(frozen=True)
+class Ranking:
+    searched: Searched
+    scores: dict[str, float]  # chunk id -> fused score with the priors
+    order: list[str]  # chunk ids, best first
+
+
+@dataclass(frozen=True)
 class Query:
     question: str
     top_k: int
@@ -171,6 +178,30 @@ class Retriever:
 
     def retrieve(self, query: Query) -> Retrieved:
         as_of = query.as_of or datetime.now(UTC)
+        ranking = self.ranking(query, as_of)
+        understood, fused = ranking.searched.understood, ranking.scores
+        # Only the head of the ranking is read: enough for k after collapsing.
+        head = ranking.order[: query.top_k * HEAD_FACTOR]
+        similarity, bm25 = dict(ranking.searched.dense), dict(ranking.searched.lexical)
+        passages = [
+            replace(
+                passage,
+                dense_score=similarity.get(passage.chunk_id, 0.0),
+                lexical_score=bm25.get(passage.chunk_id, 0.0),
+                score=fused[passage.chunk_id],
+            )
+            for passage in self._lexical.passages(head)  # in the head's order: best first
+        ]
+        top = _diverse(passages, query.top_k, self.tuning)
+        ranked_top = [replace(p, rank=rank) for rank, p in enumerate(top, start=1)]
+        newest = self._lexical.latest(int(as_of.timestamp()))
+        present = as_of if newest is None else datetime.fromtimestamp(newest, UTC)
+        window = understood.window
+        return Retrieved(ranked_top, understood.text, as_of, present, window, understood.outlets)
+
+    def ranking(self, query: Query, as_of: datetime) -> Ranking:
+        """Every candidate chunk, fused and weighed by the priors, best first: what the top k
+        are chosen from (after near-duplicates and the per-article cap)."""
         searched = self._search(query, as_of)
         understood, dense, lexical = searched.understood, searched.dense, searched.lexical
         window = understood.window
@@ -193,24 +224,7 @@ class Retriever:
             if outlet_key in named_keys:
                 fused[chunk_id] *= 1.0 + tuning.outlet_boost
         # A tie keeps fusion's order (the dense candidates first).
-        ranked = sorted(fused, key=lambda chunk_id: -fused[chunk_id])
-        # Only the head of the ranking is read: enough for k after collapsing.
-        head = ranked[: query.top_k * HEAD_FACTOR]
-        similarity, bm25 = dict(dense), dict(lexical)
-        passages = [
-            replace(
-                passage,
-                dense_score=similarity.get(passage.chunk_id, 0.0),
-                lexical_score=bm25.get(passage.chunk_id, 0.0),
-                score=fused[passage.chunk_id],
-            )
-            for passage in self._lexical.passages(head)  # in the head's order: best first
-        ]
-        top = _diverse(passages, query.top_k, tuning)
-        ranked_top = [replace(p, rank=rank) for rank, p in enumerate(top, start=1)]
-        newest = self._lexical.latest(latest)
-        present = as_of if newest is None else datetime.fromtimestamp(newest, UTC)
-        return Retrieved(ranked_top, understood.text, as_of, present, window, understood.outlets)
+        return Ranking(searched, fused, sorted(fused, key=lambda chunk_id: -fused[chunk_id]))
 
     def articles(self, passages: list[Passage]) -> dict[str, list[ArticleChunk]]:
         """The whole articles of these passages, each as its chunks in order with the sentences

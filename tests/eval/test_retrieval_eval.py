@@ -4,8 +4,11 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
+
 from eval.metrics import first_hit
-from eval.questions import load_questions
+from eval.anatomy import run_anatomy
+from eval.questions import load_questions, of_year
 from eval.retrieval import run_retrieval_eval
 from rag.domain.folding import phrase_form
 from rag.domain.models import Passage
@@ -62,3 +65,38 @@ def test_the_candidate_pool_keeps_to_the_as_of_time(seeded: Components) -> None:
     assert len({p.chunk_id for p in pool}) == len(pool)
     before = retriever.candidate_pool(Query(question, 5, as_of=datetime(2020, 1, 1, tzinfo=UTC)))
     assert before and all(p.published_at is None for p in before)  # undated: kept, as documented
+
+
+def test_the_anatomy_names_where_each_missed_gold_is(seeded: Components, tmp_path: Path) -> None:
+    questions = tmp_path / "questions.jsonl"
+    rows = [
+        ("found", "How much military aid did NATO promise Ukraine?", "€40 billion", "2024-10-20"),
+        ("absent", "Who won the 2022 World Cup?", "Argentina", "2024-10-20"),
+        ("early", "How much military aid did NATO promise Ukraine?", "€40 billion", "2024-01-01"),
+    ]
+    questions.write_text(
+        "".join(
+            json.dumps({"id": i, "question": q, "question_date": d, "answer": a, "year": 2024})
+            + "\n"
+            for i, q, a, d in rows
+        ),
+        encoding="utf-8",
+    )
+    loaded = of_year(load_questions("realtimeqa", questions), 2024)
+    retriever = Retriever(seeded.store, seeded.lexical, seeded.embedder)
+    report = run_retrieval_eval(retriever, loaded, progress=False)
+    anatomy = run_anatomy(retriever, loaded, seeded.lexical.every_passage(), report.ranks, False)
+    causes = {str(row["id"]): row["cause"] for row in anatomy.per_question}
+    assert causes == {
+        "found": "found in top 10",
+        "absent": "absent",
+        "early": "only after as-of",  # the gold's article is of October 2024
+    }
+    assert sum(anatomy.causes.values()) == 3
+    # Had the top k missed it, fusion's own first 10 would still hold it: the diversity step's.
+    missed = {question_id: None for question_id in report.ranks}
+    again = run_anatomy(retriever, loaded, seeded.lexical.every_passage(), missed, False)
+    assert again.per_question[0]["cause"] == "dedup or article cap"
+    assert of_year(loaded, None) == loaded
+    with pytest.raises(ValueError, match="no question of year 2019"):
+        of_year(loaded, 2019)
