@@ -246,7 +246,7 @@ def run_ask(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def run_mcp(args: argparse.Namespace, settings: Settings) -> int:
-    from rag.mcp.tools import Services, build_mcp
+    from rag.api.mcp.tools import Services, build_mcp
     from rag.wiring import Components
 
     # Loaded before the first message, so that a client's first call is answered at once;

@@ -18,6 +18,8 @@ from rag.api.access import Access
 from rag.api.body_limit import BodyLimit
 from rag.api.errors import error_response, field_name, invalid_request_of
 from rag.api.head import HeadAsGet, methods_at
+from rag.api.mcp.http import mcp_route, session_manager
+from rag.api.mcp.tools import Services, build_mcp
 from rag.api.metrics import Metrics, RequestMetrics
 from rag.api.routers import articles, ask, ops, page, search, slack_events
 from rag.api.routers import openai as openai_chat
@@ -30,8 +32,6 @@ from rag.errors import (
     StoreError,
     Unsupported,
 )
-from rag.mcp.http import mcp_route, session_manager
-from rag.mcp.tools import Services, build_mcp
 from rag.settings import Settings, get_settings
 from rag.slack.bot import SlackBot, slack_bot
 from rag.wiring import Components, load_encoder

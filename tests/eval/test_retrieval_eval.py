@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from eval.metrics import first_hit
 from eval.anatomy import run_anatomy
+from eval.metrics import first_hit
 from eval.questions import load_questions, of_year
 from eval.retrieval import run_retrieval_eval
 from rag.domain.folding import phrase_form
