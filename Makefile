@@ -1,8 +1,8 @@
 # Two commands do all the set-up on a fresh clone:
 #   make run   create .venv, install Byline, ingest examples/articles, serve on 127.0.0.1:8000
 #   make test  create .venv, install Byline with its test extras (and Debian's chromium for the
-#              browser tests), lint, type-check, test, and check the seed eval against its
-#              baseline run
+#              browser tests), lint, type-check, test, build the docs site (strict), and check
+#              the seed eval against its baseline run
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -41,6 +41,8 @@ test: $(VENV)/.installed-test $(CHROMIUM)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	CHROMIUM=$(CHROMIUM) $(BIN)/pytest
+	# A broken link, anchor or a page left out of mkdocs.yml's navigation fails the build.
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir build/site
 	# Answer quality must not drop below the kept baseline run of the seed set, nor its floors.
 	$(BIN)/byline eval check --baseline eval/baselines/seed.json --tolerance 0.02 \
 		--floor accuracy=0.9 --floor decline_recall=0.9 --floor outlet_attribution=0.9
@@ -49,4 +51,4 @@ eval: $(VENV)/.installed-run
 	$(BIN)/byline eval --corpus examples/articles
 
 clean:
-	rm -rf $(VENV) .byline .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .byline .pytest_cache .mypy_cache .ruff_cache build

@@ -1,9 +1,12 @@
-"""The README documents every setting, command and route, and its framework snippets run
-(checked, so it cannot drift)."""
+"""The README and the docs site document every setting, command, option and route, every command
+they show is one the CLI takes, and the framework snippets run (checked, so none can drift)."""
 
 from __future__ import annotations
 
+import argparse
 import re
+import shlex
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -13,18 +16,23 @@ from rag.api.app import create_app
 from rag.cli import build_parser
 from rag.settings import Settings
 
-README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+ROOT = Path(__file__).resolve().parent.parent
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+DOCS = {page.name: page.read_text(encoding="utf-8") for page in (ROOT / "docs").glob("*.md")}
+EVERYTHING = "\n".join([README, *DOCS.values()])
+README_LINES = 300
+COMMAND_LINE = re.compile(r"(?:[A-Z_]+=\S+ )*(?:\.venv/bin/)?byline ")
 
 
 @pytest.mark.parametrize("name", sorted(Settings().flat(secrets=True)))
 def test_every_setting_is_in_the_configuration_table(name: str) -> None:
-    assert f"| `BYLINE_{name.upper()}` |" in README
+    assert f"| `BYLINE_{name.upper()}` |" in DOCS["configuration.md"]
 
 
 def test_every_command_is_documented() -> None:
     commands = build_parser()._subparsers._group_actions[0].choices  # type: ignore[union-attr]
     for name in commands:
-        assert f"`byline {name}" in README
+        assert f"`byline {name}" in DOCS["cli.md"]
 
 
 def test_every_makefile_variable_a_user_may_set_is_documented() -> None:
@@ -32,11 +40,11 @@ def test_every_makefile_variable_a_user_may_set_is_documented() -> None:
     variables = re.findall(r"^(\w+) \?=", makefile, re.M)
     assert variables
     for name in variables:
-        assert f"| `{name}` |" in README
+        assert f"| `{name}` |" in DOCS["development.md"]
 
 
 def test_install_snippets_use_the_projects_venv() -> None:
-    for line in re.findall(r"^.*\bpip install\b.*$", README, re.M):
+    for line in re.findall(r"^.*\bpip install\b.*$", EVERYTHING, re.M):
         assert ".venv/bin/pip install" in line, line
 
 
@@ -57,13 +65,14 @@ def test_every_route_is_documented() -> None:
     paths = create_app(Settings()).openapi()["paths"]
     for path, methods in paths.items():
         for method in methods:
-            assert f"`{method.upper()} {path}`" in README
+            assert f"`{method.upper()} {path}`" in DOCS["api.md"]
 
 
 def test_the_framework_snippets_run_against_the_real_app(
     api: httpx.Client, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    section = README.split("## Use it from LlamaIndex and LangChain", 1)[1].split("\n## ", 1)[0]
+    section = DOCS["clients.md"].split("## Use it from LlamaIndex and LangChain", 1)[1]
+    section = section.split("\n## ", 1)[0]
     snippets = re.findall(r"```python\n(.*?)```", section, re.S)
     assert len(snippets) == 2
     for snippet in snippets:
@@ -71,3 +80,73 @@ def test_the_framework_snippets_run_against_the_real_app(
     printed = capsys.readouterr().out
     assert "ICARO Media Group | NATO's Lukewarm Response" in printed  # LlamaIndex's sources
     assert "ICARO Media Group 2024-10-17" in printed  # LangChain's documents
+
+
+def test_the_readme_is_a_five_minute_read() -> None:
+    assert len(README.splitlines()) <= README_LINES
+
+
+def test_every_docs_page_is_on_the_site() -> None:
+    config = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
+    for name in DOCS:
+        assert f": {name}" in config, name
+
+
+def _subcommands(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            return dict(action.choices)
+    return {}
+
+
+def _leaves(parser: argparse.ArgumentParser, path: str) -> Iterator[tuple[str, list[str]]]:
+    """Every runnable command (``byline eval run``) and its options."""
+    options = [o for a in parser._actions for o in a.option_strings if o.startswith("--")]
+    yield path, [o for o in options if o not in ("--help", "--verbose")]
+    for name, sub in _subcommands(parser).items():
+        yield from _leaves(sub, f"{path} {name}")
+
+
+def test_the_command_table_lists_every_command_with_every_option() -> None:
+    rows = {
+        m[1]: m[0]
+        for m in re.finditer(
+            r"^\| `(byline [a-z -]*?)(?: [A-Z\[-].*?)?` \|.*$", DOCS["cli.md"], re.M
+        )
+    }
+    for command, options in _leaves(build_parser(), "byline"):
+        if command == "byline" or (_subcommands_of(command) and command not in rows):
+            continue  # a group such as `byline train`: its commands have the rows
+        assert command in rows, command
+        for option in options:
+            assert option in rows[command], f"{command} {option}"
+
+
+def _subcommands_of(command: str) -> bool:
+    parser = build_parser()
+    for name in command.split()[1:]:
+        parser = _subcommands(parser)[name]
+    return bool(_subcommands(parser))
+
+
+def shown_commands() -> Iterator[str]:
+    """Every ``byline ...`` command line in a shell block of the README and the docs."""
+    for block in re.findall(r"```(?:sh|bash|console)?\n(.*?)```", EVERYTHING, re.S):
+        for line in block.replace("\\\n", " ").splitlines():
+            line = line.split(" #", 1)[0].strip().removeprefix("$ ")
+            if not COMMAND_LINE.match(line):
+                continue
+            words = shlex.split(line, comments=True)
+            while words and re.fullmatch(r"[A-Z_]+=.*", words[0]):
+                words = words[1:]  # VARIABLE=value before the command
+            if words and words[0] in ("byline", ".venv/bin/byline"):
+                yield shlex.join(words[1:])
+
+
+@pytest.mark.parametrize("command", sorted(set(shown_commands())))
+def test_every_shown_command_is_one_the_cli_takes(command: str) -> None:
+    argv = [w for w in shlex.split(command) if w not in ("...", "…")]
+    try:
+        build_parser().parse_args(argv)
+    except SystemExit as exc:
+        pytest.fail(f"`byline {command}` is not a command the CLI takes ({exc})")

@@ -1,6 +1,6 @@
-"""Every example output in the README is what today's code gives over the sample articles: each
-block marked ``<!-- example: NAME -->`` is run (the request it shows, against the real app or
-the real CLI) and its shown output compared, timings aside."""
+"""Every example output in the README and the docs is what today's code gives over the sample
+articles: each block marked ``<!-- example: NAME -->`` is run (the request it shows, against the
+real app, the real CLI or the real MCP server) and its shown output compared, timings aside."""
 
 from __future__ import annotations
 
@@ -19,9 +19,11 @@ import pytest
 
 from rag.wiring import Components
 
-README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+ROOT = Path(__file__).resolve().parent.parent
+PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+README = "\n".join(page.read_text(encoding="utf-8") for page in PAGES)  # and every docs page
 BYLINE = str(Path(sys.executable).parent / "byline")
-CHECKED = {"ask", "cli", "stream", "search", "openai", "follow-up"}
+CHECKED = {"ask", "cli", "stream", "search", "openai", "openai-stream", "follow-up", "mcp"}
 
 
 def examples(name: str, blocks: int = 1) -> list[str]:
@@ -101,15 +103,41 @@ def test_the_search_example(api: httpx.Client) -> None:
 
 def test_the_openai_example(api: httpx.Client, capsys: pytest.CaptureFixture[str]) -> None:
     (block,) = examples("openai")
-    code, _, _ = block.partition("\nfor chunk in")  # the stream loop is a sketch ([...])
-    exec(code.replace("http://127.0.0.1:8000", str(api.base_url).rstrip("/")), {})
+    exec(block.replace("http://127.0.0.1:8000", str(api.base_url).rstrip("/")), {})
     printed = capsys.readouterr().out
-    content = block.split("print(reply.choices[0].message.content)\n", 1)[1]
-    content = content.split("\nprint(", 1)[0]
-    expected = "\n".join(line.removeprefix("#").removeprefix(" ") for line in content.splitlines())
-    assert printed.startswith(expected + "\n")
-    span = re.search(r"# (\d+) (\d+) (.*) …", block)
-    assert span and f"\n{span[1]} {span[2]} {span[3]}" in printed
+    assert printed == shown_output(block)
+
+
+def shown_output(block: str) -> str:
+    """What a shown snippet prints: its comment lines (a snippet's comments are its output)."""
+    lines = block.splitlines()
+    return "\n".join(x.removeprefix("#").removeprefix(" ") for x in lines if x[:1] == "#") + "\n"
+
+
+def test_the_openai_stream_example(api: httpx.Client, capsys: pytest.CaptureFixture[str]) -> None:
+    (block,) = examples("openai-stream")
+    exec(block.replace("http://127.0.0.1:8000", str(api.base_url).rstrip("/")), {})
+    assert capsys.readouterr().out == shown_output(block).removesuffix("\n")
+
+
+def test_the_mcp_example(cli: dict[str, str], tmp_path: Path) -> None:
+    """Run as a user runs it: in a folder whose ``.byline`` is the store, ``byline`` on PATH."""
+    (block,) = examples("mcp")
+    (tmp_path / ".byline").symlink_to(cli["BYLINE_DATA_DIR"])
+    script = tmp_path / "agent.py"
+    script.write_text(block, encoding="utf-8")
+    env = {**cli, "PATH": f"{Path(BYLINE).parent}{os.pathsep}{cli['PATH']}"}
+    made = subprocess.run(
+        [sys.executable, str(script)],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert made.returncode == 0, made.stderr
+    assert made.stdout == shown_output(block)
 
 
 def test_the_follow_up_example(api: httpx.Client) -> None:
