@@ -129,14 +129,33 @@ def _subcommands_of(command: str) -> bool:
     return bool(_subcommands(parser))
 
 
+def code_blocks(text: str) -> Iterator[tuple[str, str]]:
+    """(language, code) of each fenced block, fences read in order (an opening fence and a
+    closing one look alike to a regular expression)."""
+    language, lines = None, []
+    for line in text.splitlines():
+        if line.startswith("```"):
+            if language is None:
+                language, lines = line[3:].strip(), []
+            else:
+                yield language, "\n".join(lines)
+                language = None
+        elif language is not None:
+            lines.append(line)
+
+
 def shown_commands() -> Iterator[str]:
     """Every ``byline ...`` command line in a shell block of the README and the docs."""
-    for block in re.findall(r"```(?:sh|bash|console)?\n(.*?)```", EVERYTHING, re.S):
+    for language, block in code_blocks(EVERYTHING):
+        if language not in ("", "sh", "bash", "console"):
+            continue
         for line in block.replace("\\\n", " ").splitlines():
             line = line.split(" #", 1)[0].strip().removeprefix("$ ")
             if not COMMAND_LINE.match(line):
                 continue
-            words = shlex.split(line, comments=True)
+            # A synopsis: optional parts in brackets, {a,b} for a choice, & to run in background.
+            line = re.sub(r"\{(\w+),[^}]*\}", r"\1", re.sub(r"\[[^\]]*\](\.\.\.)?", "", line))
+            words = [w for w in shlex.split(line, comments=True) if w != "&"]
             while words and re.fullmatch(r"[A-Z_]+=.*", words[0]):
                 words = words[1:]  # VARIABLE=value before the command
             if words and words[0] in ("byline", ".venv/bin/byline"):
