@@ -1,24 +1,20 @@
 """``byline eval compare --html``: one self-contained HTML report (inline SVG, no CDN, no script).
 
-Plots: recall@k curves, a metric's bars per question type, latency histograms; then the metric
+Plots (drawn by matplotlib, ``eval.plots``): recall@k curves, a metric's bars per question
+type, latency histograms; then the metric
 table and a per-question drill-down with both answers and their citations side by side
 (flipped questions first).
 """
 
 from __future__ import annotations
 
-import statistics
 from html import escape
 from typing import Any
 
-from eval.common import percentile
 from eval.compare import Flip, MetricRow, correct, paired_questions
-from eval.metrics import RECALL_KS
+from eval.plots import COLOURS, latency_histogram, recall_curves, type_bars
 from eval.runs import QuestionRow, RunFile
 from rag.render import day
-
-COLOURS = ("#2563eb", "#ea580c")  # run A, run B
-W, H, PAD = 420, 240, 40
 
 
 def render_report(
@@ -28,10 +24,11 @@ def render_report(
     flipped: list[Flip],
     names: tuple[str, str],
 ) -> str:
+    metric = _type_metric(run_a)
     plots = [
-        _figure("Answer recall@k", _recall_curves(run_a, run_b, names)),
-        _figure(f"{_type_metric(run_a)} per question type", _type_bars(run_a, run_b, names)),
-        _figure("Latency per question (ms)", _latency_histogram(run_a, run_b, names)),
+        _figure("Answer recall@k", recall_curves(run_a, run_b, names)),
+        _figure(f"{metric} per question type", type_bars(run_a, run_b, names, metric)),
+        _figure("Latency per question (ms)", latency_histogram(run_a, run_b, names)),
     ]
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
@@ -75,123 +72,9 @@ def _figure(caption: str, svg: str) -> str:
     return f"<figure><figcaption>{escape(caption)}</figcaption>{svg}</figure>"
 
 
-def _svg(body: str, y_max: float, y_label: str) -> str:
-    ticks = "".join(
-        f'<line x1="{PAD}" x2="{W - 10}" y1="{_y(v, y_max)}" y2="{_y(v, y_max)}" stroke="#eee"/>'
-        f'<text x="{PAD - 4}" y="{_y(v, y_max) + 4}" text-anchor="end" font-size="10">'
-        f"{_tick(v, y_max)}</text>"
-        for v in (y_max * i / 4 for i in range(5))
-    )
-    return (
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{W}" height="{H}" '
-        f'viewBox="0 0 {W} {H}" role="img" aria-label="{escape(y_label)}">{ticks}'
-        f'<line x1="{PAD}" x2="{PAD}" y1="10" y2="{H - PAD}" stroke="#999"/>'
-        f'<line x1="{PAD}" x2="{W - 10}" y1="{H - PAD}" y2="{H - PAD}" stroke="#999"/>'
-        f"{body}</svg>"
-    )
-
-
-def _tick(value: float, y_max: float) -> str:
-    return f"{value:.2f}" if y_max <= 1 else f"{value:.0f}"
-
-
-def _y(value: float, y_max: float) -> float:
-    return round(H - PAD - (H - PAD - 10) * (value / y_max if y_max else 0), 1)
-
-
-def _x(i: int, count: int) -> float:
-    return round(PAD + 20 + (W - PAD - 40) * (i / max(1, count - 1)), 1)
-
-
-def _recall_curves(run_a: RunFile, run_b: RunFile, names: tuple[str, str]) -> str:
-    body = ""
-    for i, k in enumerate(RECALL_KS):
-        body += f'<text x="{_x(i, len(RECALL_KS))}" y="{H - PAD + 16}" text-anchor="middle" '
-        body += f'font-size="11">k={k}</text>'
-    for run, colour in zip((run_a, run_b), COLOURS, strict=True):
-        values = [run["totals"].get(f"recall@{k}") for k in RECALL_KS]
-        points = [(_x(i, len(values)), _y(v, 1.0)) for i, v in enumerate(values) if v is not None]
-        if not points:
-            continue
-        path = " ".join(f"{x},{y}" for x, y in points)
-        body += f'<polyline points="{path}" fill="none" stroke="{colour}" stroke-width="2"/>'
-        body += "".join(f'<circle cx="{x}" cy="{y}" r="3" fill="{colour}"/>' for x, y in points)
-    if "polyline" not in body:
-        body += f'<text x="{W / 2}" y="{H / 2}" text-anchor="middle">no gold answers</text>'
-    return _svg(body, 1.0, "recall at k")
-
-
 def _type_metric(run: RunFile) -> str:
     has_accuracy = any(q["scores"].get("accuracy") is not None for q in run["questions"])
     return "accuracy" if has_accuracy else "decline_accuracy"
-
-
-def _type_bars(run_a: RunFile, run_b: RunFile, names: tuple[str, str]) -> str:
-    metric = _type_metric(run_a)
-    kinds = sorted(
-        {q["kind"] for q in run_a["questions"]} | {q["kind"] for q in run_b["questions"]}
-    )
-    slot = (W - PAD - 20) / max(1, len(kinds))
-    bar = min(40.0, slot / 2.5)
-    body = ""
-    for i, kind in enumerate(kinds):
-        left = PAD + 10 + i * slot
-        for j, (run, colour) in enumerate(zip((run_a, run_b), COLOURS, strict=True)):
-            values = [
-                v
-                for q in run["questions"]
-                if q["kind"] == kind and (v := q["scores"].get(metric)) is not None
-            ]
-            if not values:
-                continue
-            mean = statistics.fmean(values)
-            top = _y(mean, 1.0)
-            x = left + j * (bar + 2)
-            body += (
-                f'<rect x="{x:.1f}" y="{top}" width="{bar:.1f}" height="{H - PAD - top:.1f}" '
-                f'fill="{colour}"><title>{escape(kind)}: {mean:.3f} '
-                f"(n={len(values)})</title></rect>"
-            )
-        body += f'<text x="{left + bar:.1f}" y="{H - PAD + 16}" text-anchor="middle" '
-        body += f'font-size="10">{escape(kind[:14])}</text>'
-    return _svg(body, 1.0, f"{metric} per question type")
-
-
-def _latency_histogram(run_a: RunFile, run_b: RunFile, names: tuple[str, str]) -> str:
-    series = [
-        [float(v) for q in run["questions"] if (v := q["scores"].get("latency_ms")) is not None]
-        for run in (run_a, run_b)
-    ]
-    every = [v for s in series for v in s]
-    if not every:
-        return _svg("", 1.0, "latency")
-    # Up to the 99th percentile; slower outliers join the last bin, so they cannot flatten it.
-    low, high = min(every), percentile(every, 0.99)
-    bins = 12
-    width = (high - low) / bins or 1.0
-    counts = [[0] * bins for _ in series]
-    for s, values in enumerate(series):
-        for v in values:
-            counts[s][max(0, min(bins - 1, int((v - low) / width)))] += 1
-    y_max = max(max(c) for c in counts) or 1
-    slot = (W - PAD - 20) / bins
-    body = ""
-    for s, colour in enumerate(COLOURS):
-        for b in range(bins):
-            top = _y(counts[s][b], y_max)
-            x = PAD + 10 + b * slot + s * slot / 2
-            body += (
-                f'<rect x="{x:.1f}" y="{top}" width="{slot / 2 - 1:.1f}" '
-                f'height="{H - PAD - top:.1f}" fill="{colour}" opacity=".85">'
-                f"<title>{low + b * width:.0f}–{low + (b + 1) * width:.0f} ms: "
-                f"{counts[s][b]}</title></rect>"
-            )
-    for b in (0, bins // 2, bins):
-        x = PAD + 10 + b * slot
-        label = f"{low + b * width:.0f}" + ("+" if b == bins else "")
-        body += f'<text x="{x:.1f}" y="{H - PAD + 16}" text-anchor="middle" font-size="10">'
-        body += f"{label}</text>"
-    return _svg(body, float(y_max), "questions per latency bin")
 
 
 def _config_differences(run_a: RunFile, run_b: RunFile) -> str:

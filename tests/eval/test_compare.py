@@ -100,9 +100,18 @@ def test_regressions_beyond_the_tolerance() -> None:
 
 def test_the_report_is_self_contained_and_escaped() -> None:
     html = render_report(A, B, compare(A, B), flips(A, B), ("a", "b"))
-    assert html.count("<svg") == 3 and "<polyline" in html and "<rect" in html
+    plots = re.findall(r"<svg .*?</svg>", html, re.S)
+    assert len(plots) == 3  # drawn by matplotlib: named, labelled, with both runs' legend
+    for plot, name in zip(plots, ("Answer recall", "per question type", "Latency"), strict=True):
+        assert re.match(rf'<svg role="img" aria-label="[^"]*{name}', plot)
+        assert "<title>" in plot and ">a</text>" in plot and ">b</text>" in plot
+    assert ">k (passages)</text>" in plots[0] and ">answer recall@k</text>" in plots[0]
     assert not re.search(r"<script|<link|src=|@import", html)
-    assert set(re.findall(r"https?://[^\"' ]+", html)) == {"http://www.w3.org/2000/svg"}
+    # Only XML namespace names, which nothing fetches.
+    assert set(re.findall(r"https?://[^\"' ]+", html)) <= {
+        "http://www.w3.org/2000/svg",
+        "http://www.w3.org/1999/xlink",
+    }
     assert "Answer &lt;b&gt;q0&lt;/b&gt;" in html and "<b>q0</b>" not in html
     assert html.index("q0") < html.index("q1<")  # flipped questions first
 
