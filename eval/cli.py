@@ -24,7 +24,6 @@ from eval.questions import (
     seed_questions,
     time_shifted,
 )
-from eval.report import render_report
 from eval.retrieval import format_retrieval, run_retrieval_eval
 from eval.runs import (
     QUALITY,
@@ -182,6 +181,8 @@ def run_compare(args: argparse.Namespace, settings: Settings) -> int:
     rows, flipped = compare(run_a, run_b), flips(run_a, run_b)
     print(format_comparison(rows, flipped, *names))
     if args.html:
+        from eval.report import render_report  # matplotlib: only where a report is drawn
+
         args.html.write_text(render_report(run_a, run_b, rows, flipped, names), encoding="utf-8")
         print(f"report: {args.html}", file=sys.stderr)
     return 0
