@@ -42,3 +42,24 @@ class ChromaServer:
             self._process.terminate()
             self._process.wait(timeout=30)
             self._process = None
+
+    def retire(self) -> None:
+        """Stop for good, closing this process's clients of it (a stopped server may come
+        back, and its clients with it; a retired one does not)."""
+        self.stop()
+        close_clients_of(self.port)
+
+
+def close_clients_of(port: int) -> None:
+    """Close the HTTP connections this process's Chroma clients keep to the server on ``port``.
+    Chroma keeps every client's system for the life of the process and never closes its
+    connection pool; a server process lives as long as its clients, a test's does not."""
+    from chromadb.api.fastapi import FastAPI as ChromaHttpAPI
+    from chromadb.api.shared_system_client import SharedSystemClient
+
+    for system in list(SharedSystemClient._identifier_to_system.values()):
+        settings = system.settings
+        if settings.chroma_api_impl.endswith(".FastAPI") and (
+            str(settings.chroma_server_http_port) == str(port)
+        ):
+            system.instance(ChromaHttpAPI)._session.close()

@@ -103,7 +103,9 @@ def test_the_search_example(api: httpx.Client) -> None:
 
 def test_the_openai_example(api: httpx.Client, capsys: pytest.CaptureFixture[str]) -> None:
     (block,) = examples("openai")
-    exec(block.replace("http://127.0.0.1:8000", str(api.base_url).rstrip("/")), {})
+    namespace: dict[str, Any] = {}
+    exec(block.replace("http://127.0.0.1:8000", str(api.base_url).rstrip("/")), namespace)
+    namespace["client"].close()
     printed = capsys.readouterr().out
     assert printed == shown_output(block)
 
@@ -116,7 +118,9 @@ def shown_output(block: str) -> str:
 
 def test_the_openai_stream_example(api: httpx.Client, capsys: pytest.CaptureFixture[str]) -> None:
     (block,) = examples("openai-stream")
-    exec(block.replace("http://127.0.0.1:8000", str(api.base_url).rstrip("/")), {})
+    namespace: dict[str, Any] = {}
+    exec(block.replace("http://127.0.0.1:8000", str(api.base_url).rstrip("/")), namespace)
+    namespace["client"].close()
     assert capsys.readouterr().out == shown_output(block).removesuffix("\n")
 
 

@@ -42,7 +42,8 @@ class RateLimiter:
         self._seen: OrderedDict[str, deque[float]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def __len__(self) -> int:
+    def tracked(self) -> int:
+        """Keys remembered now (not ``__len__``: an empty limiter must still be truthy)."""
         return len(self._seen)
 
     def retry_after(self, key: str, now: float) -> int:
@@ -100,7 +101,8 @@ class Access:
 
     def tracked_clients(self) -> int:
         """Keys and addresses the budgets remember now (each bounded by MAX_CLIENTS)."""
-        return sum(len(limiter) for limiter in (self._limiter, self._failures) if limiter)
+        limiters = (self._limiter, self._failures)
+        return sum(limiter.tracked() for limiter in limiters if limiter is not None)
 
     def _key_of(self, headers: Mapping[str, str]) -> str | None:
         """The presented key when it is one of the configured keys (compared in constant time)."""

@@ -37,7 +37,7 @@ def chroma(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChromaServer]:
     server = ChromaServer(tmp_path_factory.mktemp("chroma") / "db", free_port())
     server.start()
     yield server
-    server.stop()
+    server.retire()
 
 
 def server_env(url: str, data_dir: Path, collection: str) -> dict[str, str]:
@@ -181,7 +181,7 @@ def test_the_server_down_at_start_or_mid_flight_gives_503_then_recovers(tmp_path
         body = api.post("/ask", json=STORM_QUESTION).json()
         assert "40 container ships" in body["answer"]
         assert api.get("/readyz").status_code == 200
-    chroma.stop()
+    chroma.retire()
 
 
 def _jsonl(record: dict[str, str]) -> str:

@@ -19,10 +19,22 @@ AID = "How much military aid did NATO promise Ukraine?"
 GOOD = "NATO allies pledged €40 billion in military aid to Ukraine [1]."
 
 
+OPENED: list[openai.OpenAI] = []
+
+
 def client_for(api: httpx.Client) -> openai.OpenAI:
-    return openai.OpenAI(
+    client = openai.OpenAI(
         base_url=f"{str(api.base_url).rstrip('/')}/v1", api_key="unused", max_retries=0
     )
+    OPENED.append(client)  # closed after the module (its pooled sockets with it)
+    return client
+
+
+@pytest.fixture(scope="module", autouse=True)
+def close_openai_clients() -> Iterator[None]:
+    yield
+    while OPENED:
+        OPENED.pop().close()
 
 
 def sse_events(lines: Iterator[str]) -> Iterator[tuple[str, dict[str, Any]]]:

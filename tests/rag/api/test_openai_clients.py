@@ -10,9 +10,11 @@ import httpx
 import openai
 import pytest
 
-from tests.rag.api.test_chat_api import AID, client_for
+from tests.rag.api.test_chat_api import AID, client_for, close_openai_clients
 
 QUESTION = [{"role": "user", "content": AID}]
+
+__all__ = ["close_openai_clients"]  # its fixture closes this module's clients too
 
 
 def test_usage_counts_tokens_and_annotations_span_each_marker(api: httpx.Client) -> None:
