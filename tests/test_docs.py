@@ -169,3 +169,10 @@ def test_every_shown_command_is_one_the_cli_takes(command: str) -> None:
         build_parser().parse_args(argv)
     except SystemExit as exc:
         pytest.fail(f"`byline {command}` is not a command the CLI takes ({exc})")
+
+
+def test_the_page_size_the_docs_state_is_the_page_size() -> None:
+    stated = re.search(r"`rag/api/static/`, about (\d+) KB", DOCS["clients.md"])
+    assert stated, "the chat page's size is stated in docs/clients.md"
+    size = sum(f.stat().st_size for f in (ROOT / "rag" / "api" / "static").iterdir())
+    assert abs(size / 1000 - int(stated[1])) <= 2, f"the page is {size / 1000:.1f} KB"

@@ -31,10 +31,10 @@ KEY = "mcp-test-key"
 QUESTION = "How much military aid did NATO say it would deliver to Ukraine?"
 
 
-def readme_client_config() -> dict[str, Any]:
-    """The Claude Desktop configuration the README shows."""
+def readme_client_config(marker: str = "mcp-config") -> dict[str, Any]:
+    """A client configuration the README shows (Claude Desktop's, or VS Code's over HTTP)."""
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    block = re.search(r"<!-- mcp-config -->\n```json\n(.*?)```", readme, re.S)
+    block = re.search(rf"<!-- {marker} -->\n```json\n(.*?)```", readme, re.S)
     assert block, "the README shows no MCP client configuration"
     config: dict[str, Any] = json.loads(block[1])
     return config
@@ -144,6 +144,21 @@ def test_streamable_http_behind_the_api_key(served: str) -> None:
     async def run() -> None:
         async with keyed_client(served, KEY) as client:
             await exercise(client)
+
+    asyncio.run(run())
+
+
+def test_the_readmes_http_configuration_reaches_the_tools(served: str) -> None:
+    server = readme_client_config("mcp-http-config")["servers"]["byline"]
+    assert server["type"] == "http" and server["url"] == "http://127.0.0.1:8000/mcp"
+    headers = {k: v.replace("YOUR_KEY", KEY) for k, v in server["headers"].items()}
+
+    async def run() -> None:
+        async with httpx2.AsyncClient(headers=headers, timeout=httpx2.Timeout(60)) as http:
+            url = server["url"].replace("http://127.0.0.1:8000/mcp", served)
+            async with Client(streamable_http_client(url, http_client=http)) as client:
+                names = {tool.name for tool in (await client.list_tools()).tools}
+                assert names == {"search_news", "ask", "list_outlets"}
 
     asyncio.run(run())
 
