@@ -17,6 +17,7 @@ from pydantic import (
 from pydantic.config import JsonDict
 
 from rag.answering.followup import Turn
+from rag.catalogue import Catalogue
 from rag.domain.models import Answer, Citation, Passage
 from rag.retrieval.retriever import Query, day_end, day_start
 
@@ -238,6 +239,13 @@ class OutletOut(BaseModel):
 class OutletList(BaseModel):
     articles: int = Field(description="Articles in the store, all outlets.")
     items: list[OutletOut] = Field(description="Most articles first.")
+
+    @classmethod
+    def of(cls, catalogue: Catalogue) -> OutletList:
+        """What is ingested, per outlet (``GET /outlets`` and MCP's ``list_outlets``)."""
+        total, rows = catalogue.outlets()
+        items = [OutletOut.model_validate(row, from_attributes=True) for row in rows]
+        return cls(articles=total, items=items)
 
 
 class ArticlePage(BaseModel):

@@ -11,6 +11,7 @@ description that the text is quoted news, not instructions.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, replace
 from typing import Annotated, Any, TypeVar
 
 import anyio
@@ -22,7 +23,7 @@ from pydantic import BaseModel, Field, ValidationError
 from rag.answering.service import AskService
 from rag.answering.untrusted import instruction_free
 from rag.api.errors import invalid_request_of
-from rag.api.schemas import AskRequest, AskResponse, OutletList, OutletOut, SearchRequest
+from rag.api.schemas import AskRequest, AskResponse, OutletList, SearchRequest
 from rag.catalogue import Catalogue
 from rag.domain.models import Passage
 from rag.errors import BylineError
@@ -85,16 +86,14 @@ class SearchResult(BaseModel):
     passages: list[NewsPassage] = Field(description="The retrieved passages, best first.")
 
 
+@dataclass(frozen=True)
 class Services:
     """What the tools call, reached when a tool runs: the API's are loaded in the background
     (NotReady until then), the stdio server's before it starts."""
 
-    def __init__(
-        self, ask_service: Callable[[], AskService], catalogue: Callable[[], Catalogue], top_k: int
-    ) -> None:
-        self.ask_service = ask_service
-        self.catalogue = catalogue
-        self.top_k = top_k
+    ask_service: Callable[[], AskService]
+    catalogue: Callable[[], Catalogue]
+    top_k: int
 
 
 def build_mcp(services: Services) -> MCPServer:
@@ -120,8 +119,15 @@ def build_mcp(services: Services) -> MCPServer:
         top_k: TopK = None,
         as_of: AsOf = None,
     ) -> SearchResult:
-        arguments = {"question": query, "since": since, "until": until, "outlets": outlets}
-        request = _validated(SearchRequest, {**arguments, "top_k": top_k, "as_of": as_of})
+        request = _validated(
+            SearchRequest,
+            question=query,
+            since=since,
+            until=until,
+            outlets=outlets,
+            top_k=top_k,
+            as_of=as_of,
+        )
         found = await _run(lambda: services.ask_service().search(request.to_query(services.top_k)))
         return SearchResult(
             question=request.question,
@@ -143,8 +149,9 @@ def build_mcp(services: Services) -> MCPServer:
         since: Since = None,
         until: Until = None,
     ) -> AskResponse:
-        arguments = {"question": question, "as_of": as_of, "outlets": outlets}
-        request = _validated(AskRequest, {**arguments, "since": since, "until": until})
+        request = _validated(
+            AskRequest, question=question, as_of=as_of, outlets=outlets, since=since, until=until
+        )
         answer = await _run(lambda: services.ask_service().ask(request.to_query(services.top_k)))
         return AskResponse.of(answer)
 
@@ -155,14 +162,13 @@ def build_mcp(services: Services) -> MCPServer:
         annotations=READ_ONLY,
     )
     async def list_outlets() -> OutletList:
-        total, rows = await _run(lambda: services.catalogue().outlets())
-        items = [OutletOut.model_validate(row, from_attributes=True) for row in rows]
-        return OutletList(articles=total, items=items)
+        return await _run(lambda: OutletList.of(services.catalogue()))
 
     return server
 
 
-def _validated(model: type[M], arguments: dict[str, Any]) -> M:
+def _validated(model: type[M], **arguments: Any) -> M:
+    """The arguments given (None: left out) through the HTTP request model."""
     try:
         return model.model_validate({k: v for k, v in arguments.items() if v is not None})
     except ValidationError as exc:
@@ -179,13 +185,5 @@ async def _run(work: Callable[[], T]) -> T:
 
 
 def _news_passage(passage: Passage) -> NewsPassage:
-    return NewsPassage(
-        rank=passage.rank,
-        outlet=passage.outlet,
-        title=passage.title,
-        published_at=passage.published_at,
-        url=passage.url,
-        text=instruction_free(passage.text),
-        chunk_id=passage.chunk_id,
-        article_id=passage.article_id,
-    )
+    guarded = replace(passage, text=instruction_free(passage.text))
+    return NewsPassage.model_validate(guarded, from_attributes=True)

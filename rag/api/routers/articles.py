@@ -16,7 +16,6 @@ from rag.api.schemas import (
     ErrorEnvelope,
     IngestOut,
     OutletList,
-    OutletOut,
 )
 
 # Any offset past the end is an empty page; beyond this SQLite's integers would overflow.
@@ -53,6 +52,4 @@ def articles(
 @router.get("/outlets", response_model=OutletList, responses=ERRORS)
 def outlets(components: ComponentsDep) -> OutletList:
     """What is ingested, per outlet: article counts and the newest article's date."""
-    total, rows = components.catalogue.outlets()
-    items = [OutletOut.model_validate(row, from_attributes=True) for row in rows]
-    return OutletList(articles=total, items=items)
+    return OutletList.of(components.catalogue)
