@@ -151,6 +151,7 @@ def register_train(commands: argparse._SubParsersAction[Any]) -> None:
     for name, help_text in (
         ("answerer", "the cheap ranker's sentence model and its confidence"),
         ("reader", "the reader (a cross-encoder from the packaged MiniLM) and its confidence"),
+        ("retriever", "the question encoder, against the frozen passage vectors of a store"),
     ):
         sub = kinds.add_parser(name, help=help_text)
         sub.add_argument(
@@ -193,3 +194,44 @@ def register_train(commands: argparse._SubParsersAction[Any]) -> None:
         help="where no right sentence passes the rules, train on one they held back",
     )
     reader.set_defaults(handler=deferred("eval.training.cli:run_train_reader"))
+    register_train_retriever(kinds.choices["retriever"])
+
+
+JUDGED = TRAIN_DATA.parent / "realtimeqa-2023"
+
+
+def register_train_retriever(retriever: argparse.ArgumentParser) -> None:
+    retriever.add_argument(
+        "--store",
+        type=Path,
+        required=True,
+        help="a data dir `byline ingest` built of the training years' articles",
+    )
+    retriever.add_argument(
+        "--held-out-store",
+        type=Path,
+        required=True,
+        help="a data dir of the held-out year's articles: epochs are measured over it",
+    )
+    retriever.add_argument(
+        "--judged-corpus",
+        type=Path,
+        default=JUDGED / "corpus.jsonl.gz",
+        help="articles training must never see (RealTime QA 2023's corpus)",
+    )
+    retriever.add_argument(
+        "--judged-questions",
+        type=Path,
+        nargs="+",
+        default=[JUDGED / "questions-dev.jsonl"],
+        help="questions training must never see (RealTime QA 2023's)",
+    )
+    retriever.add_argument("--out", type=Path, help="model folder (default: the shipped one)")
+    retriever.add_argument("--epochs", type=int, default=4, help="passes over the data")
+    retriever.add_argument(
+        "--trained-layers", type=int, default=2, help="top MiniLM layers trained (default 2)"
+    )
+    retriever.add_argument(
+        "--learning-rate", type=float, default=3e-5, help="AdamW's step size (default 3e-5)"
+    )
+    retriever.set_defaults(handler=deferred("eval.training.cli:run_train_retriever"))

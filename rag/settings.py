@@ -63,10 +63,20 @@ class EmbeddingSettings(Concern):
         description="What embeds questions when serving and asking: the model's ONNX copy"
         " (no torch in the process) or torch; auto: ONNX, torch if it cannot be had.",
     )
+    query_model: Literal["trained", "base"] = Field(
+        "base",
+        description="What embeds questions: the question encoder `byline train retriever`"
+        " trained against the base model's passage vectors, or the base model itself.",
+    )
+    query_model_dir: Path | None = Field(
+        None,
+        description="A question encoder trained by `byline train retriever --out DIR`"
+        " (default: the shipped one, rag/models/query_encoder).",
+    )
     cache_dir: Path = Field(
         Path("~/.cache/byline"),
         validate_default=True,
-        description="Files derived once per machine: the model's and the reader's ONNX copies.",
+        description="Files derived once per machine: the ONNX copies of the models.",
     )
 
     @field_validator("cache_dir")
@@ -160,7 +170,7 @@ class AnsweringSettings(Concern):
     reader_dir: Path | None = Field(
         None,
         description="A reader trained by `byline train reader --out DIR` (default: the shipped"
-        " one, rag/answering/reader_model).",
+        " one, rag/models/reader).",
     )
     reader_threads: int = Field(
         1, ge=0, le=64, description="onnxruntime threads for the reader; 0 = all cores."

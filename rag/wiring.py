@@ -10,11 +10,15 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from rag.adapters.chat_model import ChatModel
-from rag.adapters.embedder import Embedder, EmbeddingIdentity, Encoder, default_model_path
+from rag.adapters.embedder import (
+    Embedder,
+    EmbeddingIdentity,
+    Encoder,
+    TextEmbedder,
+    default_model_path,
+)
 from rag.adapters.index_writer import IndexWriter
 from rag.adapters.lexical import LexicalIndex
-from rag.adapters.onnx_encoder import OnnxEncoder, exported_copy
-from rag.adapters.reader_export import exported_reader
 from rag.adapters.store import ChromaStore
 from rag.answering.candidates import read_sentences
 from rag.answering.extractive import ExtractiveAnswerer
@@ -27,6 +31,9 @@ from rag.answering.reader import ReaderJudge, load_judge
 from rag.answering.service import AskService
 from rag.catalogue import Added, Catalogue, add_article
 from rag.errors import BylineError
+from rag.models.encoder_onnx import OnnxEncoder, exported_copy
+from rag.models.query_export import exported_query_encoder
+from rag.models.reader_export import exported_reader
 from rag.retrieval.retriever import Retriever
 from rag.settings import Settings, Tuning
 
@@ -39,17 +46,23 @@ log = logging.getLogger("byline.components")
 @dataclass
 class Components:
     settings: Settings
-    embedder: Encoder
+    embedder: Encoder  # the store's model: what passages are (and were) embedded with
     store: ChromaStore
     lexical: LexicalIndex
+    questions: TextEmbedder | None = None  # what embeds questions, if not ``embedder``
 
     @classmethod
     def load(cls, settings: Settings, threads: int | None = None) -> Components:
-        return cls.of(settings, load_encoder(settings, threads))
+        embedder = load_encoder(settings, threads)
+        return cls.of(settings, embedder, questions=load_question_encoder(settings, threads))
 
     @classmethod
     def of(
-        cls, settings: Settings, embedder: Encoder, store: ChromaStore | None = None
+        cls,
+        settings: Settings,
+        embedder: Encoder,
+        store: ChromaStore | None = None,
+        questions: TextEmbedder | None = None,
     ) -> Components:
         """Open the store and its lexical index, and bring the index level with the store."""
         store = store or open_store(settings)
@@ -58,11 +71,11 @@ class Components:
         added, removed = lexical.sync()
         if added or removed:
             log.info("lexical index synced with the store: %d added, %d removed", added, removed)
-        return cls(settings, embedder, store, lexical)
+        return cls(settings, embedder, store, lexical, questions)
 
     def retriever(self, tuning: Tuning | None = None) -> Retriever:
         tuning = tuning or self.settings.retrieval.tuning
-        return Retriever(self.store, self.lexical, self.embedder, tuning)
+        return Retriever(self.store, self.lexical, self.questions or self.embedder, tuning)
 
     def ask_service(self) -> AskService:
         settings = self.settings
@@ -158,6 +171,25 @@ def load_encoder(settings: Settings, threads: int | None = None) -> Encoder:
                 raise BylineError(f"BYLINE_QUERY_ENCODER=onnx: {exc}") from exc
             log.warning("no ONNX copy of the model (%s); embedding with torch", exc)
     return load_embedder(settings, threads)
+
+
+def load_question_encoder(settings: Settings, threads: int | None = None) -> TextEmbedder | None:
+    """The trained question encoder (BYLINE_QUERY_MODEL=trained), its files checked by hash,
+    on onnxruntime; None for the base model (questions embedded as passages are). It was
+    trained over the packaged base model: a store of another model is an error here."""
+    embedding = settings.embedding
+    if embedding.query_model == "base":
+        return None
+    base = embedding.model_path or default_model_path()
+    threads = embedding.torch_threads if threads is None else threads
+    try:
+        onnx_file = exported_query_encoder(embedding.query_model_dir, base, embedding.cache_dir)
+        return OnnxEncoder(base, onnx_file, threads)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise BylineError(
+            f"the question encoder could not be loaded ({exc}); BYLINE_QUERY_MODEL=base embeds"
+            " questions with the base model"
+        ) from exc
 
 
 def load_reader_judge(settings: Settings) -> ReaderJudge | None:

@@ -4,7 +4,7 @@ sibling, so no package cycle can form (``rag`` and ``ingest`` included).
     rag.settings, rag.errors           0  the base every room may use
     rag.domain                         1  the data model, text, outlets, time phrases
     rag.adapters | rag.render          2  one outside system each; answers as text
-    rag.retrieval | ingest             3  services over the adapters
+    rag.retrieval | ingest | rag.models  3  services over the adapters; the models Byline trains
     rag.answering | rag.catalogue      4  the ask service and its answerers; what is ingested
     rag.wiring                         5  builds the services once
     rag.slack                          6  the Slack bot (no HTTP of its own)
@@ -12,8 +12,8 @@ sibling, so no package cycle can form (``rag`` and ``ingest`` included).
     rag.cli | rag.integrations         8  the command line; retrievers for LlamaIndex, LangChain
     eval                               9  measures everything; nothing imports it
 
-Delivery (rag.slack, rag.api, rag.cli, rag.integrations) reaches the adapters and ingest only
-through services.
+Delivery (rag.slack, rag.api, rag.cli, rag.integrations) reaches the adapters, ingest and the
+models only through services.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ LAYERS = {
     "rag.render": 2,
     "rag.retrieval": 3,
     "ingest": 3,
+    "rag.models": 3,
     "rag.answering": 4,
     "rag.catalogue": 4,
     "rag.wiring": 5,
@@ -39,7 +40,7 @@ LAYERS = {
     "eval": 9,
 }
 DELIVERY = {"rag.slack", "rag.api", "rag.cli", "rag.integrations"}
-BEHIND_SERVICES = {"rag.adapters", "ingest"}
+BEHIND_SERVICES = {"rag.adapters", "ingest", "rag.models"}
 
 
 def room(module: str) -> str | None:

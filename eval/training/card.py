@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from rag.adapters.reader_files import ReaderFiles
+from rag.models.files import ModelFiles
 
 
-def write_card(files: ReaderFiles, meta: dict[str, Any]) -> None:
+def write_card(files: ModelFiles, meta: dict[str, Any]) -> None:
     training = meta["training"]
     held = meta["held_out"]
     rows = "\n".join(

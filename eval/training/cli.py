@@ -118,3 +118,16 @@ def run_train_reader(args: argparse.Namespace, settings: Settings) -> int:
     title = f"held-out year {held['year']}, reader over the cheap ranker's shortlist:"
     _print_table(title, table, meta["default_threshold"], held["expected_calibration_error"])
     return 0
+
+
+def run_train_retriever(args: argparse.Namespace, settings: Settings) -> int:
+    from eval.training.retriever_job import RetrieverJob
+
+    meta = RetrieverJob(args, settings).run()
+    held = meta["held_out"]
+    chosen = f"chosen by {held['chosen_by']}"
+    print(f"held-out year {held['year']} ({held['questions']} questions), {chosen}:")
+    for name in ("base", "trained"):
+        recall = "  ".join(f"R@{k} {v:.3f}" for k, v in held[name]["recall"].items())
+        print(f"{name:8} {recall}  MRR {held[name]['mrr']:.3f}")
+    return 0

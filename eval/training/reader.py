@@ -28,9 +28,9 @@ import torch
 
 from eval.metrics import answer_correct
 from eval.training.shortlist import Shortlisted
-from rag.adapters.reader_torch import CrossReader
 from rag.answering.reader import pair_text
 from rag.domain.folding import holds_phrase
+from rag.models.reader_torch import CrossReader
 
 
 @dataclass(frozen=True)

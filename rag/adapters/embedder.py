@@ -28,7 +28,7 @@ class TextEmbedder(Protocol):
 
 class Encoder(TextEmbedder, Protocol):
     """A model that embeds and counts word pieces: torch's (:class:`Embedder`) or the ONNX
-    copy's (:class:`~rag.adapters.onnx_encoder.OnnxEncoder`)."""
+    copy's (:class:`~rag.models.encoder_onnx.OnnxEncoder`)."""
 
     model_path: Path
     identity: EmbeddingIdentity

@@ -249,6 +249,18 @@ class ChromaStore:
             )
         ]
 
+    def vectors(self, ids: Sequence[str], batch: int = 5000) -> dict[str, list[float]]:
+        """The stored vectors of the given chunks (training reads the passages' side as is)."""
+        found: dict[str, list[float]] = {}
+        with store_errors("read vectors"):
+            collection = self._current()
+            for start in range(0, len(ids), batch):
+                got = collection.get(ids=list(ids[start : start + batch]), include=["embeddings"])
+                embeddings = got["embeddings"] if got["embeddings"] is not None else []
+                for chunk_id, vector in zip(got["ids"], embeddings, strict=True):
+                    found[chunk_id] = [float(x) for x in vector]
+        return found
+
     def upsert(self, chunks: Sequence[Chunk], embeddings: Sequence[Sequence[float]]) -> None:
         with store_errors("write chunks"):
             collection = self._current()

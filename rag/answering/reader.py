@@ -2,8 +2,8 @@
 scores how likely the sentence answers it.
 
 It is the packaged MiniLM with its top layers trained by ``byline train reader`` (shipped in
-``reader_model/`` with its card), exported once to ONNX and run on onnxruntime, so serving never
-imports torch. What it reads of a candidate is :func:`pair_text`: the sentence first (a long
+``rag/models/reader/`` with its card), exported once to ONNX and run on onnxruntime, so serving
+never imports torch. What it reads of a candidate is :func:`pair_text`: the sentence first (a long
 context is cut from its end), then its headline, outlet and date, then the sentence before it.
 """
 
@@ -16,14 +16,14 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from rag.adapters.reader_files import ReaderFiles
-from rag.adapters.reader_onnx import Reader
 from rag.answering.candidates import Candidate
 from rag.answering.features import SENTENCE_FEATURES, Matrix, freshness
 from rag.answering.selection import Linear
 from rag.errors import BylineError
+from rag.models.reader_onnx import Reader
+from rag.models.shipped import READER, reader_files
 
-SHIPPED = Path(__file__).with_name("reader_model")
+SHIPPED = READER
 RETRAIN = "byline train reader"
 BEFORE_WORDS = 12  # of the sentence before: enough to say who "he added" is
 
@@ -119,7 +119,7 @@ class ReaderJudge:
 
 def load_judge(files: Path, base_folder: Path, onnx_file: Path, threads: int) -> ReaderJudge:
     """The shipped reader's judge; its files are checked by :func:`exported_reader` first."""
-    meta = ReaderFiles(files).meta()
+    meta = reader_files(files).meta()
     try:
         return ReaderJudge(
             Reader(base_folder, onnx_file, int(meta["max_length"]), threads),

@@ -11,9 +11,10 @@ import pytest
 
 from eval.training import reader_job
 from rag.adapters.embedder import default_model_path
-from rag.adapters.reader_files import ReaderFiles, check_files, sha256_of
 from rag.cli import main
 from rag.errors import BylineError
+from rag.models.files import check_files, sha256_of
+from rag.models.shipped import reader_files
 
 DATA = Path(__file__).parent / "data"
 
@@ -50,8 +51,8 @@ def test_the_reader_trains_deterministically(tmp_path: Path) -> None:
     assert _train("reader", tmp_path / "w1", first, "--epochs", "1") == 0
     assert _train("reader", tmp_path / "w2", second, "--epochs", "1") == 0
     assert sha256_of(first / "reader.safetensors") == sha256_of(second / "reader.safetensors")
-    meta = ReaderFiles(first).meta()
-    check_files(ReaderFiles(first), default_model_path(), meta)
+    meta = reader_files(first).meta()
+    check_files(reader_files(first), default_model_path(), meta)
     assert meta["training"]["trained_on_years"] == [2024]
     assert (first / "MODEL_CARD.md").read_text().count("Licence") == 1
 
@@ -84,4 +85,4 @@ def test_a_reader_whose_weights_changed_is_refused(tmp_path: Path) -> None:
         handle.seek(-1, 2)
         handle.write(b"\x00")
     with pytest.raises(BylineError, match="does not match"):
-        check_files(ReaderFiles(out), default_model_path(), ReaderFiles(out).meta())
+        check_files(reader_files(out), default_model_path(), reader_files(out).meta())

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from rag.adapters.embedder import Embedder
-from rag.adapters.onnx_encoder import (
+from rag.models.encoder_onnx import (
     OnnxEncoder,
     UnsupportedModel,
     check_mean_pooled,
@@ -46,7 +46,7 @@ def test_asking_imports_no_torch(onnx_file: Path, tmp_path: Path) -> None:
     script = (
         "import sys\n"
         "from pathlib import Path\n"
-        "from rag.adapters.onnx_encoder import OnnxEncoder\n"
+        "from rag.models.encoder_onnx import OnnxEncoder\n"
         f"encoder = OnnxEncoder(None, Path({str(onnx_file)!r}))\n"
         "assert len(encoder.embed(['Who won?'])[0]) == 384\n"
         "print(sorted(m for m in ('torch', 'sentence_transformers') if m in sys.modules))\n"

@@ -1,6 +1,6 @@
 """Export the shipped reader to ONNX, checked before it is kept.
 
-    python -m rag.adapters.reader_export READER_FOLDER BASE_MODEL_FOLDER TARGET.onnx
+    python -m rag.models.reader_export READER_FOLDER BASE_MODEL_FOLDER TARGET.onnx
 
 Run in a child process by :func:`exported_reader`, so that the serving process never imports
 torch. The copy is moved into place only after its scores match the torch reader's on sample
@@ -15,9 +15,10 @@ import sys
 import tempfile
 from pathlib import Path
 
-from rag.adapters.onnx_encoder import export_in_child
-from rag.adapters.reader_files import ReaderFiles, check_files_once
 from rag.errors import BylineError
+from rag.models.encoder_onnx import export_in_child
+from rag.models.files import check_files_once
+from rag.models.shipped import reader_files
 
 log = logging.getLogger("byline.reader")
 
@@ -31,7 +32,7 @@ SAMPLES = [
 def exported_reader(reader_folder: Path, base_folder: Path, cache_dir: Path) -> Path:
     """The reader's ONNX copy, exported once (in a child process) after its files are checked
     (by hash, again whenever either file's size or modification time changes)."""
-    files = ReaderFiles(reader_folder)
+    files = reader_files(reader_folder)
     meta = files.meta()
     target = cache_dir / "onnx" / f"reader-{str(meta['weights_sha256'])[:16]}.onnx"
     check_files_once(files, base_folder, meta, target.with_suffix(".checked.json"))
@@ -39,16 +40,16 @@ def exported_reader(reader_folder: Path, base_folder: Path, cache_dir: Path) -> 
         return target
     log.info("exporting the reader to ONNX once, into %s", target)
     arguments = [str(reader_folder), str(base_folder), str(target)]
-    return export_in_child("rag.adapters.reader_export", arguments, target, "reader")
+    return export_in_child("rag.models.reader_export", arguments, target, "reader")
 
 
 def export(reader_folder: Path, base_folder: Path, target: Path) -> None:
     import torch
 
-    from rag.adapters.reader_onnx import Reader
-    from rag.adapters.reader_torch import load_reader
+    from rag.models.reader_onnx import Reader
+    from rag.models.reader_torch import load_reader
 
-    files = ReaderFiles(reader_folder)
+    files = reader_files(reader_folder)
     meta = files.meta()
     model = load_reader(files, base_folder)
     tokenizer = Reader.tokenizer(base_folder, int(meta["max_length"]))

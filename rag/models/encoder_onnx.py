@@ -7,7 +7,7 @@ of its transformer with onnxruntime, then pools and normalises as the folder's m
 (mean of the token vectors, unit length). Its vectors are the fp32 model's (cosine 1.0000 in
 the test) and within 0.0001 of the bf16 ingest's.
 
-The copy is exported from the folder by :mod:`rag.adapters.onnx_export` in a child process
+The copy is exported from the folder by :mod:`rag.models.encoder_export` in a child process
 (torch stays out of this one), once per model, into the cache dir, and checked against the
 torch model there before it is kept.
 """
@@ -58,7 +58,7 @@ def exported_copy(model_path: Path | None, cache_dir: Path) -> Path:
     if target.is_file():
         return target
     log.info("exporting %s to ONNX once, into %s", identity.model, target)
-    return export_in_child("rag.adapters.onnx_export", [str(path), str(target)], target, "model")
+    return export_in_child("rag.models.encoder_export", [str(path), str(target)], target, "model")
 
 
 def export_in_child(module: str, arguments: list[str], target: Path, what: str) -> Path:

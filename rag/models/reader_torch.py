@@ -8,7 +8,6 @@ model with its top layers replaced by trained ones and a head on the mean of its
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 from typing import Any
@@ -16,7 +15,7 @@ from typing import Any
 import torch
 from safetensors.torch import load_file, save_file
 
-from rag.adapters.reader_files import ReaderFiles, check_files, sha256_of
+from rag.models.files import ModelFiles, check_files, write_meta
 
 HIDDEN = 384
 
@@ -106,15 +105,13 @@ class CrossReader(torch.nn.Module):
         self.head.load_state_dict(head)
 
 
-def save_reader(model: CrossReader, files: ReaderFiles, meta: dict[str, Any]) -> None:
+def save_reader(model: CrossReader, files: ModelFiles, meta: dict[str, Any]) -> None:
     files.folder.mkdir(parents=True, exist_ok=True)
     save_file(model.trained_state(), str(files.weights_path))
-    files.weights_path.chmod(0o644)  # package data: readable by whoever serves it
-    meta = {**meta, "weights_sha256": sha256_of(files.weights_path)}
-    files.meta_path.write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8")
+    write_meta(files, meta)
 
 
-def load_reader(files: ReaderFiles, base_folder: Path) -> CrossReader:
+def load_reader(files: ModelFiles, base_folder: Path) -> CrossReader:
     """The shipped reader over the base model, both checked by hash."""
     meta = files.meta()
     check_files(files, base_folder, meta)
