@@ -2,7 +2,8 @@
 against raw encode; ask and cold side by side with earlier releases.
 
     .venv/bin/python bench/load.py ask --data-dir DIR [--seconds 60] [--concurrency 1 4 16]
-        [--encoders onnx torch] [--readers on off] [--baseline NAME BYLINE DATA_DIR READERS]...
+        [--encoders onnx torch] [--readers on off] [--query-models trained base]
+        [--baseline NAME BYLINE DATA_DIR READERS]...
     .venv/bin/python bench/load.py cold [--runs 5] [--baseline NAME BYLINE - READERS]...
     .venv/bin/python bench/load.py ingest [--articles N] [--slice 250] [--data-dir DIR] [--raw-same]
     .venv/bin/python bench/load.py ingest --whole-process --articles N [--rounds 2]
@@ -79,6 +80,9 @@ def main() -> None:
     ask.add_argument("--port", type=int, default=8765)
     ask.add_argument("--encoders", nargs="+", default=["onnx"])
     ask.add_argument("--readers", nargs="+", default=["on", "off"], help="BYLINE_READER values")
+    ask.add_argument(
+        "--query-models", nargs="+", default=["trained", "base"], help="BYLINE_QUERY_MODEL values"
+    )
     cold = parts.add_parser("cold")
     cold.add_argument("--runs", type=int, default=5)
     ingest = parts.add_parser("ingest")
@@ -106,7 +110,7 @@ def main() -> None:
         )
     args = parser.parse_args()
     if args.part == "ask":
-        ours = Side("this", BYLINE, args.data_dir, tuple(args.readers))
+        ours = Side("this", BYLINE, args.data_dir, tuple(args.readers), tuple(args.query_models))
         bench_ask(
             sides_of(ours, args.baseline), args.seconds, args.concurrency, args.port, args.encoders
         )
@@ -131,6 +135,7 @@ class Side:
     byline: str
     data_dir: Path
     readers: tuple[str, ...]  # BYLINE_READER values it is run with ("-": it has no reader)
+    query_models: tuple[str, ...] = ("-",)  # BYLINE_QUERY_MODEL values ("-": it has none)
 
 
 def sides_of(ours: Side, baselines: list[list[str]]) -> list[Side]:
@@ -156,7 +161,7 @@ def bench_ask(
     rows, memory = [], []
     # One server after the other, each alone on the machine.
     for side, encoder in itertools.product(sides, encoders):
-        for reader in side.readers:
+        for reader, query_model in itertools.product(side.readers, side.query_models):
             env = {
                 **os.environ,
                 "BYLINE_DATA_DIR": str(side.data_dir),
@@ -165,7 +170,9 @@ def bench_ask(
             }
             if reader != "-":
                 env["BYLINE_READER"] = reader
-            label = f"{side.name}/{encoder}/reader {reader}"
+            if query_model != "-":
+                env["BYLINE_QUERY_MODEL"] = query_model
+            label = f"{side.name}/{encoder}/reader {reader}/query {query_model}"
             started = time.perf_counter()
             server = subprocess.Popen([side.byline, "serve", "--port", str(port)], env=env)
             base = f"http://127.0.0.1:{port}"
@@ -183,12 +190,12 @@ def bench_ask(
                     latencies, errors = _load(base, questions, level, seconds)
                     done = len(latencies)
                     rows.append(
-                        f"{label:>30}  {level:>11}  {done:>8}  {done / seconds:5.1f}"
+                        f"{label:>44}  {level:>11}  {done:>8}  {done / seconds:5.1f}"
                         f"  {percentile(latencies, 0.5):7.1f}  {percentile(latencies, 0.95):7.1f}"
                         f"  {percentile(latencies, 0.99):7.1f}  {errors:>6}"
                     )
                 memory.append(
-                    f"{label:>30}  ready in {ready_s:5.1f} s  peak memory (VmHWM)"
+                    f"{label:>44}  ready in {ready_s:5.1f} s  peak memory (VmHWM)"
                     f" {_peak_mib(server.pid):,.0f} MiB"
                 )
             finally:
@@ -196,7 +203,7 @@ def bench_ask(
                 server.wait(timeout=30)
     print(f"CPU: {_cpu()}")
     print(
-        f"{'build/encoder/reader':>30}  concurrency  requests  req/s    p50 ms   p95 ms"
+        f"{'build/encoder/reader/query model':>44}  concurrency  requests  req/s    p50 ms   p95 ms"
         "   p99 ms  errors"
     )
     print("\n".join(rows))

@@ -234,4 +234,10 @@ def register_train_retriever(retriever: argparse.ArgumentParser) -> None:
     retriever.add_argument(
         "--learning-rate", type=float, default=3e-5, help="AdamW's step size (default 3e-5)"
     )
+    retriever.add_argument(
+        "--spans",
+        type=int,
+        default=0,
+        help="also N examples without labels: recurring names in the same week's articles",
+    )
     retriever.set_defaults(handler=deferred("eval.training.cli:run_train_retriever"))

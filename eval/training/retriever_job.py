@@ -23,6 +23,7 @@ from eval.training.leakage import Judged
 from eval.training.pool import TrainingQuestion, load_training_questions
 from eval.training.retriever import RetrieverTraining, TowerQueries, train_tower
 from eval.training.retriever_examples import Example, allowed_articles, question_examples
+from eval.training.span_examples import span_examples
 from rag.adapters.embedder import cpu_name, default_model_path
 from rag.errors import BylineError
 from rag.models.files import BASE_WEIGHTS, sha256_of
@@ -126,7 +127,7 @@ class RetrieverJob:
         """The examples and their passages' vectors, cached in ``--work``."""
         args = self.args
         key = hashlib.sha256(
-            json.dumps([str(args.store), [q.question.id for q in train]]).encode()
+            json.dumps([str(args.store), [q.question.id for q in train], args.spans]).encode()
         ).hexdigest()[:12]
         cache = args.work / f"retriever-examples-{key}.pkl"
         if cache.is_file():
@@ -136,6 +137,10 @@ class RetrieverJob:
         source = components_over(self.settings, args.store)
         retriever = source.retriever()
         examples = list(question_examples(train, retriever, source.lexical, article_of))
+        if args.spans:
+            allowed = set(article_of.values())
+            spans = span_examples(retriever, source.lexical, allowed, args.spans, args.seed)
+            examples += list(spans)
         wanted = sorted({c for e in examples for c in (*e.positives, *e.negatives)})
         vectors = {
             chunk_id: np.asarray(vector, dtype=np.float32)

@@ -16,6 +16,7 @@ from eval.training.leakage import Judged
 from eval.training.pool import load_training_questions
 from eval.training.retriever_examples import allowed_articles, question_examples
 from eval.training.retriever_job import components_over
+from eval.training.span_examples import span_examples
 from rag.adapters.embedder import default_model_path
 from rag.cli import main
 from rag.errors import BylineError
@@ -171,3 +172,41 @@ def test_the_question_encoder_trains_ships_and_serves(tmp_path: Path, store: Pat
         handle.write(b"\x00")
     with pytest.raises(BylineError, match="does not match"):
         Components.load(settings)
+
+
+WEEK = [
+    ("Union leader Marta Ilves signs the port deal", "2024-03-04", "The deal was signed."),
+    ("Port reopens after the strike", "2024-03-06", "Cargo moved again on Wednesday."),
+    ("Valmora shops restock", "2024-03-03", "Shelves were full again by Thursday."),
+]
+
+
+def test_recurring_names_give_examples_without_labels(tmp_path: Path) -> None:
+    records = [
+        {
+            "url": f"https://example.com/{n}",
+            "title": title,
+            "outlet": "CNN",
+            "published_at": day,
+            "text": f"{lead} Union leader Marta Ilves said members would vote on Friday."
+            if n < 2
+            else f"{lead} Traders said deliveries from the harbor had resumed this week.",
+        }
+        for n, (title, day, lead) in enumerate(WEEK)
+    ]
+    articles = _write_gz(tmp_path / "week.jsonl.gz", records)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("BYLINE_DATA_DIR", str(tmp_path / "store"))
+        assert main(["ingest", "--quiet", str(articles)]) == 0
+    source = components_over(Settings(), tmp_path / "store")
+    allowed = {p.article_id for p in source.lexical.every_passage()}
+    examples = list(span_examples(source.retriever(), source.lexical, allowed, 5, seed=0))
+    assert examples
+    texts = {p.chunk_id: p.text for p in source.lexical.every_passage()}
+    for example in examples:
+        assert "Marta Ilves" not in example.query and "members would vote" in example.query
+        assert all("Marta Ilves" in texts[c] for c in example.positives)
+        assert all("Marta Ilves" not in texts[c] for c in example.negatives)
+        # The asked sentence's own article is neither: it is the question.
+        asked = [c for c in texts if example.query.split()[0] in texts[c]]
+        assert len(example.positives) == 1 and example.positives[0] in asked
