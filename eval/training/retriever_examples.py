@@ -14,7 +14,6 @@ import gzip
 import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 
 from tqdm import tqdm
@@ -23,9 +22,8 @@ from eval.training.leakage import Judged
 from eval.training.pool import TrainingQuestion
 from rag.adapters.lexical import LexicalIndex
 from rag.domain.folding import holds_phrase
-from rag.domain.models import Article, Passage
+from rag.domain.models import Passage
 from rag.retrieval.retriever import Query, Retriever, day_end
-from rag.retrieval.understanding import understand
 
 HARD_POOL = 40  # the service's best passages that negatives are drawn from
 MOST_POSITIVES = 4
@@ -36,6 +34,7 @@ class Example:
     query: str  # as the retriever embeds it: outlet and time phrases taken out
     positives: tuple[str, ...]  # chunk ids
     negatives: tuple[str, ...]  # chunk ids, the service's ranking order
+    kind: str = "question"  # or "span": made without labels (eval.training.span_examples)
 
 
 def allowed_articles(path: Path, judged: Judged) -> dict[str, str]:
@@ -51,14 +50,10 @@ def allowed_articles(path: Path, judged: Judged) -> dict[str, str]:
             if judged.refuses_article(record):
                 continue
             try:
-                allowed[str(record["id"])] = _article_id(article_from_record(record, "train"))
+                allowed[str(record["id"])] = article_from_record(record, "train").id
             except IngestError:
                 continue
     return allowed
-
-
-def _article_id(article: Article) -> str:
-    return article.id
 
 
 def _holds_gold(passage: Passage, answers: Sequence[str]) -> bool:
@@ -116,8 +111,3 @@ def question_examples(
         example = question_example(question, retriever, lexical, article_of)
         if example is not None:
             yield example
-
-
-def understood_text(question: str, as_of: datetime, retriever: Retriever) -> str:
-    """What the retriever embeds for ``question``."""
-    return understand(question, as_of, retriever.recogniser().mentions).text

@@ -11,7 +11,7 @@ import json
 import pickle
 import sys
 import time
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +19,7 @@ import numpy as np
 import numpy.typing as npt
 
 from eval.retrieval import run_retrieval_eval
+from eval.training.card import write_query_encoder_card
 from eval.training.leakage import Judged
 from eval.training.pool import TrainingQuestion, load_training_questions
 from eval.training.retriever import RetrieverTraining, TowerQueries, train_tower
@@ -101,6 +102,7 @@ class RetrieverJob:
             "training": {
                 **asdict(config),
                 "examples": len(examples),
+                "span_examples": sum(e.kind == "span" for e in examples),
                 "training_questions": len(train),
                 "trained_on_years": sorted({q.year for q in train}),
                 "history": history,
@@ -118,6 +120,7 @@ class RetrieverJob:
             },
         }
         save_tower(model, out, meta)
+        write_query_encoder_card(out, meta)
         _log(f"question encoder: {out.folder}")
         return meta
 
@@ -155,10 +158,10 @@ class RetrieverJob:
 
 
 def _known(example: Example, vectors: dict[str, Any]) -> Example:
-    return Example(
-        example.query,
-        tuple(c for c in example.positives if c in vectors),
-        tuple(c for c in example.negatives if c in vectors),
+    return replace(
+        example,
+        positives=tuple(c for c in example.positives if c in vectors),
+        negatives=tuple(c for c in example.negatives if c in vectors),
     )
 
 

@@ -130,4 +130,4 @@ def _example(
         return None
     rng.shuffle(positives)
     query = ranking.searched.understood.text
-    return Example(query, tuple(positives[:MOST_POSITIVES]), tuple(negatives))
+    return Example(query, tuple(positives[:MOST_POSITIVES]), tuple(negatives), kind="span")

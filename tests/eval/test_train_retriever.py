@@ -149,6 +149,8 @@ def test_the_question_encoder_trains_ships_and_serves(tmp_path: Path, store: Pat
     assert meta["training"]["trained_on_years"] == [2024]
     assert meta["held_out"]["year"] == 2025 and meta["held_out"]["questions"] == 3
     assert [h["epoch"] for h in meta["training"]["history"]] == [0, 1, 2]
+    card = (out / "MODEL_CARD.md").read_text()
+    assert card.count("Licence") == 1 and "| base model |" in card
     # Deterministic for a seed: a second run in a fresh work folder writes the same weights.
     again = tmp_path / "again"
     assert _train(tmp_path / "second", store, again, tmp_path / "judged") == 0
