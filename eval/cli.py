@@ -128,7 +128,7 @@ def execute_run(
     setup: RunSetup, settings: Settings, top_k: int | None, limit: int | None, runs_dir: Path
 ) -> Any:
     """Run the setup's questions (in process or over HTTP), save the run file, return the run."""
-    questions = load_questions(setup.dataset, Path(setup.questions))[:limit]
+    questions = of_year(load_questions(setup.dataset, Path(setup.questions)), setup.year)[:limit]
     if setup.time_shifted:
         questions += time_shifted(questions, setup.time_shifted)
     if top_k:  # recorded in the run's configuration as the top_k it ran with
@@ -168,7 +168,7 @@ def run_run(args: argparse.Namespace, settings: Settings) -> int:
         corpus = [portable_path(SEED_CORPUS)]
     name = args.name or timed_name(args.dataset)
     setup = RunSetup(
-        name, args.dataset, portable_path(questions), corpus, args.url, args.time_shifted
+        name, args.dataset, portable_path(questions), corpus, args.url, args.time_shifted, args.year
     )
     run = execute_run(setup, settings, args.top_k, args.limit, args.runs_dir)
     print(json.dumps(run["totals"], indent=1))

@@ -91,6 +91,9 @@ def register_eval(commands: argparse._SubParsersAction[Any]) -> None:
     run.add_argument("--name", help="run name (default: dataset and time)")
     run.add_argument("--runs-dir", type=Path, default=Path("runs"), help="where run files go")
     run.add_argument("--limit", type=int, help="only the first N questions")
+    run.add_argument(
+        "--year", type=int, help="only this year's questions (realtimeqa-train's questions.jsonl)"
+    )
     run.add_argument("--top-k", type=int, help="passages per answer (default: BYLINE_TOP_K)")
     run.add_argument(
         "--time-shifted",

@@ -107,6 +107,7 @@ class RunSetup:
     corpus: list[str]
     url: str | None
     time_shifted: int | None = None  # days: the questions again, as unanswerable (time_shifted)
+    year: int | None = None  # only this training year's questions (realtimeqa-train)
 
 
 def configuration(setup: RunSetup, settings: Settings, model: str) -> dict[str, Any]:
