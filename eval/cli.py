@@ -202,6 +202,7 @@ def run_check(args: argparse.Namespace, settings: Settings) -> int:
             config["corpus"],
             None,
             config.get("time_shifted"),
+            config.get("year"),
         )
         runs_dir = Path(tempfile.mkdtemp(prefix="byline-check-"))
         run = execute_run(setup, settings, config["settings"].get("top_k"), None, runs_dir)
