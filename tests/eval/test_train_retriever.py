@@ -192,7 +192,9 @@ def test_recurring_names_give_examples_without_labels(tmp_path: Path) -> None:
             "published_at": day,
             "text": f"{lead} Union leader Marta Ilves said members would vote on Friday."
             if n < 2
-            else f"{lead} Traders said deliveries from the harbor had resumed this week.",
+            # Shares the asked sentence's words without the name: a hard negative that
+            # both rankers find, whatever the CPU's precision does to the dense scores.
+            else f"{lead} Traders said members would vote on Friday on harbor deliveries.",
         }
         for n, (title, day, lead) in enumerate(WEEK)
     ]
