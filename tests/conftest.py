@@ -16,7 +16,7 @@ import uvicorn
 
 from rag.adapters.embedder import Embedder
 from rag.api.app import create_app
-from rag.settings import Settings
+from rag.settings import Settings, get_settings
 from rag.wiring import Components
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -46,6 +46,15 @@ def model_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         os.environ.pop("BYLINE_CACHE_DIR", None)
     else:
         os.environ["BYLINE_CACHE_DIR"] = before
+
+
+@pytest.fixture(autouse=True)
+def settings_read_afresh() -> Iterator[None]:
+    """``main()`` caches the settings it reads from the environment: each test reads its own,
+    or a test that sets ``BYLINE_DATA_DIR`` would write into the store an earlier test read."""
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
 
 
 @pytest.fixture(scope="session")
