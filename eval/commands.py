@@ -155,6 +155,7 @@ def register_train(commands: argparse._SubParsersAction[Any]) -> None:
         ("answerer", "the cheap ranker's sentence model and its confidence"),
         ("reader", "the reader (a cross-encoder from the packaged MiniLM) and its confidence"),
         ("retriever", "the question encoder, against the frozen passage vectors of a store"),
+        ("reranker", "the passage re-ranker over the fused candidates and their best articles"),
     ):
         sub = kinds.add_parser(name, help=help_text)
         sub.add_argument(
@@ -198,37 +199,43 @@ def register_train(commands: argparse._SubParsersAction[Any]) -> None:
     )
     reader.set_defaults(handler=deferred("eval.training.cli:run_train_reader"))
     register_train_retriever(kinds.choices["retriever"])
+    register_train_reranker(kinds.choices["reranker"])
 
 
 JUDGED = TRAIN_DATA.parent / "realtimeqa-2023"
 
 
-def register_train_retriever(retriever: argparse.ArgumentParser) -> None:
-    retriever.add_argument(
+def _register_stores(parser: argparse.ArgumentParser) -> None:
+    """The stores a retrieval stage trains over and is chosen on, and what it must not see."""
+    parser.add_argument(
         "--store",
         type=Path,
         required=True,
         help="a data dir `byline ingest` built of the training years' articles",
     )
-    retriever.add_argument(
+    parser.add_argument(
         "--held-out-store",
         type=Path,
         required=True,
-        help="a data dir of the held-out year's articles: epochs are measured over it",
+        help="a data dir of the held-out year's articles: the settings are chosen over it",
     )
-    retriever.add_argument(
+    parser.add_argument(
         "--judged-corpus",
         type=Path,
         default=JUDGED / "corpus.jsonl.gz",
         help="articles training must never see (RealTime QA 2023's corpus)",
     )
-    retriever.add_argument(
+    parser.add_argument(
         "--judged-questions",
         type=Path,
         nargs="+",
         default=[JUDGED / "questions-dev.jsonl"],
         help="questions training must never see (RealTime QA 2023's)",
     )
+
+
+def register_train_retriever(retriever: argparse.ArgumentParser) -> None:
+    _register_stores(retriever)
     retriever.add_argument("--out", type=Path, help="model folder (default: the shipped one)")
     retriever.add_argument("--epochs", type=int, default=4, help="passes over the data")
     retriever.add_argument(
@@ -244,3 +251,9 @@ def register_train_retriever(retriever: argparse.ArgumentParser) -> None:
         help="also N examples without labels: recurring names in the same week's articles",
     )
     retriever.set_defaults(handler=deferred("eval.training.cli:run_train_retriever"))
+
+
+def register_train_reranker(reranker: argparse.ArgumentParser) -> None:
+    _register_stores(reranker)
+    reranker.add_argument("--out", type=Path, help="model file (default: the shipped one)")
+    reranker.set_defaults(handler=deferred("eval.training.cli:run_train_reranker"))

@@ -143,10 +143,21 @@ class Tuning(Concern):
     max_per_article: int = Field(
         3, ge=0, description="Passages one article may place in the top k; 0 = no limit."
     )
+    rerank_articles: int = Field(
+        5,
+        ge=0,
+        le=50,
+        description="Articles whose every passage joins the re-ranker's pool (BYLINE_RERANK=on).",
+    )
 
 
 class RetrievalSettings(Concern):
     top_k: int = Field(5, ge=1, le=20, description="Passages retrieved when a request gives none.")
+    rerank: Literal["on", "off"] = Field(
+        "off",
+        description="Re-rank the fused candidates, and the passages of their best articles,"
+        " with the model `byline train reranker` fitted on the training years.",
+    )
     tuning: Tuning = Field(default_factory=Tuning)
 
 

@@ -34,6 +34,8 @@ from rag.errors import BylineError
 from rag.models.encoder_onnx import OnnxEncoder, exported_copy
 from rag.models.query_export import exported_query_encoder
 from rag.models.reader_export import exported_reader
+from rag.models.shipped import load_reranker
+from rag.retrieval.rerank import RERANK_FEATURES, PassageScorer
 from rag.retrieval.retriever import Retriever
 from rag.settings import Settings, Tuning
 
@@ -50,6 +52,7 @@ class Components:
     store: ChromaStore
     lexical: LexicalIndex
     questions: TextEmbedder | None = None  # what embeds questions, if not ``embedder``
+    reranker: PassageScorer | None = None  # BYLINE_RERANK=on
 
     @classmethod
     def load(cls, settings: Settings, threads: int | None = None) -> Components:
@@ -71,11 +74,15 @@ class Components:
         added, removed = lexical.sync()
         if added or removed:
             log.info("lexical index synced with the store: %d added, %d removed", added, removed)
-        return cls(settings, embedder, store, lexical, questions)
+        reranker = None
+        if settings.retrieval.rerank == "on":
+            reranker, _ = load_reranker(RERANK_FEATURES)
+        return cls(settings, embedder, store, lexical, questions, reranker)
 
     def retriever(self, tuning: Tuning | None = None) -> Retriever:
         tuning = tuning or self.settings.retrieval.tuning
-        return Retriever(self.store, self.lexical, self.questions or self.embedder, tuning)
+        questions = self.questions or self.embedder
+        return Retriever(self.store, self.lexical, questions, tuning, self.reranker)
 
     def ask_service(self) -> AskService:
         settings = self.settings

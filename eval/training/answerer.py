@@ -29,7 +29,8 @@ from rag.answering.features import (
     Matrix,
     question_features,
 )
-from rag.answering.selection import Linear, SelectionModel
+from rag.answering.selection import SelectionModel
+from rag.models.linear import Linear
 
 # Margins (logits) within which a further sentence of the best one's article joins it. No "all
 # of them": a sentence is added when it answers too, not to give the gold more chances.

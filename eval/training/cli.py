@@ -131,3 +131,17 @@ def run_train_retriever(args: argparse.Namespace, settings: Settings) -> int:
         recall = "  ".join(f"R@{k} {v:.3f}" for k, v in held[name]["recall"].items())
         print(f"{name:8} {recall}  MRR {held[name]['mrr']:.3f}")
     return 0
+
+
+def run_train_reranker(args: argparse.Namespace, settings: Settings) -> int:
+    from eval.training.reranker import RerankerJob
+
+    about = RerankerJob(args, settings).run()
+    held = about["held_out"]
+    print(f"held-out year {held['year']} ({held['questions']} questions), {held['chosen_by']}:")
+    for trial in [{"articles": "-", "C": "-", **held["without"]}, *held["tried"]]:
+        recall = "  ".join(f"R@{k} {v:.3f}" for k, v in trial["recall"].items())
+        pool = f"  pool {trial['pool_recall']:.3f}" if "pool_recall" in trial else ""
+        print(f"articles {trial['articles']!s:>2}  C {trial['C']!s:>4}  {recall}{pool}")
+    print(f"chosen: {about['rerank_articles']} articles read whole, C {about['C']}")
+    return 0

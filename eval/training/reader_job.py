@@ -31,8 +31,9 @@ from rag.answering.reader import (
     confidence_row,
     pair_text,
 )
-from rag.answering.selection import Linear, SelectionModel
+from rag.answering.selection import SelectionModel
 from rag.models.files import BASE_WEIGHTS, sha256_of
+from rag.models.linear import Linear
 from rag.models.reader_onnx import Reader
 from rag.models.reader_torch import CrossReader, save_reader
 from rag.models.shipped import reader_files

@@ -138,6 +138,15 @@ class LexicalRow:
         )  # fmt: skip
 
 
+@dataclass(frozen=True)
+class ChunkFacts:
+    chunk_id: str
+    article_id: str
+    chunk_index: int  # 0: the article's first chunk (its lead)
+    terms: frozenset[str]  # index terms, the headline's included
+    headline: str
+
+
 class LexicalIndex:
     def __init__(self, data_dir: Path, store: ChromaStore, read: SentenceReader) -> None:
         data_dir.mkdir(parents=True, exist_ok=True)
@@ -312,6 +321,40 @@ class LexicalIndex:
         top = np.argpartition(-scores, k - 1)[:k]
         top = top[np.argsort(-scores[top], kind="stable")]
         return [(index.ids[i], float(scores[i])) for i in top if scores[i] > 0]
+
+    def bm25_of(self, question: str, chunk_ids: Sequence[str]) -> dict[str, float]:
+        """The BM25 score of each of these chunks for ``question`` (0 where no term matches)."""
+        index = self._current()
+        terms = [index.vocab[t] for t in content_terms(question) if t in index.vocab]
+        if index.bm25 is None or not terms:
+            return dict.fromkeys(chunk_ids, 0.0)
+        scores = index.bm25.scores(terms)
+        return {
+            chunk_id: float(scores[index.position[chunk_id]]) if chunk_id in index.position else 0.0
+            for chunk_id in chunk_ids
+        }
+
+    def chunk_facts(
+        self, chunk_ids: Sequence[str] = (), article_ids: Sequence[str] = ()
+    ) -> list[ChunkFacts]:
+        """What a re-ranker reads of chunks without their text: these chunks, and every chunk
+        of these articles, each once."""
+        self._level()
+        clauses, wanted = [], []
+        for column, values in (("chunk_id", list(chunk_ids)), ("article_id", list(article_ids))):
+            if values:
+                clauses.append(f"{column} in ({','.join('?' * len(values))})")
+                wanted += values
+        if not clauses:
+            return []
+        with closing(self._connect()) as db:
+            rows = db.execute(
+                "select c.chunk_id, c.article_id, c.chunk_index, c.terms, a.title"
+                " from chunks c join articles a using (article_id)"
+                f" where {' or '.join('c.' + clause for clause in clauses)}",
+                wanted,
+            ).fetchall()
+        return [ChunkFacts(r[0], r[1], int(r[2]), frozenset(r[3].split()), r[4]) for r in rows]
 
     def passages(self, chunk_ids: Sequence[str]) -> list[Passage]:
         """The known ones of these chunks, in the order asked."""

@@ -18,8 +18,8 @@ import numpy.typing as npt
 
 from rag.answering.candidates import Candidate
 from rag.answering.features import SENTENCE_FEATURES, Matrix, freshness
-from rag.answering.selection import Linear
 from rag.errors import BylineError
+from rag.models.linear import Linear
 from rag.models.reader_onnx import Reader
 from rag.models.shipped import READER, reader_files
 

@@ -19,41 +19,9 @@ import numpy.typing as npt
 
 from rag.answering.features import QUESTION_FEATURES, SENTENCE_FEATURES, Matrix
 from rag.errors import BylineError
+from rag.models.linear import Linear
 
 WEIGHTS = Path(__file__).with_name("selection.json")
-
-
-@dataclass(frozen=True)
-class Linear:
-    features: tuple[str, ...]
-    weights: npt.NDArray[np.float64]
-    bias: float
-
-    @classmethod
-    def of(
-        cls,
-        data: dict[str, Any],
-        expected: tuple[str, ...],
-        part: str,
-        command: str = "byline train answerer",
-    ) -> Linear:
-        features = tuple(data["features"])
-        if features != expected:
-            raise BylineError(
-                f"selection weights: the {part} model was learned on features {features},"
-                f" the code computes {expected}; run `{command}` again"
-            )
-        return cls(features, np.asarray(data["weights"], dtype=np.float64), float(data["bias"]))
-
-    def logits(self, rows: Matrix) -> npt.NDArray[np.float64]:
-        return np.asarray(rows @ self.weights + self.bias, dtype=np.float64)
-
-    def probabilities(self, rows: Matrix) -> npt.NDArray[np.float64]:
-        return np.asarray(1 / (1 + np.exp(-self.logits(rows))), dtype=np.float64)
-
-    def as_json(self) -> dict[str, Any]:
-        weights = self.weights.tolist()
-        return {"features": list(self.features), "weights": weights, "bias": self.bias}
 
 
 @dataclass(frozen=True)

@@ -63,16 +63,6 @@ UNRELATED = {
 }
 
 
-@pytest.fixture(scope="module")
-def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The training articles ingested by the real command into a store of their own."""
-    data_dir = tmp_path_factory.mktemp("train-store")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("BYLINE_DATA_DIR", str(data_dir))
-        assert main(["ingest", "--quiet", str(ARTICLES)]) == 0
-    return data_dir
-
-
 def test_the_judged_years_articles_and_questions_are_refused(tmp_path: Path) -> None:
     a1, a2, a3, _ = _records(ARTICLES)
     judged = _judged(
