@@ -144,7 +144,7 @@ class Tuning(Concern):
         3, ge=0, description="Passages one article may place in the top k; 0 = no limit."
     )
     rerank_articles: int = Field(
-        5,
+        0,
         ge=0,
         le=50,
         description="Articles whose every passage joins the re-ranker's pool (BYLINE_RERANK=on).",

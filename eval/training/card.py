@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from rag.models.files import ModelFiles
@@ -138,3 +139,44 @@ cosines / {training["temperature"]}), {training["threads"]} torch thread(s);
 Retrain: `byline train retriever` (docs, "Retrieval").
 """
     (files.folder / "MODEL_CARD.md").write_text(text, encoding="utf-8")
+
+
+def write_reranker_card(path: Path, about: dict[str, Any]) -> None:
+    """The passage re-ranker's card, beside its JSON file."""
+    held = about["held_out"]
+    rows = "\n".join(
+        f"| {t['articles']} | {t['C']} | {t['recall']['5']:.3f} | {t['recall']['10']:.3f} |"
+        f" {t['recall']['20']:.3f} | {t.get('pool_recall', 0):.3f} |"
+        for t in held["tried"]
+    )
+    without = held["without"]["recall"]
+    text = f"""# Byline's passage re-ranker: model card
+
+A logistic model over what the first stage knows of each candidate passage (both rankers'
+scores and ranks, how much of the question its words and headline cover, its age, the window
+and outlet the question names, how much of its article the candidates hold, and whether it
+holds names the question does not or a number where one is asked: `rag/retrieval/rerank.py`).
+It runs no neural model: its cost is milliseconds. `BYLINE_RERANK` turns it on; it is on by
+default only where it pays on the held-out year: there, R@10 {held["with"]["recall"]["10"]:.3f}
+with it against {without["10"]:.3f} without.
+
+## Data
+RealTime QA (Kasai et al., NeurIPS 2023), `past/2022`, `past/2024`, `past/2025` of
+github.com/realtimeqa/realtimeqa_public at commit bc15fba7, as prepared in
+`shared/datasets/realtimeqa-train/`: no 2023 article, no question like a 2023 one. **Licence:
+the RealTime QA repository states none.** Trained on the years {about["trained_on_years"]}:
+{about["training_questions"]} questions asked as of their dates over the store `{about["store"]}`
+(built by `byline ingest`), {about["questions_with_a_positive"]} of them with a passage holding
+the gold answer in their pool; a passage is a positive when its headline or text holds it.
+
+## Settings and figures
+Seed {about["seed"]}; chosen by {held["chosen_by"]} on {held["year"]} ({held["questions"]}
+questions, its own store): {about["rerank_articles"]} articles read whole, C {about["C"]};
+{about["seconds"]} s on {about["trained_on_cpu"]}. Without the re-ranker: R@5 {without["5"]:.3f},
+R@10 {without["10"]:.3f}, R@20 {without["20"]:.3f}.
+
+| articles read whole | C | R@5 | R@10 | R@20 | pool recall |
+| --- | --- | --- | --- | --- | --- |
+{rows}
+"""
+    path.write_text(text, encoding="utf-8")

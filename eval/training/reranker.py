@@ -27,6 +27,7 @@ from sklearn.linear_model import LogisticRegression
 from tqdm import tqdm
 
 from eval.retrieval import run_retrieval_eval
+from eval.training.card import write_reranker_card
 from eval.training.leakage import Judged
 from eval.training.pool import TrainingQuestion, load_training_questions
 from eval.training.retriever_examples import allowed_articles
@@ -150,7 +151,9 @@ class RerankerJob:
             "seconds": round(time.monotonic() - started),
             "trained_on_cpu": cpu_name(),
         }
-        save_reranker(model, about, args.out or RERANKER)
+        out = args.out or RERANKER
+        save_reranker(model, about, out)
+        write_reranker_card(out.with_name("MODEL_CARD.md"), about)
         return about
 
     def _rows(

@@ -145,6 +145,7 @@ class ChunkFacts:
     chunk_index: int  # 0: the article's first chunk (its lead)
     terms: frozenset[str]  # index terms, the headline's included
     headline: str
+    text: str
 
 
 class LexicalIndex:
@@ -337,8 +338,8 @@ class LexicalIndex:
     def chunk_facts(
         self, chunk_ids: Sequence[str] = (), article_ids: Sequence[str] = ()
     ) -> list[ChunkFacts]:
-        """What a re-ranker reads of chunks without their text: these chunks, and every chunk
-        of these articles, each once."""
+        """What a re-ranker reads of chunks: these chunks, and every chunk of these articles,
+        each once."""
         self._level()
         clauses, wanted = [], []
         for column, values in (("chunk_id", list(chunk_ids)), ("article_id", list(article_ids))):
@@ -349,12 +350,14 @@ class LexicalIndex:
             return []
         with closing(self._connect()) as db:
             rows = db.execute(
-                "select c.chunk_id, c.article_id, c.chunk_index, c.terms, a.title"
+                "select c.chunk_id, c.article_id, c.chunk_index, c.terms, a.title, c.text"
                 " from chunks c join articles a using (article_id)"
                 f" where {' or '.join('c.' + clause for clause in clauses)}",
                 wanted,
             ).fetchall()
-        return [ChunkFacts(r[0], r[1], int(r[2]), frozenset(r[3].split()), r[4]) for r in rows]
+        return [
+            ChunkFacts(r[0], r[1], int(r[2]), frozenset(r[3].split()), r[4], r[5]) for r in rows
+        ]
 
     def passages(self, chunk_ids: Sequence[str]) -> list[Passage]:
         """The known ones of these chunks, in the order asked."""

@@ -12,6 +12,7 @@ article that some candidate came from). Nothing here re-encodes text, so it cost
 from __future__ import annotations
 
 import math
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import Protocol
@@ -44,6 +45,17 @@ RERANK_FEATURES = (
     "article_best",
     "lead",
     "expanded",
+    "novel_names",
+    "numbers",
+    "number_asked",
+)
+# Answers to news questions are mostly names and numbers: a passage that holds names the
+# question does not, or a number where one is asked, is likelier to hold the answer.
+_NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][\w'’-]+")
+_NUMBER = re.compile(r"\b\d[\d,.]*\b")
+_ASKS_NUMBER = re.compile(
+    r"\bhow (?:many|much|long|old|far)\b|\bwhat (?:percent|percentage|share|number|year)\b",
+    re.IGNORECASE,
 )
 
 
@@ -98,6 +110,8 @@ def features(pool: Candidates) -> tuple[list[str], npt.NDArray[np.float64]]:
             article_best[chunk.article_id] = max(article_best[chunk.article_id], score)
     headlines = {c.article_id: c.headline for c in pool.chunks.values()}
     headline_terms = {a: set(content_terms(h)) for a, h in headlines.items()}
+    asked_words = {w.casefold() for w in re.findall(r"[\w'’-]+", pool.question)}
+    asks_number = bool(_ASKS_NUMBER.search(pool.question))
     rows = np.zeros((len(ids), len(RERANK_FEATURES)), dtype=np.float64)
     for i, chunk_id in enumerate(ids):
         chunk = pool.chunks[chunk_id]
@@ -122,8 +136,15 @@ def features(pool: Candidates) -> tuple[list[str], npt.NDArray[np.float64]]:
             article_best[chunk.article_id] / top_fused,
             float(chunk.chunk_index == 0),
             float(chunk_id not in pool.fused),
+            *_answer_cues(chunk.text, asked_words, asks_number),
         )
     return ids, rows
+
+
+def _answer_cues(text: str, asked: set[str], asks_number: bool) -> tuple[float, float, float]:
+    names = {m.casefold() for m in _NAME.findall(text)} - asked
+    numbers = len(_NUMBER.findall(text))
+    return math.log1p(len(names)), math.log1p(numbers), float(asks_number and numbers > 0)
 
 
 def _rank(rank: int | None) -> float:
