@@ -54,6 +54,17 @@ class FakeSlack:
                 raise AssertionError(f"no reply in thread {thread_ts} after {timeout} s")
             time.sleep(0.1)
 
+    def wait_for_call(self, method: str, timestamp: str, timeout: float = 60) -> None:
+        """Until ``method`` was called for the message at ``timestamp`` (the bot's calls after
+        its reply, such as taking its reaction back, come a moment after the reply)."""
+        deadline = time.monotonic() + timeout
+        while not any(
+            c.method == method and c.params.get("timestamp") == timestamp for c in list(self.calls)
+        ):
+            if time.monotonic() > deadline:
+                raise AssertionError(f"no {method} for {timestamp} after {timeout} s")
+            time.sleep(0.1)
+
     def _respond(
         self, method: str, params: dict[str, Any]
     ) -> tuple[int, dict[str, Any], dict[str, str]]:

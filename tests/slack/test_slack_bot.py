@@ -126,6 +126,7 @@ def test_a_mention_gets_one_threaded_cited_reply(api: httpx.Client, slack: FakeS
     assert reply["unfurl_links"] is False and reply["unfurl_media"] is False
     shown = sources_of(reply)
     assert "€40 billion" in shown and "*Sources*\n[1] ICARO Media Group — NATO" in shown
+    slack.wait_for_call("reactions.remove", "100.1")
     reactions = [
         (c.method, c.params.get("timestamp")) for c in slack.calls if "reactions" in c.method
     ]
