@@ -14,6 +14,7 @@ from rag.models.linear import Linear
 HERE = Path(__file__).resolve().parent
 READER = HERE / "reader"
 QUERY_ENCODER = HERE / "query_encoder"
+RERANKER = HERE / "reranker" / "reranker.json"
 
 
 def reader_files(folder: Path | None = None) -> ModelFiles:
@@ -24,9 +25,6 @@ def reader_files(folder: Path | None = None) -> ModelFiles:
 def query_encoder_files(folder: Path | None = None) -> ModelFiles:
     remedy = "retrain with `byline train retriever`, or set BYLINE_QUERY_MODEL=base"
     return ModelFiles(folder or QUERY_ENCODER, "query_encoder", remedy)
-
-
-RERANKER = HERE / "reranker" / "reranker.json"
 
 
 def load_reranker(

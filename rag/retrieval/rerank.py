@@ -3,10 +3,11 @@
 Fusion weighs each retriever's rank by hand-set weights; the re-ranker instead weighs what is
 known of every candidate, a logistic model fitted on the training years (``byline train
 reranker``): both rankers' scores and ranks, how much of the question the passage's words cover,
-its age and the window the question names, and how much of its article the candidates hold. It
-also reads further than the candidates: every passage of the best few articles joins the pool
-(on the held-out year, a third of the questions whose gold no retriever found had it in an
-article that some candidate came from). Nothing here re-encodes text, so it costs milliseconds.
+its age and the window the question names, how much of its article the candidates hold, and
+whether it holds names or numbers the question asks for. Asked to (``rerank_articles``), it also
+reads every passage of the best few articles: on the held-out year, 38 % of the questions whose
+gold no retriever found had it in an article some candidate came from. Nothing here runs a
+neural model, so it costs milliseconds.
 """
 
 from __future__ import annotations
