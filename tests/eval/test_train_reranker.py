@@ -14,33 +14,11 @@ from rag.models.shipped import load_reranker
 from rag.retrieval.rerank import RERANK_FEATURES
 from rag.settings import Settings
 from tests.eval.conftest import ARTICLES
-from tests.eval.test_train_retriever import QUESTIONS, UNRELATED, _judged, _records
+from tests.eval.test_train_retriever import QUESTIONS, _records, train_args
 
 
 def _train(tmp_path: Path, store: Path, out: Path) -> int:
-    _judged(tmp_path / "judged", [UNRELATED], [])
-    return main(
-        [
-            "train",
-            "reranker",
-            "--questions",
-            str(QUESTIONS),
-            "--articles",
-            str(ARTICLES),
-            "--store",
-            str(store),
-            "--held-out-store",
-            str(store),
-            "--judged-corpus",
-            str(tmp_path / "judged" / "corpus.jsonl.gz"),
-            "--judged-questions",
-            str(tmp_path / "judged" / "questions.jsonl"),
-            "--work",
-            str(tmp_path / "work"),
-            "--out",
-            str(out),
-        ]
-    )
+    return main(train_args("reranker", tmp_path / "work", store, out, tmp_path / "judged"))
 
 
 def test_the_reranker_trains_on_other_years_and_is_chosen_on_the_held_out_one(

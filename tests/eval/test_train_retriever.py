@@ -101,32 +101,35 @@ def test_refused_articles_are_neither_positives_nor_negatives(tmp_path: Path, st
         assert example.positives
 
 
-def _train(tmp_path: Path, store: Path, out: Path, judged: Path, *extra: str) -> int:
+def train_args(kind: str, work: Path, store: Path, out: Path, judged: Path) -> list[str]:
+    """``byline train KIND`` over the small store, the held-out year in the same store, and
+    a judged year that shares nothing with it."""
     _judged(judged, [UNRELATED], [])
+    return [
+        "train",
+        kind,
+        "--questions",
+        str(QUESTIONS),
+        "--articles",
+        str(ARTICLES),
+        "--store",
+        str(store),
+        "--held-out-store",
+        str(store),
+        "--judged-corpus",
+        str(judged / "corpus.jsonl.gz"),
+        "--judged-questions",
+        str(judged / "questions.jsonl"),
+        "--work",
+        str(work),
+        "--out",
+        str(out),
+    ]
+
+
+def _train(tmp_path: Path, store: Path, out: Path, judged: Path, *extra: str) -> int:
     return main(
-        [
-            "train",
-            "retriever",
-            "--questions",
-            str(QUESTIONS),
-            "--articles",
-            str(ARTICLES),
-            "--store",
-            str(store),
-            "--held-out-store",
-            str(store),
-            "--judged-corpus",
-            str(judged / "corpus.jsonl.gz"),
-            "--judged-questions",
-            str(judged / "questions.jsonl"),
-            "--work",
-            str(tmp_path / "work"),
-            "--out",
-            str(out),
-            "--epochs",
-            "2",
-            *extra,
-        ]
+        [*train_args("retriever", tmp_path / "work", store, out, judged), "--epochs", "2", *extra]
     )
 
 
