@@ -94,11 +94,14 @@ def folds_of(ids: Sequence[str], folds: int, seed: int = 0) -> list[int]:
     return [fold[i] for i in ids]
 
 
-def fit_logistic(rows: Matrix, labels: npt.NDArray[np.float64], names: tuple[str, ...]) -> Linear:
+def fit_logistic(
+    rows: Matrix, labels: npt.NDArray[np.float64], names: tuple[str, ...], strength: float = 1.0
+) -> Linear:
+    """``strength``: LogisticRegression's C, the inverse of the regularisation."""
     if len(set(labels.tolist())) < 2:  # a fold of one class (small data): its rate, no weights
         rate = min(max(float(labels.mean()) if len(labels) else 0.0, 1e-3), 1 - 1e-3)
         return Linear(names, np.zeros(len(names)), float(np.log(rate / (1 - rate))))
-    model = LogisticRegression(C=1.0, max_iter=5000).fit(rows, labels)
+    model = LogisticRegression(C=strength, max_iter=5000).fit(rows, labels)
     return Linear(names, model.coef_[0].astype(np.float64), float(model.intercept_[0]))
 
 

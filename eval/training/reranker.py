@@ -18,22 +18,23 @@ import json
 import pickle
 import sys
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from sklearn.linear_model import LogisticRegression
 from tqdm import tqdm
 
 from eval.retrieval import run_retrieval_eval
+from eval.training.answerer import fit_logistic
 from eval.training.card import write_reranker_card
 from eval.training.leakage import Judged
 from eval.training.pool import TrainingQuestion, load_training_questions
 from eval.training.retriever_examples import allowed_articles
-from eval.training.retriever_job import _refused, components_over
+from eval.training.retriever_job import _head, _refused, components_over
 from rag.adapters.embedder import cpu_name
-from rag.adapters.lexical import LexicalIndex
+from rag.adapters.lexical import ChunkFacts
 from rag.domain.folding import holds_phrase
 from rag.models.linear import Linear
 from rag.models.shipped import RERANKER, save_reranker
@@ -59,7 +60,6 @@ def _log(message: str) -> None:
 
 def pool_rows(
     retriever: Retriever,
-    lexical: LexicalIndex,
     questions: list[TrainingQuestion],
     allowed: set[str],
     progress: bool = True,
@@ -72,17 +72,10 @@ def pool_rows(
         as_of = day_end(asked.as_of)
         pool = retriever.rerank_pool(Query.bounded(asked.question, 10, as_of=asked.as_of), as_of)
         ids, rows = features(pool)
-        passages = {p.chunk_id: p for p in lexical.passages(ids)}
-        keep = [i for i, c in enumerate(ids) if c in passages and passages[c].article_id in allowed]
+        # The pool already holds each passage's headline and text: nothing more to read.
+        keep = [i for i, c in enumerate(ids) if pool.chunks[c].article_id in allowed]
         labels = np.array(
-            [
-                any(
-                    holds_phrase(f"{passages[ids[i]].title}\n{passages[ids[i]].text}", a)
-                    for a in asked.answers
-                )
-                for i in keep
-            ],
-            dtype=np.float64,
+            [_holds_gold(pool.chunks[ids[i]], asked.answers) for i in keep], dtype=np.float64
         )
         if not labels.any():
             continue
@@ -116,10 +109,10 @@ class RerankerJob:
         best: tuple[float, Linear, dict[str, Any], int] | None = None
         for articles in ARTICLES_READ:
             over = Tuning.model_validate(tuning.model_dump() | {"rerank_articles": articles})
-            rows = self._rows(source.retriever(over), source.lexical, train, allowed, articles)
+            rows = self._rows(source.retriever(over), train, allowed, articles)
             _log(f"{articles} articles read whole: {len(rows.y)} rows, {rows.questions} questions")
             for strength in STRENGTHS:
-                model = _fit(rows, strength, args.seed)
+                model = _fit(rows, strength)
                 retriever = Retriever(
                     held_out.store, held_out.lexical, held_out.embedder, over, model
                 )
@@ -159,7 +152,6 @@ class RerankerJob:
     def _rows(
         self,
         retriever: Retriever,
-        lexical: LexicalIndex,
         train: list[TrainingQuestion],
         allowed: set[str],
         articles: int,
@@ -175,20 +167,18 @@ class RerankerJob:
         if cache.is_file():
             with cache.open("rb") as handle:
                 return pickle.load(handle)  # type: ignore[no-any-return]  # our own cache
-        rows = pool_rows(retriever, lexical, train, allowed)
+        rows = pool_rows(retriever, train, allowed)
         args.work.mkdir(parents=True, exist_ok=True)
         with cache.open("wb") as handle:
             pickle.dump(rows, handle)
         return rows
 
 
-def _fit(rows: Rows, strength: float, seed: int) -> Linear:
+def _holds_gold(chunk: ChunkFacts, answers: Sequence[str]) -> bool:
+    return any(holds_phrase(f"{chunk.headline}\n{chunk.text}", a) for a in answers)
+
+
+def _fit(rows: Rows, strength: float) -> Linear:
     if len(set(rows.y.tolist())) < 2:
         raise ValueError("the training pools hold no positive and negative both")
-    model = LogisticRegression(C=strength, max_iter=5000, random_state=seed)
-    model.fit(rows.x, rows.y)
-    return Linear(RERANK_FEATURES, model.coef_[0].astype(np.float64), float(model.intercept_[0]))
-
-
-def _head(items: list[Any], limit: int | None) -> list[Any]:
-    return items if limit is None else items[:limit]
+    return fit_logistic(rows.x, rows.y, RERANK_FEATURES, strength)

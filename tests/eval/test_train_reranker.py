@@ -44,11 +44,11 @@ def test_articles_the_judged_year_has_seen_give_no_rows(store: Path) -> None:
     train = [q for q in load_training_questions(QUESTIONS) if q.year == 2024]
     every = {p.article_id for p in source.lexical.every_passage()}
     retriever = source.retriever()
-    everything = pool_rows(retriever, source.lexical, train, every, progress=False)
+    everything = pool_rows(retriever, train, every, progress=False)
     assert everything.questions > 0 and everything.y.any() and not everything.y.all()
-    assert pool_rows(retriever, source.lexical, train, set(), progress=False).questions == 0
+    assert pool_rows(retriever, train, set(), progress=False).questions == 0
     # Without the article that holds the answers, fewer rows and fewer taught questions.
     a1_url = _records(ARTICLES)[0]["url"]
     a1 = {p.article_id for p in source.lexical.every_passage() if p.url == a1_url}
-    fewer = pool_rows(retriever, source.lexical, train, every - a1, progress=False)
+    fewer = pool_rows(retriever, train, every - a1, progress=False)
     assert len(fewer.y) < len(everything.y)
