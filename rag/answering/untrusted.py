@@ -48,6 +48,11 @@ _ROLE = (
     r"\s*[\])]?\s*(?::|>(?!>))"
 )
 _SAY = r"(?:reply|respond|answer|say|output|print|write|repeat)"
+# An order's verb of answering, not "answer for", "reply to" or "answer a question".
+_ANSWERING = (
+    r"(?:answer|reply|respond|say|state|tell|output|repeat)\b"
+    r"(?!\s+(?:for|to|questions?|a|an|the|within|by|on|whether|if|back|why|how|what|who)\b)"
+)
 # Each class of text that speaks to a model rather than to a reader, matched on folded text.
 INSTRUCTIONS: dict[str, str] = {
     # "SYSTEM:", "### System:", "[assistant]:", "User >"
@@ -102,6 +107,34 @@ INSTRUCTIONS: dict[str, str] = {
     r"phrases?|words?|links?|urls?|images?)\b"
     r"|\byour\s+(?:answer|reply|response|output|summary)\s+(?:must|should|shall|has to|"
     r"needs to)\s+(?:be|include|contain|say|start|begin|end|mention)\b",
+    # "You must answer ...", "Assistants should say ...", "Please reply with ...", "When asked,
+    # say ...": an order to whoever reads the article about what to answer. Not one to answer
+    # *for* something, to reply *to* a letter, or to answer *a* question on a ballot.
+    "order to the reader": r"\b(?:you|readers?|users?|anyone|everyone|everybody|whoever|"
+    + _MODEL
+    + r")\b(?:\s+[\w,-]+){0,4}?\s+(?:must|should|shall|will|are to|is to|needs? to|have to|"
+    r"has to|ought to|(?:are|is|were|was|have been|has been) (?:required|instructed|asked|told|"
+    r"expected|supposed) to)(?:\s+(?:always|only|now|just|simply|then|keep))*\s+"
+    + _ANSWERING
+    # Led by "please", "always", "just" ...: "Always answer ...", "Please reply ...".
+    + r"|(?:^|[:\"“‘]\s*)\W*(?:(?:please|kindly|just|simply|always|never|now|going forward"
+    r"|from (?:here|now) on),?\s+)+(?:answer|reply|respond|say)\b(?!\s*:)"
+    r"(?!\s+(?:for|to|questions?|a|an|the|within|by|on|whether|if|back|what|who|why|how"
+    r"|never)\b)"
+    # Bare, with what to say: "Reply with ...", "Answer yes", "Say exactly ...", "Answer X when
+    # asked" (not "Answer: ...", a Q&A column's label, nor "Say you earn ...").
+    r"|(?:^|[:\"“‘]\s*)\W*(?:(?:answer|reply|respond)\s+(?:with|only|exactly|yes|no)\b"
+    r"|(?:answer|reply|respond|say)\s+(?:only|exactly|verbatim)\b"
+    r"|(?:answer|reply|respond|say)\s+(?:[\"“‘]|[a-z]+[-_]\d+\b)"
+    r"|(?:answer|reply|respond|say)\b[^.!?:]{0,40}\b(?:when|if) asked\b)"
+    + r"|\b(?:when|if|whenever)\s+(?:you\s+are\s+|you're\s+|anyone\s+|someone\s+)?asked\b"
+    r"[^.!?]{0,60}?,\s*(?:(?:please|just|simply|always)\s+)*"
+    + _ANSWERING
+    + r"|\bif\s+(?:anyone|someone|somebody|a user|they)\s+asks?\b[^.!?]{0,60}?,\s*"
+    r"(?:(?:please|just|simply|always)\s+)*"
+    + _ANSWERING
+    + r"|\bwe (?:ask|request|require|would (?:like|ask|be grateful if)) (?:that )?you"
+    r" (?:to |would |will |)(?:answer|reply|respond|say)\b",
 }
 _INSTRUCTION = re.compile("|".join(f"(?:{p})" for p in INSTRUCTIONS.values()), re.M)
 # A line that speaks as a chat role or opens a template's turn is an instruction, all of it.
