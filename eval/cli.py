@@ -81,6 +81,7 @@ def tuning_from(base: Tuning, without: str, overrides: list[str]) -> Tuning:
 
 def run_curve(args: argparse.Namespace, settings: Settings) -> int:
     from eval.curve import THRESHOLDS, curve, format_curve
+    from rag.wiring import default_threshold
 
     try:
         rows = load_run(args.run_file)["questions"]
@@ -90,8 +91,12 @@ def run_curve(args: argparse.Namespace, settings: Settings) -> int:
     if args.subset:
         ids = {str(r["id"]) for r in load_jsonl(args.subset, dict, "a subset row")}
         rows = [r for r in rows if r["id"].split("@")[0] in ids]
-    points = curve(rows, THRESHOLDS)
-    print(json.dumps([asdict(p) for p in points], indent=1) if args.json else format_curve(points))
+    default = default_threshold(settings)
+    points = curve(rows, sorted({*THRESHOLDS, default}))
+    if args.json:
+        print(json.dumps([asdict(p) for p in points], indent=1))
+    else:
+        print(format_curve(points, default))
     return 0
 
 

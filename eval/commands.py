@@ -156,6 +156,7 @@ def register_train(commands: argparse._SubParsersAction[Any]) -> None:
         ("reader", "the reader (a cross-encoder from the packaged MiniLM) and its confidence"),
         ("retriever", "the question encoder, against the frozen passage vectors of a store"),
         ("reranker", "the passage re-ranker over the fused candidates and their best articles"),
+        ("calibration", "the answer's calibrated confidence and its short answer"),
     ):
         sub = kinds.add_parser(name, help=help_text)
         sub.add_argument(
@@ -200,6 +201,7 @@ def register_train(commands: argparse._SubParsersAction[Any]) -> None:
     reader.set_defaults(handler=deferred("eval.training.cli:run_train_reader"))
     register_train_retriever(kinds.choices["retriever"])
     register_train_reranker(kinds.choices["reranker"])
+    register_train_calibration(kinds.choices["calibration"])
 
 
 JUDGED = TRAIN_DATA.parent / "realtimeqa-2023"
@@ -257,3 +259,9 @@ def register_train_reranker(reranker: argparse.ArgumentParser) -> None:
     _register_stores(reranker)
     reranker.add_argument("--out", type=Path, help="model file (default: the shipped one)")
     reranker.set_defaults(handler=deferred("eval.training.cli:run_train_reranker"))
+
+
+def register_train_calibration(calibration: argparse.ArgumentParser) -> None:
+    _register_stores(calibration)
+    calibration.add_argument("--out", type=Path, help="model file (default: the shipped one)")
+    calibration.set_defaults(handler=deferred("eval.training.cli:run_train_calibration"))

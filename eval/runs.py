@@ -49,6 +49,7 @@ QUALITY = (
     "answered",
     "accuracy_answered",
     "first_sentence_accuracy",
+    "short_answer_accuracy",
     "citation_precision",
     "citation_recall",
     "outlet_attribution",
@@ -86,6 +87,7 @@ class QuestionRow(TypedDict):
     retrieval_ms: float
     answer_ms: float
     confidence: float | None  # the extractive answerer's, declined or not
+    short_answer: str | None  # the span that leads the answer, when one is shown
     scores: dict[str, Score]
 
 
@@ -188,6 +190,11 @@ def score_question(
         scores["first_sentence_accuracy"] = float(
             metrics.answer_correct(first, answer.declined, question)
         )
+        # The short answer alone: it names the gold and no other choice.
+        short = answer.short_answer
+        scores["short_answer_accuracy"] = float(
+            metrics.answer_correct(short or "", answer.declined or short is None, question)
+        )
     quotes = {c.n: c.quote for c in answer.citations}
     if not answer.declined:
         precision, recall = metrics.citation_scores(answer.text, quotes)
@@ -216,6 +223,7 @@ def score_question(
         "retrieval_ms": answer.retrieval_ms,
         "answer_ms": answer.answer_ms,
         "confidence": answer.confidence,
+        "short_answer": answer.short_answer,
         "scores": scores,
     }
 
@@ -290,6 +298,7 @@ def over_http(url: str, timeout_s: float = 120) -> Asker:
             retrieval_ms=data["retrieval_ms"],
             answer_ms=data["answer_ms"],
             confidence=data.get("confidence"),
+            short_answer=data.get("short_answer"),
         )
         return answer, passages, len(passages)
 

@@ -186,6 +186,12 @@ class AnsweringSettings(Concern):
     reader_threads: int = Field(
         1, ge=0, le=64, description="onnxruntime threads for the reader; 0 = all cores."
     )
+    calibration: Literal["on", "off"] = Field(
+        "on",
+        description="on: the confidence is recalibrated on realistic 'not there' cases and a short"
+        " answer leads the quoted sentence (rag/models/calibration); off: the answerer's own"
+        " confidence, no short answer.",
+    )
 
 
 class LLMSettings(Concern):

@@ -20,6 +20,7 @@ from rag.adapters.embedder import (
 from rag.adapters.index_writer import IndexWriter
 from rag.adapters.lexical import LexicalIndex
 from rag.adapters.store import ChromaStore
+from rag.answering.calibration import load_calibration
 from rag.answering.candidates import read_sentences
 from rag.answering.extractive import ExtractiveAnswerer
 from rag.answering.followup import FollowUps
@@ -28,6 +29,7 @@ from rag.answering.llm_answerer import LLMAnswerer
 from rag.answering.prompts import load_prompt
 from rag.answering.reader import SHIPPED as SHIPPED_READER
 from rag.answering.reader import ReaderJudge, load_judge
+from rag.answering.selection import SelectionModel
 from rag.answering.service import AskService
 from rag.catalogue import Added, Catalogue, add_article
 from rag.errors import BylineError
@@ -90,6 +92,7 @@ class Components:
             settings.answering.max_answer_sentences,
             settings.answering.min_answer_confidence,
             judge=load_reader_judge(settings),
+            calibration=load_calibration() if settings.answering.calibration == "on" else None,
         )
         # Loaded even without a model, so that a broken prompt file fails at start-up.
         answer_prompt, condense_prompt = load_prompt("answer"), load_prompt("condense")
@@ -197,6 +200,17 @@ def load_question_encoder(settings: Settings, threads: int | None = None) -> Tex
             f"the question encoder could not be loaded ({exc}); BYLINE_QUERY_MODEL=base embeds"
             " questions with the base model"
         ) from exc
+
+
+def default_threshold(settings: Settings) -> float:
+    """The confidence under which the extractive answerer declines with these settings."""
+    answering = settings.answering
+    if answering.min_answer_confidence is not None:
+        return answering.min_answer_confidence
+    if answering.calibration == "on":
+        return load_calibration().threshold
+    judge = load_reader_judge(settings)
+    return judge.threshold if judge is not None else SelectionModel.load().threshold
 
 
 def load_reader_judge(settings: Settings) -> ReaderJudge | None:

@@ -180,3 +180,65 @@ R@10 {without["10"]:.3f}, R@20 {without["20"]:.3f}.
 {rows}
 """
     path.write_text(text, encoding="utf-8")
+
+
+def write_calibration_card(path: Path, about: dict[str, Any]) -> None:
+    """The calibration's card (the short-answer scorer and the confidence), beside its file."""
+    rows = "\n".join(
+        f"| {p['threshold']:.2f} | {p['accuracy']:.4f} | {p['answered']:.4f} |"
+        f" {p['accuracy_answered']:.4f} | {p['decline_recall']:.4f} |"
+        f" {p['short_answer_accuracy']:.4f} |"
+        + (" default |" if p["threshold"] == about["default_threshold"] else " |")
+        for p in about["curve"]
+    )
+    train, held = about["train_mix"], about["held_out_mix"]
+    text = f"""# Byline's answer calibration and short answer: model card
+
+Two logistic models over what the extractive answerer weighed (`rag/answering/calibration.py`,
+`rag/answering/short_answer.py`). The **short-answer scorer** rates each span of the chosen
+sentences (names, amounts, dates, quoted titles, content words) from its kind against the kind
+asked, its place, its overlap with the question, and how many articles and outlets name it too.
+The **confidence** reads the answerer's own confidence, the best sentence's margin over the next,
+its coverage of the question, its age and the freshest news's age against the question's time,
+the window, the kind asked, and the best span's probability and agreement. No neural model: its
+cost is a fraction of a millisecond per answer. `BYLINE_CALIBRATION=off` turns it off.
+
+## Data
+RealTime QA (Kasai et al., NeurIPS 2023), `past/2022`, `past/2024`, `past/2025` of
+github.com/realtimeqa/realtimeqa_public at commit bc15fba7, as prepared in
+`shared/datasets/realtimeqa-train/`: no 2023 article, no question like a 2023 one. **Licence:
+the RealTime QA repository states none.** Fitted on the years {about["trained_on_years"]}:
+{about["training_questions"]} questions asked through the service over a store of their
+articles (built by `byline ingest`), as of their dates and again {about["time_shift_days"]} days
+earlier, when the news had not happened (the eval's own time shift). A question is right when
+its answer names the gold choice and no other; an early copy is never right; a span is right by
+the same test on the span alone.
+
+How the questions fell (answerable: drafted right / drafted wrong / nothing could answer; early
+copies: drafted of all):
+
+| | questions | drafted right | drafted wrong | none drafted | early copies drafted |
+| --- | --- | --- | --- | --- | --- |
+| training years | {train["questions"]} | {train["drafted_right"]} | {train["drafted_wrong"]} |"""
+    text += f""" {train["not_drafted"]} | {train["early_drafted"]} of {train["early_copies"]} |
+| held out ({about["held_out_year"]}) | {held["questions"]} | {held["drafted_right"]} |"""
+    text += f""" {held["drafted_wrong"]} | {held["not_drafted"]} |"""
+    text += f""" {held["early_drafted"]} of {held["early_copies"]} |
+
+## Settings and figures
+Seed {about["seed"]}; span scorer C {about["span_C"]} (the best span right most often on
+{about["held_out_year"]}), confidence C {about["confidence_C"]} (the lowest calibration error
+there). Held-out expected calibration error **{about["held_out_ece"]}** (ten bins, over the
+drafted questions and their early copies). Default threshold {about["default_threshold"]}:
+{about["threshold_rule"]}. Short answers are shown from probability {about["span_threshold"]}:
+the lowest at which those shown are right at least as often as the answers they lead.
+Measured on {about["cpu"]}.
+
+Held-out {about["held_out_year"]}, per threshold (accuracy and answered over the answerable
+questions; early declined over their copies {about["time_shift_days"]} days early):
+
+| threshold | accuracy | answered | among answered | early declined | short answer | |
+| --- | --- | --- | --- | --- | --- | --- |
+{rows}
+"""
+    path.write_text(text, encoding="utf-8")

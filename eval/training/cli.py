@@ -145,3 +145,23 @@ def run_train_reranker(args: argparse.Namespace, settings: Settings) -> int:
         print(f"articles {trial['articles']!s:>2}  C {trial['C']!s:>4}  {recall}{pool}")
     print(f"chosen: {about['rerank_articles']} articles read whole, C {about['C']}")
     return 0
+
+
+def run_train_calibration(args: argparse.Namespace, settings: Settings) -> int:
+    from eval.training.calibration import CalibrationJob
+
+    about = CalibrationJob(args, settings).run()
+    print(
+        f"held-out year {about['held_out_year']} ({about['held_out_questions']} questions and"
+        f" their copies {about['time_shift_days']} days early); ECE {about['held_out_ece']}"
+    )
+    print("threshold  accuracy  answered  among answered  early declined  short answer")
+    for p in about["curve"]:
+        mark = "  <- default" if p["threshold"] == about["default_threshold"] else ""
+        print(
+            f"{p['threshold']:9.2f}  {p['accuracy']:8.4f}  {p['answered']:8.4f}"
+            f"  {p['accuracy_answered']:14.4f}  {p['decline_recall']:14.4f}"
+            f"  {p['short_answer_accuracy']:12.4f}{mark}"
+        )
+    print(f"short answers shown from probability {about['span_threshold']}")
+    return 0

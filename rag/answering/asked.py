@@ -137,6 +137,29 @@ FRAME = frozenset(
 )
 
 
+# "How do the outlets' reports differ on ...", "What did each outlet say about ...", "Compare the
+# coverage of ...", "Do the sources agree ...": a comparison of accounts, answered per outlet.
+_OUTLETISH = re.compile(
+    r"\b(?:outlets?|sources|reports|reporting|coverage|accounts|papers|newspapers|articles"
+    r"|publications|media|news sites)\b",
+    re.I,
+)
+_COMPARING = re.compile(
+    r"\b(?:differ\w*|difference\w*|compar\w+|contrast\w*|agree\w*|disagree\w*|var(?:y|ies)"
+    r"|each|both|different|various|side by side)\b",
+    re.I,
+)
+# What a comparison asks besides its topic: these words neither count for nor against a sentence.
+COMPARISON_FRAME = frozenset(
+    terms_of(
+        "outlet outlets source sources report reports reporting coverage account accounts paper"
+        " papers newspaper newspapers article articles publication publications media differ"
+        " differs difference differences compare compared comparison contrast agree disagree"
+        " vary varies each both different various side"
+    )
+)
+
+
 @dataclass(frozen=True)
 class Asked:
     kind: Kind
@@ -150,6 +173,7 @@ class Asked:
     counted: frozenset[str]  # what "how many" counts (stemmed); a number sentence names one
     event: frozenset[str]  # what "when" asks the time of (stemmed); a dated sentence names it
     unresolved: bool  # it asks "did he ..." of no one named, with no conversation to say who
+    compares: bool = False  # it asks how the outlets' accounts differ, or what each said
 
 
 def read_question(question: str) -> Asked:
@@ -161,12 +185,14 @@ def read_question(question: str) -> Asked:
     account = _ACCOUNT.search(own)
     speaker = _speaker(account["who"], carried) if account else ()
     terms = terms_of(question)
-    focus = [t for t in terms if t not in FRAME]
+    compares = bool(_OUTLETISH.search(own)) and bool(_COMPARING.search(own))
+    frame = FRAME | COMPARISON_FRAME if compares else FRAME
+    focus = [t for t in terms if t not in frame]
     return Asked(
         kind=kind,
         terms=frozenset(terms),
         focus=frozenset(focus),
-        own=frozenset(terms_of(own)) - FRAME,
+        own=frozenset(terms_of(own)) - frame,
         pairs=frozenset(itertools.pairwise(focus)),
         words=frozenset(words(own)),
         numbers=frozenset(_NUMBERS.findall(question)),
@@ -174,6 +200,7 @@ def read_question(question: str) -> Asked:
         counted=_counted(own),
         event=_event(own, kind),
         unresolved=not carried and not names(own) and bool(_UNRESOLVED.search(own)),
+        compares=compares,
     )
 
 

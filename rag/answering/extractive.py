@@ -38,7 +38,9 @@ import numpy as np
 import numpy.typing as npt
 
 from rag.answering.asked import Asked, Kind, novel_names, person_names, read_question
+from rag.answering.calibration import Calibration, Evidence
 from rag.answering.candidates import Candidate, candidates
+from rag.answering.comparison import side_by_side
 from rag.answering.features import (
     DATE,
     NUMBER,
@@ -75,6 +77,9 @@ class Drafted:
     declined: bool
     passages: list[Passage]  # the passages given, then any other chunk of their articles cited
     confidence: float | None = None  # that the answer is right (None: nothing could answer)
+    short_answer: str | None = None  # the answering span, shown before the sentences
+    evidence: Evidence | None = None  # what was weighed (None: nothing could answer)
+    note: str = ""  # a comparison's: what the outlets agree on, who is silent (not a quote)
 
 
 class ExtractiveAnswerer:
@@ -84,13 +89,17 @@ class ExtractiveAnswerer:
         min_confidence: float | None = None,
         model: SelectionModel | None = None,
         judge: ReaderJudge | None = None,
+        calibration: Calibration | None = None,
     ) -> None:
-        """``min_confidence``: None takes the threshold chosen with the model in use (the
-        reader's, or the cheap ranker's) on its held-out year."""
+        """``min_confidence``: None takes the threshold chosen with the last stage in use (the
+        calibration's, the reader's, or the cheap ranker's) on its held-out year."""
         self.max_sentences = max_sentences
         self.model = model or SelectionModel.load()
         self.judge = judge  # the reader; None: the cheap ranker alone (BYLINE_READER=off)
+        self.calibration = calibration  # None: the answerer's own confidence, no short answer
         chosen = judge.threshold if judge is not None else self.model.threshold
+        if calibration is not None:
+            chosen = calibration.threshold
         self.min_confidence = chosen if min_confidence is None else min_confidence
 
     def answer(
@@ -119,7 +128,7 @@ class ExtractiveAnswerer:
         if not reading.eligible:
             return declined
         eligible = [found[i] for i in reading.eligible]
-        scores = self.model.sentence_scores(reading.features)
+        scores = cheap = self.model.sentence_scores(reading.features)
         keep_within = self.model.keep_within
         if self.judge is None:
             confidence = self.model.confidence(question_features(reading.features, scores))
@@ -127,8 +136,6 @@ class ExtractiveAnswerer:
             judged = self.judge.judge(asked_as or question, eligible, reading.features, scores)
             scores, confidence = judged.scores, judged.confidence
             keep_within = self.judge.keep_within
-        if confidence < self.min_confidence:
-            return Drafted([], declined=True, passages=passages, confidence=confidence)
         # A follow-up never gets the previous answer again: of its sentences only the best
         # one may answer, when it is the best of all (rule 6).
         best = int(np.argmax(scores))
@@ -137,14 +144,24 @@ class ExtractiveAnswerer:
             for i, c in enumerate(eligible)
             if i == best or (np.isfinite(scores[i]) and sentence_key(c.sentence) not in previous)
         ]
-        chosen = choose(
-            eligible,
-            scores,
-            kept,
-            self.max_sentences,
-            keep_within,
-            same_article=len(outlets) < 2,
+        note = ""
+        if reading.asked.compares or len(outlets) > 1:  # each outlet's own account, side by side
+            compared = side_by_side(eligible, scores, cheap, outlets)
+            chosen, note = compared.chosen, compared.note
+        else:
+            chosen = choose(eligible, scores, kept, self.max_sentences, keep_within, True)
+        evidence = Evidence(
+            reading.asked, question, found, eligible, reading.features, scores, chosen, confidence
         )
+        short_answer = None
+        if self.calibration is not None:
+            verdict = self.calibration.verdict(evidence)
+            confidence = verdict.confidence
+            short_answer = None if note else verdict.short_answer  # a comparison has none
+        if confidence < self.min_confidence:
+            return Drafted(
+                [], declined=True, passages=passages, confidence=confidence, evidence=evidence
+            )
         cited = list(passages)
         place = {p.chunk_id: number for number, p in enumerate(cited, start=1)}
         sentences = []
@@ -152,8 +169,9 @@ class ExtractiveAnswerer:
             if c.passage.chunk_id not in place:
                 cited.append(c.passage)
                 place[c.passage.chunk_id] = len(cited)
-            sentences.append(f"{c.sentence} [{place[c.passage.chunk_id]}]")
-        return Drafted(sentences, declined=False, passages=cited, confidence=confidence)
+            said = f"{c.passage.outlet}: {c.sentence}" if note else c.sentence
+            sentences.append(f"{said} [{place[c.passage.chunk_id]}]")
+        return Drafted(sentences, False, cited, confidence, short_answer, evidence, note)
 
 
 def choose(

@@ -14,12 +14,13 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from rag.answering.citations import without_markers
-from rag.answering.extractive import ExtractiveAnswerer
+from rag.answering.extractive import Drafted, ExtractiveAnswerer
 from rag.answering.followup import FollowUps, Turn
 from rag.answering.grounding import DECLINE_TEXT, CitationCheck, join_sentences
 from rag.answering.llm_answerer import LLMAnswerer
-from rag.domain.folding import sentence_key
-from rag.domain.models import Answer, Answerer
+from rag.answering.short_answer import lead_with, without_short_answer
+from rag.domain.folding import holds_phrase, sentence_key
+from rag.domain.models import Answer, Answerer, Searched
 from rag.domain.text import split_sentences
 from rag.errors import GenerationFailed
 from rag.retrieval.retriever import Query, Retrieved, Retriever
@@ -30,8 +31,19 @@ def _previous_answer(history: list[Turn]) -> frozenset[str]:
     answers = [t.content for t in history if t.role == "assistant"]
     if not answers:
         return frozenset()
-    text = answers[-1].split("\n\nSources:", 1)[0]
+    text = without_short_answer(answers[-1].split("\n\nSources:", 1)[0])
     return frozenset(sentence_key(without_markers(s)) for s in split_sentences(text))
+
+
+def searched(query: Query, retrieved: Retrieved) -> Searched:
+    """The time and outlets a question was looked for in: the window it names, else the
+    query's bounds, up to the time it was asked as of."""
+    window = retrieved.window
+    since = window.start if window is not None else query.since
+    until = min(window.end, retrieved.as_of) if window is not None else retrieved.as_of
+    if query.until is not None:
+        until = min(until, query.until)
+    return Searched(since, until, retrieved.named_outlets or query.outlets)
 
 
 @dataclass(frozen=True)
@@ -110,6 +122,7 @@ class AskService:
         answer = replace(
             answer,
             question=question,
+            searched=searched(query, retrieved),
             passages=retrieved.passages,
             retrieval_ms=round((retrieved_at - started) * 1000, 1),
             answer_ms=round((time.perf_counter() - retrieved_at) * 1000, 1),
@@ -145,16 +158,20 @@ class AskService:
             return Answer(DECLINE_TEXT, declined=True, answerer=Answerer.LLM)
         return failure or "no valid citations"
 
-    def _extractive_answer(
-        self, question: str, retrieved: Retrieved, previous: frozenset[str]
-    ) -> Answer:
-        """The extractive answer, through the same citation check as a model's."""
+    def draft(self, query: Query) -> tuple[Retrieved, Drafted]:
+        """What the extractive answerer drafts for a standalone question, with what it weighed
+        (``byline train calibration`` reads this, so training sees what serving does)."""
+        query = replace(query, as_of=query.as_of or datetime.now(UTC))
+        retrieved = self._retriever.retrieve(query)
+        return retrieved, self._draft(query.question, retrieved, frozenset())
+
+    def _draft(self, question: str, retrieved: Retrieved, previous: frozenset[str]) -> Drafted:
         # Scored against what the question asks, without the outlet and time words that only
         # chose where and when to look.
         # It reads the passages' whole articles: the sentence that answers is often in a chunk
         # beside the one retrieval found.
         articles = self._retriever.articles(retrieved.passages) if retrieved.passages else {}
-        drafted = self._extractive.answer(
+        return self._extractive.answer(
             retrieved.searched,
             retrieved.passages,
             previous,
@@ -164,8 +181,23 @@ class AskService:
             outlets=retrieved.named_outlets,
             asked_as=question,
         )
+
+    def _extractive_answer(
+        self, question: str, retrieved: Retrieved, previous: frozenset[str]
+    ) -> Answer:
+        """The extractive answer, through the same citation check as a model's; its short
+        answer, when one is shown, leads it."""
+        drafted = self._draft(question, retrieved, previous)
         check = CitationCheck(drafted.passages, DECLINE_TEXT)
         shown = [checked for s in drafted.sentences if (checked := check.sentence(s))]
         if drafted.declined or not shown:
             return Answer(DECLINE_TEXT, declined=True, confidence=drafted.confidence)
-        return Answer(join_sentences(shown), check.citations(), confidence=drafted.confidence)
+        text = join_sentences(shown)
+        if drafted.note:  # a comparison: one outlet a line, then what they share
+            text = "\n".join(shown) + f"\n\n{drafted.note}"
+        short = drafted.short_answer
+        if short is not None and holds_phrase(text, short):
+            text = lead_with(short, text)
+        else:
+            short = None
+        return Answer(text, check.citations(), confidence=drafted.confidence, short_answer=short)

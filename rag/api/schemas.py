@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime
 from typing import Annotated, Any, Literal, Self
 
@@ -17,8 +18,9 @@ from pydantic import (
 from pydantic.config import JsonDict
 
 from rag.answering.followup import Turn
+from rag.answering.untrusted import instruction_free
 from rag.catalogue import Catalogue
-from rag.domain.models import Answer, Citation, Passage
+from rag.domain.models import Answer, Citation, Passage, Searched
 from rag.retrieval.retriever import Query, day_end, day_start
 
 
@@ -155,6 +157,22 @@ class AskRequest(SearchRequest):
         return [Turn(t.role, t.content) for t in self.history]
 
 
+class SearchScope(BaseModel):
+    since: datetime | None = Field(description="The earliest publication time looked at.")
+    until: datetime = Field(description="The latest: the question's time or the window's end.")
+    outlets: list[str] = Field(description="The outlets looked at; empty: every outlet.")
+    text: str = Field(description="The same in words: 'news up to 2024-10-17, from every outlet'.")
+
+    @classmethod
+    def of(cls, searched: Searched) -> SearchScope:
+        return cls(
+            since=searched.since,
+            until=searched.until,
+            outlets=list(searched.outlets),
+            text=searched.describe(),
+        )
+
+
 class AskResponse(BaseModel):
     answer: str
     citations: list[Citation]
@@ -172,6 +190,23 @@ class AskResponse(BaseModel):
         " right; a decline under BYLINE_MIN_ANSWER_CONFIDENCE still says it. None when nothing"
         " could answer, or a model answered.",
     )
+    short_answer: str | None = Field(
+        None,
+        description="The answering span (a name, a number, a date) that leads `answer`, when the"
+        " extractive answerer is sure enough of it; None otherwise, and for a model's answer.",
+    )
+    unsure: bool = Field(
+        False,
+        description="The answer is given with a calibrated confidence under 0.5: likelier wrong"
+        " than right, shown marked so; check its sources.",
+    )
+    searched: SearchScope | None = Field(
+        None, description="The time and outlets the question was looked for in."
+    )
+    nearest: list[Passage] = Field(
+        default_factory=list,
+        description="On a decline, the nearest passages found, best first, as search results.",
+    )
     passages: list[Passage] | None = Field(
         None, description="The retrieved passages, in rank order (with include_passages)."
     )
@@ -187,6 +222,10 @@ class AskResponse(BaseModel):
             retrieval_ms=answer.retrieval_ms,
             answer_ms=answer.answer_ms,
             confidence=None if answer.confidence is None else round(answer.confidence, 4),
+            short_answer=answer.short_answer,
+            unsure=answer.unsure,
+            searched=None if answer.searched is None else SearchScope.of(answer.searched),
+            nearest=[replace(p, text=instruction_free(p.text)) for p in answer.nearest],
             passages=answer.passages if include_passages else None,
         )
 

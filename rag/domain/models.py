@@ -155,6 +155,32 @@ class Citation:
         )
 
 
+@dataclass(frozen=True)
+class Searched:
+    """Where a question was looked for: a time span and the outlets (none: every outlet)."""
+
+    since: datetime | None
+    until: datetime
+    outlets: tuple[str, ...] = ()
+
+    def describe(self) -> str:
+        """'news from 2024-10-10 to 2024-10-17, from CNN and BBC'"""
+        span = f"up to {self.until:%Y-%m-%d}"
+        if self.since is not None:
+            span = f"from {self.since:%Y-%m-%d} to {self.until:%Y-%m-%d}"
+        outlets = "every outlet"
+        if self.outlets:
+            named = list(self.outlets)
+            outlets = " and ".join([", ".join(named[:-1]), named[-1]] if len(named) > 1 else named)
+        return f"news {span}, from {outlets}"
+
+
+# A calibrated confidence under this says the answer is likelier wrong than right: it is shown
+# marked as unsure.
+UNSURE_UNDER = 0.5
+NEAREST = 3  # passages a decline offers as search results
+
+
 class Answerer(StrEnum):
     LLM = "llm"
     EXTRACTIVE = "extractive"
@@ -176,6 +202,19 @@ class Answer:
     # The extractive answerer's confidence (0-1) that its answer is right; None where none was
     # computed (a model's answer, nothing eligible to answer).
     confidence: float | None = None
+    # The answering span (a name, a number, a date) that leads the text, when one is shown.
+    short_answer: str | None = None
+    searched: Searched | None = None  # where it was looked for
+
+    @property
+    def unsure(self) -> bool:
+        """An answer given with a calibrated confidence under ``UNSURE_UNDER``."""
+        return not self.declined and self.confidence is not None and self.confidence < UNSURE_UNDER
+
+    @property
+    def nearest(self) -> list[Passage]:
+        """On a decline, the nearest passages found, best first, offered as search results."""
+        return self.passages[:NEAREST] if self.declined else []
 
     @property
     def label(self) -> str:

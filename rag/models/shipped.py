@@ -15,6 +15,7 @@ HERE = Path(__file__).resolve().parent
 READER = HERE / "reader"
 QUERY_ENCODER = HERE / "query_encoder"
 RERANKER = HERE / "reranker" / "reranker.json"
+CALIBRATION = HERE / "calibration" / "calibration.json"
 
 
 def reader_files(folder: Path | None = None) -> ModelFiles:

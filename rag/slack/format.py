@@ -11,7 +11,7 @@ import json
 import re
 from typing import Any
 
-from rag.domain.models import Answer
+from rag.domain.models import Answer, Passage
 from rag.domain.text import split_sentences
 from rag.render import Source, day, sources
 
@@ -80,12 +80,17 @@ def answer_message(answer: Answer, question: str) -> dict[str, Any]:
         {"type": "section", "text": {"type": "mrkdwn", "text": piece}}
         for piece in split_sections(to_mrkdwn(answer.text))
     ]
+    if answer.unsure:
+        note = ":warning: *Unsure*: this answer is likelier wrong than right. Check its sources."
+        blocks.insert(0, {"type": "context", "elements": [{"type": "mrkdwn", "text": note}]})
     if answer.citations:
         listed = "*Sources*\n" + "\n".join(source_line(s) for s in sources(answer.citations))
         blocks += [
             {"type": "section", "text": {"type": "mrkdwn", "text": piece}}
             for piece in split_sections(listed)
         ]
+    if answer.declined:
+        blocks += _decline_blocks(answer)
     value = json.dumps({"q": question[:1500]})
     blocks.append(
         {
@@ -102,6 +107,25 @@ def answer_message(answer: Answer, question: str) -> dict[str, Any]:
         "unfurl_links": False,
         "unfurl_media": False,
     }
+
+
+def _decline_blocks(answer: Answer) -> list[dict[str, Any]]:
+    """What a decline searched, and the nearest passages it found, as search results."""
+    lines = []
+    if answer.searched is not None:
+        lines.append(f"Searched {escape(answer.searched.describe())}.")
+    if answer.nearest:
+        lines.append("*The nearest passages found*")
+        lines += [_passage_line(p) for p in answer.nearest]
+    pieces = split_sections("\n".join(lines))
+    return [{"type": "section", "text": {"type": "mrkdwn", "text": t}} for t in pieces]
+
+
+def _passage_line(passage: Passage) -> str:
+    label = escape(f"{passage.outlet} — {passage.title}").replace("|", "¦")
+    linked = f"<{passage.url}|{label}>" if passage.url.startswith("http") else label
+    date = f" ({when})" if (when := day(passage.published_at)) else ""
+    return f"• {linked}{date}"
 
 
 def _button(label: str, action_id: str, value: str, style: str | None) -> dict[str, Any]:

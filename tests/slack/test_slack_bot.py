@@ -133,6 +133,20 @@ def test_a_mention_gets_one_threaded_cited_reply(api: httpx.Client, slack: FakeS
     assert ("reactions.add", "100.1") in reactions and ("reactions.remove", "100.1") in reactions
 
 
+def test_a_decline_says_where_it_looked_and_lists_the_nearest_passages(
+    api: httpx.Client, slack: FakeSlack
+) -> None:
+    question = "Who won the 2022 FIFA World Cup final?"
+    assert post_event(api, mention("110.1", question), "Ev110").status_code == 200
+    slack.wait_for_post("110.1")
+    [reply] = slack.posted("110.1")
+    shown = sources_of(reply)
+    assert "Not found in the ingested articles" in shown
+    assert "Searched news up to " in shown and ", from every outlet." in shown
+    assert "*The nearest passages found*\n• " in shown
+    assert "ICARO Media Group — " in shown or "NewsTrack — " in shown
+
+
 def test_a_direct_message_is_answered_in_its_thread(api: httpx.Client, slack: FakeSlack) -> None:
     event = {
         "type": "message",

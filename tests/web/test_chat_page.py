@@ -188,6 +188,13 @@ def test_a_declined_answer_says_so(api: httpx.Client, page: Page) -> None:
     expect(answer).to_contain_text("No answer in the ingested articles")
     expect(answer.locator("a.cite")).to_have_count(0)
     expect(page.locator("#announcer")).to_have_text("No answer was found in the ingested articles.")
+    # It says where it looked, and offers the nearest passages as search results.
+    expect(answer.locator(".searched")).to_have_text(
+        re.compile(r"^Searched news up to \d{4}-\d\d-\d\d, from every outlet\.$")
+    )
+    nearest = answer.get_by_role("list", name="Nearest passages").get_by_role("listitem")
+    expect(nearest.first).to_contain_text(re.compile("ICARO Media Group|NewsTrack"))
+    assert 0 < nearest.count() <= 3
 
 
 def test_a_server_error_shows_the_error(tmp_path: Path, page: Page) -> None:

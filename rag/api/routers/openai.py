@@ -172,7 +172,17 @@ def url_citations(text: str, citations: list[Citation]) -> list[dict[str, Any]]:
 
 # What /ask says of an answer besides its text and citations: one definition, so that the chat
 # endpoint's ``byline`` object cannot fall behind (it once lacked the confidence).
-FACTS = {"answerer", "question", "declined", "confidence", "retrieval_ms", "answer_ms"}
+FACTS = {
+    "answerer",
+    "question",
+    "declined",
+    "confidence",
+    "short_answer",
+    "unsure",
+    "searched",
+    "retrieval_ms",
+    "answer_ms",
+}
 
 
 def byline_facts(answer: Answer) -> dict[str, Any]:

@@ -174,6 +174,29 @@ function sourceList(done) {
   return list;
 }
 
+// A decline's nearest passages, offered as search results: headline, outlet, date, link.
+function nearestList(passages) {
+  const box = element("div", "nearest");
+  box.append(element("p", "small", "The nearest passages found:"));
+  const list = element("ul", "sources");
+  list.setAttribute("aria-label", "Nearest passages");
+  for (const passage of passages) {
+    const item = element("li");
+    const label = `${passage.outlet}: ${passage.title}`;
+    if (passage.url) {
+      const link = element("a", "source-link", label);
+      link.href = passage.url;
+      item.append(link);
+    } else {
+      item.append(element("span", "", label));
+    }
+    if (passage.published_at) item.append(" ", element("span", "muted", day(passage.published_at)));
+    list.append(item);
+  }
+  box.append(list);
+  return box;
+}
+
 function finishAnswer(turn, done) {
   turn.status.remove();
   turn.answer.setAttribute("aria-busy", "false");
@@ -193,10 +216,21 @@ function finishAnswer(turn, done) {
         : "Try other words, or ask about something the ingested articles cover.",
     );
     turn.answer.prepend(note);
+    if (done.searched) {
+      turn.answer.append(element("p", "searched muted small", `Searched ${done.searched.text}.`));
+    }
+    if (done.nearest && done.nearest.length) turn.answer.append(nearestList(done.nearest));
     announce("No answer was found in the ingested articles.");
   } else {
+    if (done.unsure) {
+      turn.answer.classList.add("unsure");
+      const mark = element("p", "unsure-note");
+      mark.append(element("strong", "", "Unsure: "));
+      mark.append("this answer is likelier wrong than right. Check its sources.");
+      turn.answer.prepend(mark);
+    }
     if (done.citations.length) turn.answer.append(sourceList(done));
-    announce(`Answer ready, with ${done.citations.length} sources.`);
+    announce(`Answer ready${done.unsure ? ", marked unsure" : ""}, with ${done.citations.length} sources.`);
   }
   keepInView(turn);
   state.history.push({ role: "user", content: turn.question });

@@ -42,9 +42,19 @@ def test_the_aid_question_is_answered_and_cited_to_icaro(api: httpx.Client) -> N
         "retrieval_ms",
         "answer_ms",
         "confidence",
+        "short_answer",
+        "unsure",
+        "searched",
+        "nearest",
         "passages",
     }
     assert body["passages"] is None  # only with include_passages
+    assert body["nearest"] == []  # only a decline offers them
+    assert body["unsure"] == (body["confidence"] < 0.5)
+    # The short answer, when one is shown, leads the quoted sentences and is one of their spans.
+    if body["short_answer"] is not None:
+        lead, _, sentences = body["answer"].partition(". — ")
+        assert lead == body["short_answer"] and body["short_answer"] in sentences
     assert 0.0 <= body["confidence"] <= 1.0
     assert not body["declined"] and body["answerer"] == "extractive"
     assert "€40 billion" in body["answer"]
@@ -89,6 +99,28 @@ def test_unanswerable_questions_decline_without_citations(api: httpx.Client, que
     assert body["declined"] is True
     assert body["citations"] == []
     assert "not found in the ingested articles" in body["answer"].lower()
+
+
+def test_a_decline_says_where_it_looked_and_offers_the_nearest_passages(
+    api: httpx.Client,
+) -> None:
+    body = api.post(
+        "/ask", json={"question": "Who won the 2022 FIFA World Cup final?", "until": "2024-10-20"}
+    ).json()
+    assert body["declined"] and body["short_answer"] is None and not body["unsure"]
+    assert body["searched"]["text"] == "news up to 2024-10-20, from every outlet"
+    assert body["searched"]["outlets"] == [] and body["searched"]["since"] is None
+    nearest = body["nearest"]
+    assert 0 < len(nearest) <= 3
+    assert {p["outlet"] for p in nearest} <= {"ICARO Media Group", "NewsTrack"}
+    named = api.post(
+        "/ask",
+        json={"question": "What did NewsTrack report about the World Cup final last week?"},
+    ).json()
+    assert named["declined"]
+    assert named["searched"]["outlets"] == ["NewsTrack"]
+    assert named["searched"]["since"] is not None  # "last week" is a window
+    assert named["searched"]["text"].endswith("from NewsTrack")
 
 
 def test_an_outlet_named_in_the_question_is_not_a_missing_name(api: httpx.Client) -> None:
