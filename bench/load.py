@@ -3,7 +3,7 @@ against raw encode; ask and cold side by side with earlier releases.
 
     .venv/bin/python bench/load.py ask --data-dir DIR [--seconds 60] [--concurrency 1 4 16]
         [--encoders onnx torch] [--readers on off] [--query-models trained base]
-        [--baseline NAME BYLINE DATA_DIR READERS]...
+        [--calibrations on off] [--baseline NAME BYLINE DATA_DIR READERS]...
     .venv/bin/python bench/load.py cold [--runs 5] [--baseline NAME BYLINE - READERS]...
     .venv/bin/python bench/load.py ingest [--articles N] [--slice 250] [--data-dir DIR] [--raw-same]
     .venv/bin/python bench/load.py ingest --whole-process --articles N [--rounds 2]
@@ -80,6 +80,7 @@ def main() -> None:
     ask.add_argument("--port", type=int, default=8765)
     ask.add_argument("--encoders", nargs="+", default=["onnx"])
     ask.add_argument("--readers", nargs="+", default=["on", "off"], help="BYLINE_READER values")
+    ask.add_argument("--calibrations", nargs="+", default=["on"], help="BYLINE_CALIBRATION values")
     ask.add_argument(
         "--query-models", nargs="+", default=["trained", "base"], help="BYLINE_QUERY_MODEL values"
     )
@@ -110,7 +111,14 @@ def main() -> None:
         )
     args = parser.parse_args()
     if args.part == "ask":
-        ours = Side("this", BYLINE, args.data_dir, tuple(args.readers), tuple(args.query_models))
+        ours = Side(
+            "this",
+            BYLINE,
+            args.data_dir,
+            tuple(args.readers),
+            tuple(args.query_models),
+            tuple(args.calibrations),
+        )
         bench_ask(
             sides_of(ours, args.baseline), args.seconds, args.concurrency, args.port, args.encoders
         )
@@ -136,6 +144,7 @@ class Side:
     data_dir: Path
     readers: tuple[str, ...]  # BYLINE_READER values it is run with ("-": it has no reader)
     query_models: tuple[str, ...] = ("-",)  # BYLINE_QUERY_MODEL values ("-": it has none)
+    calibrations: tuple[str, ...] = ("-",)  # BYLINE_CALIBRATION values ("-": it has none)
 
 
 def sides_of(ours: Side, baselines: list[list[str]]) -> list[Side]:
@@ -161,7 +170,9 @@ def bench_ask(
     rows, memory = [], []
     # One server after the other, each alone on the machine.
     for side, encoder in itertools.product(sides, encoders):
-        for reader, query_model in itertools.product(side.readers, side.query_models):
+        for reader, query_model, calibration in itertools.product(
+            side.readers, side.query_models, side.calibrations
+        ):
             env = {
                 **os.environ,
                 "BYLINE_DATA_DIR": str(side.data_dir),
@@ -172,7 +183,9 @@ def bench_ask(
                 env["BYLINE_READER"] = reader
             if query_model != "-":
                 env["BYLINE_QUERY_MODEL"] = query_model
-            label = f"{side.name}/{encoder}/reader {reader}/query {query_model}"
+            if calibration != "-":
+                env["BYLINE_CALIBRATION"] = calibration
+            label = f"{side.name}/{encoder}/reader {reader}/query {query_model}/cal {calibration}"
             started = time.perf_counter()
             server = subprocess.Popen([side.byline, "serve", "--port", str(port)], env=env)
             base = f"http://127.0.0.1:{port}"
@@ -190,12 +203,12 @@ def bench_ask(
                     latencies, errors = _load(base, questions, level, seconds)
                     done = len(latencies)
                     rows.append(
-                        f"{label:>44}  {level:>11}  {done:>8}  {done / seconds:5.1f}"
+                        f"{label:>56}  {level:>11}  {done:>8}  {done / seconds:5.1f}"
                         f"  {percentile(latencies, 0.5):7.1f}  {percentile(latencies, 0.95):7.1f}"
                         f"  {percentile(latencies, 0.99):7.1f}  {errors:>6}"
                     )
                 memory.append(
-                    f"{label:>44}  ready in {ready_s:5.1f} s  peak memory (VmHWM)"
+                    f"{label:>56}  ready in {ready_s:5.1f} s  peak memory (VmHWM)"
                     f" {_peak_mib(server.pid):,.0f} MiB"
                 )
             finally:
@@ -203,8 +216,8 @@ def bench_ask(
                 server.wait(timeout=30)
     print(f"CPU: {_cpu()}")
     print(
-        f"{'build/encoder/reader/query model':>44}  concurrency  requests  req/s    p50 ms   p95 ms"
-        "   p99 ms  errors"
+        f"{'build/encoder/reader/query model/calibration':>56}  concurrency  requests  req/s"
+        "    p50 ms   p95 ms   p99 ms  errors"
     )
     print("\n".join(rows))
     print("\n".join(memory))

@@ -298,11 +298,19 @@ def run_feedback_export(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def format_answer(response: AskResponse) -> str:
-    from rag.render import sources_suffix
+    from rag.render import day, sources_suffix
 
-    return response.answer + sources_suffix(
-        response.citations, indent="  ", link=lambda url: f"<{url}>"
-    )
+    text = response.answer
+    if response.unsure:
+        text = f"(Unsure: likelier wrong than right; check the sources.)\n{text}"
+    if response.declined and response.searched is not None:
+        text += f"\nSearched {response.searched.text}."
+    if response.nearest:
+        text += "\n\nThe nearest passages found:\n" + "\n".join(
+            f"  {p.outlet} — {p.title} ({day(p.published_at) or 'undated'})"
+            for p in response.nearest
+        )
+    return text + sources_suffix(response.citations, indent="  ", link=lambda url: f"<{url}>")
 
 
 if __name__ == "__main__":

@@ -149,6 +149,11 @@ _COMPARING = re.compile(
     r"|each|both|different|various|side by side)\b",
     re.I,
 )
+_POLAR = re.compile(
+    r"^\W*(?:did|does|do|is|are|was|were|will|would|can|could|has|have|had|should|shall|may"
+    r"|might|must)\b",
+    re.I,
+)
 # What a comparison asks besides its topic: these words neither count for nor against a sentence.
 COMPARISON_FRAME = frozenset(
     terms_of(
@@ -174,6 +179,7 @@ class Asked:
     event: frozenset[str]  # what "when" asks the time of (stemmed); a dated sentence names it
     unresolved: bool  # it asks "did he ..." of no one named, with no conversation to say who
     compares: bool = False  # it asks how the outlets' accounts differ, or what each said
+    polar: bool = False  # a yes-or-no question ("Did he endorse it?"): no span answers it
 
 
 def read_question(question: str) -> Asked:
@@ -201,6 +207,7 @@ def read_question(question: str) -> Asked:
         event=_event(own, kind),
         unresolved=not carried and not names(own) and bool(_UNRESOLVED.search(own)),
         compares=compares,
+        polar=bool(_POLAR.match(own)),
     )
 
 

@@ -128,7 +128,9 @@ class Calibration:
         best, signals = span_signals(rows, probabilities)
         row = np.array([[*evidence.base_signals(), *signals]], dtype=np.float64)
         confidence = float(self.confidence.probabilities(row)[0])
+        # A yes-or-no question is answered by its sentence: no name or number is its answer.
         shown = best >= 0 and probabilities[best] >= self.span_threshold
+        shown = shown and not evidence.asked.polar
         return Verdict(confidence, spans[best].text if shown else None)
 
     def as_json(self) -> dict[str, Any]:

@@ -15,10 +15,13 @@ Its rules, in order (README, "How the offline answerer answers"):
 4. The sentences are scored by the cheap ranker, a learned logistic model over their features
    (:mod:`features`, :mod:`selection`). With the reader (:mod:`reader`), its best few are read
    again beside the question and the two scores combined; the confidence, learned too, reads
-   the best scores, the article's rank and age. Under ``min_confidence``: decline.
-5. The best sentence comes first; others join it only from its own article (unless the question
-   names two outlets), within ``keep_within`` of its score and when they do not repeat a
-   chosen one, up to ``max_sentences``.
+   the best scores, the article's rank and age.
+5. The best sentence comes first; others join it only from its own article, within
+   ``keep_within`` of its score and when they do not repeat a chosen one, up to
+   ``max_sentences``. A comparison ("how do the outlets' reports differ", two outlets named)
+   gets each outlet's best sentence instead, side by side (:mod:`comparison`).
+   With the calibration (:mod:`calibration`) the confidence is recalibrated over what was
+   weighed and the short answer chosen. Under ``min_confidence``: decline.
 6. A follow-up never gets the previous answer again: of its sentences only the best one may
    answer, and only when it is the best of all.
 

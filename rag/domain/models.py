@@ -213,8 +213,12 @@ class Answer:
 
     @property
     def nearest(self) -> list[Passage]:
-        """On a decline, the nearest passages found, best first, offered as search results."""
-        return self.passages[:NEAREST] if self.declined else []
+        """On a decline, the nearest passages found (an article's best one each), best first,
+        offered as search results."""
+        if not self.declined:
+            return []
+        firsts = {p.article_id: p for p in reversed(self.passages)}  # each article's best
+        return sorted(firsts.values(), key=self.passages.index)[:NEAREST]
 
     @property
     def label(self) -> str:

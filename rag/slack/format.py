@@ -80,8 +80,11 @@ def answer_message(answer: Answer, question: str) -> dict[str, Any]:
         {"type": "section", "text": {"type": "mrkdwn", "text": piece}}
         for piece in split_sections(to_mrkdwn(answer.text))
     ]
-    if answer.unsure:
-        note = ":warning: *Unsure*: this answer is likelier wrong than right. Check its sources."
+    if not answer.declined and answer.confidence is not None:
+        # The same calibrated number as /ask's: about that share of such answers are right.
+        note = f"Confidence {answer.confidence:.2f}"
+        if answer.unsure:
+            note = f":warning: *Unsure*: likelier wrong than right. Check its sources. ({note})"
         blocks.insert(0, {"type": "context", "elements": [{"type": "mrkdwn", "text": note}]})
     if answer.citations:
         listed = "*Sources*\n" + "\n".join(source_line(s) for s in sources(answer.citations))

@@ -126,6 +126,12 @@ def test_a_mention_gets_one_threaded_cited_reply(api: httpx.Client, slack: FakeS
     assert reply["unfurl_links"] is False and reply["unfurl_media"] is False
     shown = sources_of(reply)
     assert "€40 billion" in shown and "*Sources*\n[1] ICARO Media Group — NATO" in shown
+    # The same calibrated confidence as /ask gives, marked when the answer is unsure.
+    asked = api.post("/ask", json={"question": AID}).json()
+    blocks = reply["blocks"] if isinstance(reply["blocks"], list) else json.loads(reply["blocks"])
+    [context] = [b["elements"][0]["text"] for b in blocks if b["type"] == "context"]
+    assert f"Confidence {asked['confidence']:.2f}" in context
+    assert ("*Unsure*" in context) == asked["unsure"]
     slack.wait_for_call("reactions.remove", "100.1")
     reactions = [
         (c.method, c.params.get("timestamp")) for c in slack.calls if "reactions" in c.method

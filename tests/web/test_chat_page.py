@@ -197,6 +197,35 @@ def test_a_declined_answer_says_so(api: httpx.Client, page: Page) -> None:
     assert 0 < nearest.count() <= 3
 
 
+# Questions the sample articles answer, some surely and some not: the page marks the unsure ones.
+SAMPLE_QUESTIONS = [
+    AID_QUESTION,
+    "Who is the US Ambassador to NATO?",
+    "What did Zelensky propose to deter Russian aggression?",
+    "What does NATO fear about escalating the conflict?",
+    "Where will Zelensky present his victory plan?",
+    "When did Rutte speak about the victory plan?",
+]
+
+
+def test_an_unsure_answer_is_marked_and_a_sure_one_is_not(api: httpx.Client, page: Page) -> None:
+    bodies = {q: api.post("/ask", json={"question": q}).json() for q in SAMPLE_QUESTIONS}
+    answered = {q: b for q, b in bodies.items() if not b["declined"]}
+    unsure = [q for q, b in answered.items() if b["unsure"]]
+    sure = [q for q, b in answered.items() if not b["unsure"]]
+    assert unsure and sure, {q: b["confidence"] for q, b in answered.items()}
+    page.goto(url(api))
+    ask(page, unsure[0])
+    answer = last_answer(page)
+    expect(answer).to_have_class(re.compile(r"\bunsure\b"))
+    expect(answer.locator(".unsure-note")).to_contain_text("Unsure:")
+    expect(page.locator("#announcer")).to_contain_text("marked unsure")
+    ask(page, sure[0])
+    answer = page.locator(".answer").nth(1)
+    expect(answer).to_have_attribute("aria-busy", "false")
+    expect(answer.locator(".unsure-note")).to_have_count(0)
+
+
 def test_a_server_error_shows_the_error(tmp_path: Path, page: Page) -> None:
     # A Chroma server that is not there: the real app answers 503 with its envelope.
     settings = Settings(

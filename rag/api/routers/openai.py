@@ -180,6 +180,7 @@ FACTS = {
     "short_answer",
     "unsure",
     "searched",
+    "nearest",
     "retrieval_ms",
     "answer_ms",
 }
