@@ -30,6 +30,7 @@ from eval.questions import EvalQuestion
 from rag.answering.followup import Turn
 from rag.answering.prompts import load_prompt
 from rag.answering.service import AskService
+from rag.answering.short_answer import without_short_answer
 from rag.domain.folding import phrase_form
 from rag.domain.models import Answer, Citation, Passage
 from rag.retrieval.retriever import Query, Retriever
@@ -186,7 +187,7 @@ def score_question(
         scores["accuracy"] = float(metrics.answer_correct(answer.text, answer.declined, question))
         scores["answered"] = float(not answer.declined)
         scores["accuracy_answered"] = None if answer.declined else scores["accuracy"]
-        first = metrics.first_sentence(answer.text)
+        first = metrics.first_sentence(answer_sentences(answer))
         scores["first_sentence_accuracy"] = float(
             metrics.answer_correct(first, answer.declined, question)
         )
@@ -197,7 +198,7 @@ def score_question(
         )
     quotes = {c.n: c.quote for c in answer.citations}
     if not answer.declined:
-        precision, recall = metrics.citation_scores(answer.text, quotes)
+        precision, recall = metrics.citation_scores(answer_sentences(answer), quotes)
         scores["citation_precision"], scores["citation_recall"] = precision, recall
     scores["outlet_attribution"] = metrics.outlet_attribution(
         [c.outlet for c in answer.citations], question.expected_outlets
@@ -226,6 +227,12 @@ def score_question(
         "short_answer": answer.short_answer,
         "scores": scores,
     }
+
+
+def answer_sentences(answer: Answer) -> str:
+    """The answer's quoted sentences, without the short answer that leads them (it is scored
+    on its own)."""
+    return without_short_answer(answer.text) if answer.short_answer else answer.text
 
 
 def totals(rows: list[QuestionRow]) -> dict[str, Score]:

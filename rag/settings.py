@@ -188,9 +188,14 @@ class AnsweringSettings(Concern):
     )
     calibration: Literal["on", "off"] = Field(
         "on",
-        description="on: the confidence is recalibrated on realistic 'not there' cases and a short"
-        " answer leads the quoted sentence (rag/models/calibration); off: the answerer's own"
-        " confidence, no short answer.",
+        description="on: the confidence is recalibrated on realistic 'not there' cases"
+        " (rag/models/calibration); off: the answerer's own confidence and threshold.",
+    )
+    short_answer: Literal["on", "off"] = Field(
+        "off",
+        description="on (with the calibration): the span its scorer is sure of leads the quoted"
+        " sentence ('€40 billion. — ...'); off: the sentence alone (it often names the story's"
+        " topic, not the answer).",
     )
 
 

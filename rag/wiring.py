@@ -93,6 +93,7 @@ class Components:
             settings.answering.min_answer_confidence,
             judge=load_reader_judge(settings),
             calibration=load_calibration() if settings.answering.calibration == "on" else None,
+            short_answers=settings.answering.short_answer == "on",
         )
         # Loaded even without a model, so that a broken prompt file fails at start-up.
         answer_prompt, condense_prompt = load_prompt("answer"), load_prompt("condense")

@@ -93,6 +93,7 @@ class ExtractiveAnswerer:
         model: SelectionModel | None = None,
         judge: ReaderJudge | None = None,
         calibration: Calibration | None = None,
+        short_answers: bool = False,
     ) -> None:
         """``min_confidence``: None takes the threshold chosen with the last stage in use (the
         calibration's, the reader's, or the cheap ranker's) on its held-out year."""
@@ -100,6 +101,7 @@ class ExtractiveAnswerer:
         self.model = model or SelectionModel.load()
         self.judge = judge  # the reader; None: the cheap ranker alone (BYLINE_READER=off)
         self.calibration = calibration  # None: the answerer's own confidence, no short answer
+        self.short_answers = short_answers  # the calibration's short answer leads the sentences
         chosen = judge.threshold if judge is not None else self.model.threshold
         if calibration is not None:
             chosen = calibration.threshold
@@ -160,7 +162,8 @@ class ExtractiveAnswerer:
         if self.calibration is not None:
             verdict = self.calibration.verdict(evidence)
             confidence = verdict.confidence
-            short_answer = None if note else verdict.short_answer  # a comparison has none
+            if self.short_answers and not note:  # a comparison has none
+                short_answer = verdict.short_answer
         if confidence < self.min_confidence:
             return Drafted(
                 [], declined=True, passages=passages, confidence=confidence, evidence=evidence

@@ -192,8 +192,9 @@ class AskResponse(BaseModel):
     )
     short_answer: str | None = Field(
         None,
-        description="The answering span (a name, a number, a date) that leads `answer`, when the"
-        " extractive answerer is sure enough of it; None otherwise, and for a model's answer.",
+        description="The answering span (a name, a number, a date) that leads `answer`, with"
+        " BYLINE_SHORT_ANSWER=on, when the extractive answerer is sure enough of it; None"
+        " otherwise, and for a model's answer.",
     )
     unsure: bool = Field(
         False,

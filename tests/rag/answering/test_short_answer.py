@@ -18,6 +18,10 @@ from rag.answering.short_answer import (
 )
 from rag.errors import BylineError
 from rag.models.shipped import CALIBRATION
+from rag.wiring import Components
+from tests.conftest import serving
+
+AID = "How much military aid did NATO say it would deliver to Ukraine?"
 
 
 def _kinds(sentence: str) -> dict[str, str]:
@@ -60,3 +64,16 @@ def test_the_shipped_calibration_loads_and_a_broken_one_names_the_remedy(tmp_pat
     changed.write_text(json.dumps(data), encoding="utf-8")
     with pytest.raises(BylineError, match="byline train calibration"):
         load_calibration(changed)
+
+
+def test_switched_on_the_short_answer_leads_and_never_answers_yes_or_no(seeded: Components) -> None:
+    with serving(seeded.settings.updated(short_answer="on")) as client:
+        aid = client.post("/ask", json={"question": AID}).json()
+        polar = client.post("/ask", json={"question": "Did NATO endorse the victory plan?"}).json()
+    short = aid["short_answer"]
+    assert short, aid  # a number asked for, and the sentence's amount is sure enough
+    lead, _, sentence = aid["answer"].partition(". — ")
+    assert lead == short and short in sentence and sentence.endswith("[1]")
+    assert aid["citations"][0]["quote"] == sentence.removesuffix(" [1]")
+    assert polar["short_answer"] is None
+    assert not polar["answer"].startswith(tuple(f"{w}. — " for w in ("Ukraine", "NATO")))
