@@ -30,9 +30,7 @@ from eval.metrics import answer_correct
 from eval.questions import EvalQuestion, time_shifted
 from eval.training.answerer import fit_logistic, folds_of
 from eval.training.card import write_calibration_card
-from eval.training.leakage import Judged
-from eval.training.pool import load_training_questions
-from eval.training.retriever_job import _head, _refused, components_over
+from eval.training.retriever_job import _head, components_over, training_questions
 from rag.adapters.embedder import cpu_name
 from rag.answering.calibration import SIGNALS, Calibration, span_signals
 from rag.answering.short_answer import SPAN_FEATURES
@@ -269,8 +267,7 @@ class CalibrationJob:
 
     def run(self) -> dict[str, Any]:
         args = self.args
-        judged = Judged.load(args.judged_corpus, args.judged_questions)
-        questions = [q for q in load_training_questions(args.questions) if not _refused(q, judged)]
+        _, questions = training_questions(args)
         train_q = _head([q.question for q in questions if q.year != args.held_out_year], args.limit)
         held_q = _head([q.question for q in questions if q.year == args.held_out_year], args.limit)
         suffix = "" if args.limit is None else f"-limit{args.limit}"

@@ -29,10 +29,9 @@ from tqdm import tqdm
 from eval.retrieval import run_retrieval_eval
 from eval.training.answerer import fit_logistic
 from eval.training.card import write_reranker_card
-from eval.training.leakage import Judged
-from eval.training.pool import TrainingQuestion, load_training_questions
+from eval.training.pool import TrainingQuestion
 from eval.training.retriever_examples import allowed_articles
-from eval.training.retriever_job import _head, _refused, components_over
+from eval.training.retriever_job import _head, components_over, training_questions
 from rag.adapters.embedder import cpu_name
 from rag.adapters.lexical import ChunkFacts
 from rag.domain.folding import holds_phrase
@@ -94,8 +93,7 @@ class RerankerJob:
 
     def run(self) -> dict[str, Any]:
         args = self.args
-        judged = Judged.load(args.judged_corpus, args.judged_questions)
-        questions = [q for q in load_training_questions(args.questions) if not _refused(q, judged)]
+        judged, questions = training_questions(args)
         train = _head([q for q in questions if q.year != args.held_out_year], args.limit)
         held = _head([q.question for q in questions if q.year == args.held_out_year], args.limit)
         allowed = set(allowed_articles(args.articles, judged).values())

@@ -61,8 +61,7 @@ class RetrieverJob:
 
     def run(self) -> dict[str, Any]:
         args, config = self.args, self.config
-        judged = Judged.load(args.judged_corpus, args.judged_questions)
-        questions = [q for q in load_training_questions(args.questions) if not _refused(q, judged)]
+        judged, questions = training_questions(args)
         train = _head([q for q in questions if q.year != args.held_out_year], args.limit)
         held = _head([q.question for q in questions if q.year == args.held_out_year], args.limit)
         examples, vectors = self._examples(train, judged)
@@ -163,6 +162,14 @@ def _known(example: Example, vectors: dict[str, Any]) -> Example:
         positives=tuple(c for c in example.positives if c in vectors),
         negatives=tuple(c for c in example.negatives if c in vectors),
     )
+
+
+def training_questions(args: argparse.Namespace) -> tuple[Judged, list[TrainingQuestion]]:
+    """What training must never see (the judged year), and the training questions without any
+    like one of its questions."""
+    judged = Judged.load(args.judged_corpus, args.judged_questions)
+    questions = [q for q in load_training_questions(args.questions) if not _refused(q, judged)]
+    return judged, questions
 
 
 def _refused(question: TrainingQuestion, judged: Judged) -> bool:
