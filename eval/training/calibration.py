@@ -15,6 +15,8 @@ calibration error. No 2023 question or article is read.
 from __future__ import annotations
 
 import argparse
+import hashlib
+import json
 import pickle
 import sys
 from collections.abc import Sequence
@@ -65,8 +67,8 @@ PLATT_C = 100.0  # two parameters fitted on hundreds of questions: barely regula
 
 
 @dataclass(frozen=True)
-class Asked:
-    """One question as the service drafted it, and how it turned out."""
+class Outcome:
+    """One question as the service drafted it, and how it turned out (cached in ``--work``)."""
 
     id: str
     shifted: bool
@@ -82,7 +84,7 @@ def _log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def ask_all(settings: Settings, store: Path, questions: Sequence[EvalQuestion]) -> list[Asked]:
+def ask_all(settings: Settings, store: Path, questions: Sequence[EvalQuestion]) -> list[Outcome]:
     """Each question and its early copy, drafted by the service over ``store``."""
     over = settings.updated(data_dir=store, min_answer_confidence=0.0, calibration="off")
     service = components_over(over, store).ask_service()
@@ -94,12 +96,12 @@ def ask_all(settings: Settings, store: Path, questions: Sequence[EvalQuestion]) 
         evidence = drafted.evidence
         shifted = not question.answerable
         if evidence is None:
-            rows.append(Asked(question.id, shifted, False, False, [], [], np.zeros((0, 0)), []))
+            rows.append(Outcome(question.id, shifted, False, False, [], [], np.zeros((0, 0)), []))
             continue
         answer = " ".join(c.sentence for c in evidence.chosen)
         spans, span_rows = evidence.spans()
         rows.append(
-            Asked(
+            Outcome(
                 question.id,
                 shifted,
                 True,
@@ -113,27 +115,33 @@ def ask_all(settings: Settings, store: Path, questions: Sequence[EvalQuestion]) 
     return rows
 
 
-def _cached(path: Path, make: Any) -> list[Asked]:
+def _cache_suffix(limit: int | None) -> str:
+    """Cached rows are the features of the code that wrote them: other features, other file."""
+    features = hashlib.sha256(json.dumps([SIGNALS, SPAN_FEATURES]).encode()).hexdigest()[:8]
+    return f"-{features}" + ("" if limit is None else f"-limit{limit}")
+
+
+def _cached(path: Path, make: Any) -> list[Outcome]:
     if path.is_file():
         _log(f"{path}: cached")
         with path.open("rb") as f:
-            cached: list[Asked] = pickle.load(f)
+            cached: list[Outcome] = pickle.load(f)
         return cached
-    rows: list[Asked] = make()
+    rows: list[Outcome] = make()
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("wb") as f:
         pickle.dump(rows, f)
     return rows
 
 
-def fit_spans(rows: Sequence[Asked], strength: float) -> Linear:
+def fit_spans(rows: Sequence[Outcome], strength: float) -> Linear:
     drafted = [r for r in rows if r.drafted and r.spans]
     x = np.vstack([r.span_rows for r in drafted])
     y = np.concatenate([np.array(r.span_right, dtype=np.float64) for r in drafted])
     return fit_logistic(x, y, SPAN_FEATURES, strength)
 
 
-def best_spans(rows: Sequence[Asked], model: Linear) -> list[tuple[bool, float, list[float]]]:
+def best_spans(rows: Sequence[Outcome], model: Linear) -> list[tuple[bool, float, list[float]]]:
     """Per drafted question: whether its best span is right, its probability, its signals."""
     out = []
     for r in rows:
@@ -146,7 +154,7 @@ def best_spans(rows: Sequence[Asked], model: Linear) -> list[tuple[bool, float, 
     return out
 
 
-def confidence_rows(rows: Sequence[Asked], spans: Linear) -> npt.NDArray[np.float64]:
+def confidence_rows(rows: Sequence[Outcome], spans: Linear) -> npt.NDArray[np.float64]:
     best = best_spans(rows, spans)
     width = len(SIGNALS)
     return np.array(
@@ -165,7 +173,7 @@ class Point:
 
 
 def curve(
-    rows: Sequence[Asked],
+    rows: Sequence[Outcome],
     confidence: npt.NDArray[np.float64],
     short_right: Sequence[bool],
     short_p: Sequence[float],
@@ -201,7 +209,7 @@ def default_threshold(points: Sequence[Point]) -> float:
 
 
 def calibration_error(
-    rows: Sequence[Asked], confidence: npt.NDArray[np.float64], bins: int = 10
+    rows: Sequence[Outcome], confidence: npt.NDArray[np.float64], bins: int = 10
 ) -> float:
     """ECE over the drafted questions, early copies included (their answers are all wrong)."""
     kept = [i for i, r in enumerate(rows) if r.drafted]
@@ -219,7 +227,7 @@ def calibration_error(
 
 
 def span_threshold_for(
-    rows: Sequence[Asked],
+    rows: Sequence[Outcome],
     confidence: npt.NDArray[np.float64],
     short_right: Sequence[bool],
     short_p: Sequence[float],
@@ -240,7 +248,7 @@ def span_threshold_for(
 
 
 def recalibrated(
-    model: Linear, rows: npt.NDArray[np.float64], held: Sequence[Asked], folds: int = 5
+    model: Linear, rows: npt.NDArray[np.float64], held: Sequence[Outcome], folds: int = 5
 ) -> tuple[Linear, npt.NDArray[np.float64]]:
     """``model`` (fitted on the training years) rescaled on the held-out year, whose store and
     mix of questions differ: one slope and one offset on its logit (Platt scaling). Returns the
@@ -270,7 +278,7 @@ class CalibrationJob:
         _, questions = training_questions(args)
         train_q = _head([q.question for q in questions if q.year != args.held_out_year], args.limit)
         held_q = _head([q.question for q in questions if q.year == args.held_out_year], args.limit)
-        suffix = "" if args.limit is None else f"-limit{args.limit}"
+        suffix = _cache_suffix(args.limit)
         train = _cached(
             args.work / f"calibration-train{suffix}.pkl",
             lambda: ask_all(self.settings, args.store, train_q),
@@ -336,7 +344,7 @@ class CalibrationJob:
         return about
 
 
-def _mix(rows: Sequence[Asked]) -> dict[str, Any]:
+def _mix(rows: Sequence[Outcome]) -> dict[str, Any]:
     """How the questions fell: answerable with a right draft, with a wrong one, none drafted;
     early copies drafted or not."""
     normal = [r for r in rows if not r.shifted]
