@@ -268,6 +268,42 @@ def recalibrated(
     return Linear(model.features, model.weights * a, model.bias * a + b), out
 
 
+def choose_span_scorer(train: Sequence[Outcome], held: Sequence[Outcome]) -> tuple[float, Linear]:
+    """The span scorer fitted on ``train`` whose best span is right most often on ``held``."""
+    chosen: tuple[int, float, Linear] | None = None
+    for strength in STRENGTHS:
+        model = fit_spans(train, strength)
+        best = best_spans(held, model)
+        right = sum(b[0] for b, r in zip(best, held, strict=True) if not r.shifted)
+        _log(f"short answer C {strength}: best span right for {right} held-out questions")
+        if chosen is None or right > chosen[0]:
+            chosen = (right, strength, model)
+    assert chosen is not None
+    return chosen[1], chosen[2]
+
+
+def choose_confidence(
+    train: Sequence[Outcome], held: Sequence[Outcome], spans: Linear
+) -> tuple[float, float, Linear, npt.NDArray[np.float64]]:
+    """The confidence fitted on ``train`` and rescaled on ``held`` with the lowest held-out
+    calibration error out of fold: (that error, its C, the model, the out-of-fold
+    probabilities)."""
+    x_train, x_held = confidence_rows(train, spans), confidence_rows(held, spans)
+    drafted = np.array([r.drafted for r in train])
+    y_train = np.array([float(r.correct) for r in train])
+    best: tuple[float, float, Linear, npt.NDArray[np.float64]] | None = None
+    for strength in STRENGTHS:
+        fitted = fit_logistic(x_train[drafted], y_train[drafted], SIGNALS, strength)
+        model, p = recalibrated(fitted, x_held, held)
+        ece = calibration_error(held, p)
+        raw = calibration_error(held, fitted.probabilities(x_held))
+        _log(f"confidence C {strength}: held-out ECE {ece} (before recalibration {raw})")
+        if best is None or ece < best[0]:
+            best = (ece, strength, model, p)
+    assert best is not None
+    return best
+
+
 class CalibrationJob:
     def __init__(self, args: argparse.Namespace, settings: Settings) -> None:
         self.args = args
@@ -287,31 +323,8 @@ class CalibrationJob:
             args.work / f"calibration-held{suffix}.pkl",
             lambda: ask_all(self.settings, args.held_out_store, held_q),
         )
-        chosen: tuple[float, float, Linear] | None = None
-        for strength in STRENGTHS:  # the span scorer: the best span right most often
-            model = fit_spans(train, strength)
-            right = sum(
-                b[0] for b, r in zip(best_spans(held, model), held, strict=True) if not r.shifted
-            )
-            _log(f"short answer C {strength}: best span right for {right} held-out questions")
-            if chosen is None or right > chosen[0]:
-                chosen = (right, strength, model)
-        assert chosen is not None
-        _, span_c, spans = chosen
-        x_train, x_held = confidence_rows(train, spans), confidence_rows(held, spans)
-        drafted = np.array([r.drafted for r in train])
-        y_train = np.array([float(r.correct) for r in train])
-        best: tuple[float, float, Linear, npt.NDArray[np.float64]] | None = None
-        for strength in STRENGTHS:  # the lowest held-out calibration error, out of fold
-            fitted = fit_logistic(x_train[drafted], y_train[drafted], SIGNALS, strength)
-            model, p = recalibrated(fitted, x_held, held)
-            ece = calibration_error(held, p)
-            raw = calibration_error(held, fitted.probabilities(x_held))
-            _log(f"confidence C {strength}: held-out ECE {ece} (before recalibration {raw})")
-            if best is None or ece < best[0]:
-                best = (ece, strength, model, p)
-        assert best is not None
-        ece, confidence_c, confidence, p_held = best
+        span_c, spans = choose_span_scorer(train, held)
+        ece, confidence_c, confidence, p_held = choose_confidence(train, held, spans)
         short = best_spans(held, spans)
         short_right, short_p = [b[0] for b in short], [b[1] for b in short]
         points = curve(held, p_held, short_right, short_p, 0.0)
