@@ -298,7 +298,7 @@ def run_feedback_export(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def format_answer(response: AskResponse) -> str:
-    from rag.render import day, sources_suffix
+    from rag.render import article_line, sources_suffix
 
     text = response.answer
     if response.unsure:
@@ -307,8 +307,7 @@ def format_answer(response: AskResponse) -> str:
         text += f"\nSearched {response.searched.text}."
     if response.nearest:
         text += "\n\nThe nearest passages found:\n" + "\n".join(
-            f"  {p.outlet} — {p.title} ({day(p.published_at) or 'undated'})"
-            for p in response.nearest
+            f"  {article_line(p)}" for p in response.nearest
         )
     return text + sources_suffix(response.citations, indent="  ", link=lambda url: f"<{url}>")
 

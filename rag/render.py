@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from rag.domain.models import Citation
+from rag.domain.models import Citation, Passage
 
 
 def day(published_at: str | None) -> str | None:
@@ -37,8 +37,12 @@ def sources(citations: list[Citation]) -> list[Source]:
 def source_line(source: Source, link: Callable[[str], str] = str) -> str:
     article = source.article
     url = f" {link(article.url)}" if article.url else ""
-    when = day(article.published_at) or "undated"
-    return f"{source.label} {article.outlet} — {article.title} ({when}){url}"
+    return f"{source.label} {article_line(article)}{url}"
+
+
+def article_line(article: Citation | Passage) -> str:
+    """``Outlet — Title (2024-10-17)``: a source, or a passage offered as a search result."""
+    return f"{article.outlet} — {article.title} ({day(article.published_at) or 'undated'})"
 
 
 def sources_suffix(

@@ -62,7 +62,6 @@ class Evidence:
     """What the answerer weighed for one question, for the calibration to read."""
 
     asked: Asked
-    question: str
     found: list[Candidate]  # every sentence read
     eligible: list[Candidate]  # those that may answer
     features: Matrix  # theirs (``SENTENCE_FEATURES``)
@@ -96,7 +95,7 @@ class Evidence:
         ]
 
     def spans(self) -> tuple[list[Span], Matrix]:
-        return span_rows(self.asked, self.question, self.chosen, self.found, self.eligible)
+        return span_rows(self.asked, self.chosen, self.found, self.eligible)
 
 
 def span_signals(rows: Matrix, probabilities: npt.NDArray[np.float64]) -> tuple[int, list[float]]:
@@ -128,8 +127,8 @@ class Calibration:
         best, signals = span_signals(rows, probabilities)
         row = np.array([[*evidence.base_signals(), *signals]], dtype=np.float64)
         confidence = float(self.confidence.probabilities(row)[0])
-        # A yes-or-no question is answered by its sentence: no name or number is its answer.
         shown = best >= 0 and probabilities[best] >= self.span_threshold
+        # A yes-or-no question is answered by its sentence: no name or number is its answer.
         shown = shown and not evidence.asked.polar
         return Verdict(confidence, spans[best].text if shown else None)
 

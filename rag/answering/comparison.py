@@ -40,12 +40,8 @@ def side_by_side(
     # The reader's shortlist may hold one outlet alone: the rest are ordered by the cheap ranker.
     rank = np.where(np.isfinite(scores), scores, cheap - 1e3)
     best_of: dict[str, Candidate] = {}
-    shown_as: dict[str, str] = {}
     for i in np.argsort(-rank, kind="stable"):
-        outlet = eligible[i].passage.outlet
-        if outlet.casefold() not in best_of:
-            best_of[outlet.casefold()] = eligible[i]
-            shown_as[outlet.casefold()] = outlet
+        best_of.setdefault(eligible[i].passage.outlet.casefold(), eligible[i])
     wanted = [o.casefold() for o in named] or list(best_of)[:MOST_OUTLETS]
     chosen = [best_of[o] for o in wanted if o in best_of]
     silent = [o for o in named if o.casefold() not in best_of]

@@ -156,7 +156,7 @@ class ExtractiveAnswerer:
         else:
             chosen = choose(eligible, scores, kept, self.max_sentences, keep_within, True)
         evidence = Evidence(
-            reading.asked, question, found, eligible, reading.features, scores, chosen, confidence
+            reading.asked, found, eligible, reading.features, scores, chosen, confidence
         )
         short_answer = None
         if self.calibration is not None:

@@ -192,9 +192,8 @@ class AskService:
         shown = [checked for s in drafted.sentences if (checked := check.sentence(s))]
         if drafted.declined or not shown:
             return Answer(DECLINE_TEXT, declined=True, confidence=drafted.confidence)
-        text = join_sentences(shown)
-        if drafted.note:  # a comparison: one outlet a line, then what they share
-            text = "\n".join(shown) + f"\n\n{drafted.note}"
+        # A comparison: one outlet a line, then what they share.
+        text = "\n".join(shown) + f"\n\n{drafted.note}" if drafted.note else join_sentences(shown)
         short = drafted.short_answer
         if short is not None and holds_phrase(text, short):
             text = lead_with(short, text)

@@ -141,7 +141,6 @@ def spans_of(sentence: str, index: int = 0) -> list[Span]:
 
 def span_rows(
     asked: Asked,
-    question: str,
     chosen: Sequence[Candidate],
     found: Sequence[Candidate],
     eligible: Sequence[Candidate],
@@ -152,7 +151,7 @@ def span_rows(
     spans = [s for i, c in enumerate(chosen) for s in spans_of(c.sentence, i)]
     if not spans:
         return [], np.zeros((0, len(SPAN_FEATURES)))
-    asked_terms = set(terms_of(question))
+    asked_terms = asked.terms
     folded_found = [(phrase_form(c.sentence), c) for c in found]
     folded_eligible = [phrase_form(c.sentence) for c in eligible]
     rows = []
@@ -193,7 +192,7 @@ def span_rows(
     return spans, np.array(rows, dtype=np.float64)
 
 
-def _near_focus(sentence: str, span: Span, asked_terms: set[str]) -> float:
+def _near_focus(sentence: str, span: Span, asked_terms: frozenset[str]) -> float:
     """1 beside a question word, falling with the words between them; 0 with none in sight."""
     before = terms_of(sentence[: span.start])
     after = terms_of(sentence[span.start + len(span.text) :])

@@ -217,8 +217,10 @@ class Answer:
         offered as search results."""
         if not self.declined:
             return []
-        firsts = {p.article_id: p for p in reversed(self.passages)}  # each article's best
-        return sorted(firsts.values(), key=self.passages.index)[:NEAREST]
+        nearest: dict[str, Passage] = {}
+        for passage in self.passages:
+            nearest.setdefault(passage.article_id, passage)
+        return list(nearest.values())[:NEAREST]
 
     @property
     def label(self) -> str:

@@ -11,7 +11,7 @@ import json
 import re
 from typing import Any
 
-from rag.domain.models import Answer, Passage
+from rag.domain.models import Answer, Citation, Passage
 from rag.domain.text import split_sentences
 from rag.render import Source, day, sources
 
@@ -67,11 +67,15 @@ def _units(line: str, limit: int) -> list[str]:
 
 
 def source_line(source: Source) -> str:
-    article = source.article
+    return f"{source.label} {_article_link(source.article)}"
+
+
+def _article_link(article: Citation | Passage) -> str:
+    """``Outlet — Title (date)``, linked to the article where it has a web address."""
     label = escape(f"{article.outlet} — {article.title}").replace("|", "¦")
     linked = f"<{article.url}|{label}>" if article.url.startswith("http") else label
     date = f" ({when})" if (when := day(article.published_at)) else ""
-    return f"{source.label} {linked}{date}"
+    return f"{linked}{date}"
 
 
 def answer_message(answer: Answer, question: str) -> dict[str, Any]:
@@ -119,16 +123,9 @@ def _decline_blocks(answer: Answer) -> list[dict[str, Any]]:
         lines.append(f"Searched {escape(answer.searched.describe())}.")
     if answer.nearest:
         lines.append("*The nearest passages found*")
-        lines += [_passage_line(p) for p in answer.nearest]
+        lines += [f"• {_article_link(p)}" for p in answer.nearest]
     pieces = split_sections("\n".join(lines))
     return [{"type": "section", "text": {"type": "mrkdwn", "text": t}} for t in pieces]
-
-
-def _passage_line(passage: Passage) -> str:
-    label = escape(f"{passage.outlet} — {passage.title}").replace("|", "¦")
-    linked = f"<{passage.url}|{label}>" if passage.url.startswith("http") else label
-    date = f" ({when})" if (when := day(passage.published_at)) else ""
-    return f"• {linked}{date}"
 
 
 def _button(label: str, action_id: str, value: str, style: str | None) -> dict[str, Any]:
