@@ -2,7 +2,7 @@
 against raw encode; ask and cold side by side with earlier releases.
 
     .venv/bin/python bench/load.py ask --data-dir DIR [--seconds 60] [--concurrency 1 4 16]
-        [--encoders onnx torch] [--readers on off] [--query-models trained base]
+        [--encoders onnx torch] [--readers on off] [--evidence on off]
         [--calibrations on off] [--baseline NAME BYLINE DATA_DIR READERS]...
     .venv/bin/python bench/load.py cold [--runs 5] [--baseline NAME BYLINE - READERS]...
     .venv/bin/python bench/load.py ingest [--articles N] [--slice 250] [--data-dir DIR] [--raw-same]
@@ -17,8 +17,9 @@ it with, comma-separated, ``-`` for a release without a reader; STORE: its own c
 store, since a release may upgrade what it opens).
 
 ``ask`` starts each build's ``byline serve`` on its store (one that already holds the RealTime
-QA corpus) in its own process on a loopback port, once per query encoder and reader setting,
-then, from this process, keeps C requests in flight for the given time at each concurrency,
+QA corpus) in its own process on a loopback port, once per query encoder, reader and evidence
+setting, then, from this process, keeps C requests in flight for the given time at each
+concurrency,
 asking the dev questions in turn as of their dates. It prints the CPU, throughput,
 p50/p95/p99 latency, errors, the time to ready and each server's peak resident memory (VmHWM).
 
@@ -81,9 +82,7 @@ def main() -> None:
     ask.add_argument("--encoders", nargs="+", default=["onnx"])
     ask.add_argument("--readers", nargs="+", default=["on", "off"], help="BYLINE_READER values")
     ask.add_argument("--calibrations", nargs="+", default=["on"], help="BYLINE_CALIBRATION values")
-    ask.add_argument(
-        "--query-models", nargs="+", default=["trained", "base"], help="BYLINE_QUERY_MODEL values"
-    )
+    ask.add_argument("--evidence", nargs="+", default=["on"], help="BYLINE_EVIDENCE values")
     cold = parts.add_parser("cold")
     cold.add_argument("--runs", type=int, default=5)
     ingest = parts.add_parser("ingest")
@@ -116,7 +115,7 @@ def main() -> None:
             BYLINE,
             args.data_dir,
             tuple(args.readers),
-            tuple(args.query_models),
+            tuple(args.evidence),
             tuple(args.calibrations),
         )
         bench_ask(
@@ -143,7 +142,7 @@ class Side:
     byline: str
     data_dir: Path
     readers: tuple[str, ...]  # BYLINE_READER values it is run with ("-": it has no reader)
-    query_models: tuple[str, ...] = ("-",)  # BYLINE_QUERY_MODEL values ("-": it has none)
+    evidence: tuple[str, ...] = ("-",)  # BYLINE_EVIDENCE values ("-": it has none)
     calibrations: tuple[str, ...] = ("-",)  # BYLINE_CALIBRATION values ("-": it has none)
 
 
@@ -170,8 +169,8 @@ def bench_ask(
     rows, memory = [], []
     # One server after the other, each alone on the machine.
     for side, encoder in itertools.product(sides, encoders):
-        for reader, query_model, calibration in itertools.product(
-            side.readers, side.query_models, side.calibrations
+        for reader, evidence, calibration in itertools.product(
+            side.readers, side.evidence, side.calibrations
         ):
             env = {
                 **os.environ,
@@ -181,11 +180,11 @@ def bench_ask(
             }
             if reader != "-":
                 env["BYLINE_READER"] = reader
-            if query_model != "-":
-                env["BYLINE_QUERY_MODEL"] = query_model
+            if evidence != "-":
+                env["BYLINE_EVIDENCE"] = evidence
             if calibration != "-":
                 env["BYLINE_CALIBRATION"] = calibration
-            label = f"{side.name}/{encoder}/reader {reader}/query {query_model}/cal {calibration}"
+            label = f"{side.name}/{encoder}/reader {reader}/evidence {evidence}/cal {calibration}"
             started = time.perf_counter()
             server = subprocess.Popen([side.byline, "serve", "--port", str(port)], env=env)
             base = f"http://127.0.0.1:{port}"
@@ -216,7 +215,7 @@ def bench_ask(
                 server.wait(timeout=30)
     print(f"CPU: {_cpu()}")
     print(
-        f"{'build/encoder/reader/query model/calibration':>56}  concurrency  requests  req/s"
+        f"{'build/encoder/reader/evidence/calibration':>56}  concurrency  requests  req/s"
         "    p50 ms   p95 ms   p99 ms  errors"
     )
     print("\n".join(rows))

@@ -154,9 +154,10 @@ def register_train(commands: argparse._SubParsersAction[Any]) -> None:
     for name, help_text in (
         ("answerer", "the cheap ranker's sentence model and its confidence"),
         ("reader", "the reader (a cross-encoder from the packaged MiniLM) and its confidence"),
-        ("retriever", "the question encoder, against the frozen passage vectors of a store"),
-        ("reranker", "the passage re-ranker over the fused candidates and their best articles"),
-        ("calibration", "the answer's calibrated confidence and its short answer"),
+        (
+            "calibration",
+            "the candidate evidence, the answer's calibrated confidence and its short answer",
+        ),
     ):
         sub = kinds.add_parser(name, help=help_text)
         sub.add_argument(
@@ -183,6 +184,7 @@ def register_train(commands: argparse._SubParsersAction[Any]) -> None:
         )
         sub.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
         sub.add_argument("--threads", type=int, default=1, help="torch threads")
+        _register_judged(sub)
     answerer = kinds.choices["answerer"]
     answerer.add_argument("--out", type=Path, help="weights file (default: the shipped one)")
     answerer.set_defaults(handler=deferred("eval.training.cli:run_train_answerer"))
@@ -199,8 +201,6 @@ def register_train(commands: argparse._SubParsersAction[Any]) -> None:
         help="where no right sentence passes the rules, train on one they held back",
     )
     reader.set_defaults(handler=deferred("eval.training.cli:run_train_reader"))
-    register_train_retriever(kinds.choices["retriever"])
-    register_train_reranker(kinds.choices["reranker"])
     register_train_calibration(kinds.choices["calibration"])
 
 
@@ -221,6 +221,10 @@ def _register_stores(parser: argparse.ArgumentParser) -> None:
         required=True,
         help="a data dir of the held-out year's articles: the settings are chosen over it",
     )
+
+
+def _register_judged(parser: argparse.ArgumentParser) -> None:
+    """What every training job must not see: one gate for its questions, pools and stores."""
     parser.add_argument(
         "--judged-corpus",
         type=Path,
@@ -236,32 +240,10 @@ def _register_stores(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def register_train_retriever(retriever: argparse.ArgumentParser) -> None:
-    _register_stores(retriever)
-    retriever.add_argument("--out", type=Path, help="model folder (default: the shipped one)")
-    retriever.add_argument("--epochs", type=int, default=4, help="passes over the data")
-    retriever.add_argument(
-        "--trained-layers", type=int, default=2, help="top MiniLM layers trained (default 2)"
-    )
-    retriever.add_argument(
-        "--learning-rate", type=float, default=3e-5, help="AdamW's step size (default 3e-5)"
-    )
-    retriever.add_argument(
-        "--spans",
-        type=int,
-        default=0,
-        help="also N examples without labels: recurring names in the same week's articles",
-    )
-    retriever.set_defaults(handler=deferred("eval.training.cli:run_train_retriever"))
-
-
-def register_train_reranker(reranker: argparse.ArgumentParser) -> None:
-    _register_stores(reranker)
-    reranker.add_argument("--out", type=Path, help="model file (default: the shipped one)")
-    reranker.set_defaults(handler=deferred("eval.training.cli:run_train_reranker"))
-
-
 def register_train_calibration(calibration: argparse.ArgumentParser) -> None:
     _register_stores(calibration)
-    calibration.add_argument("--out", type=Path, help="model file (default: the shipped one)")
+    calibration.add_argument("--out", type=Path, help="calibration file (default: the shipped one)")
+    calibration.add_argument(
+        "--evidence-out", type=Path, help="evidence model file (default: the shipped one)"
+    )
     calibration.set_defaults(handler=deferred("eval.training.cli:run_train_calibration"))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 from typing import TypeVar
@@ -22,6 +22,7 @@ from ingest.overlap import WriteBehind, ahead
 from ingest.sources import find_files, read_articles
 from rag.adapters.embedder import TextEmbedder
 from rag.adapters.index_writer import IndexWriter
+from rag.adapters.name_tagger import NameTagger
 from rag.adapters.store import article_state
 from rag.domain.models import Article, Chunk
 from rag.errors import IngestError
@@ -104,8 +105,11 @@ class Ingestor:
         on_error: Callable[[str], None] | None = None,
         shard: Shard | None = None,
         max_chars: int = 1_000_000,
+        tagger: NameTagger | None = None,
     ) -> None:
+        """``tagger``: reads each written chunk's named entities (None: chunks carry none)."""
         self._writer = writer
+        self._tagger = tagger
         self._embedder = embedder
         self._chunker = chunker
         self._batch_size = batch_size
@@ -226,6 +230,10 @@ class Ingestor:
             summary.updated += 1
         else:
             summary.new += 1
+        # Names are read here, on the planning thread, while the last batch embeds.
+        if self._tagger is not None:
+            tagged = self._tagger.tag([c.text for c in chunks])
+            chunks = [replace(c, names=n) for c, n in zip(chunks, tagged, strict=True)]
         return _Plan(
             to_embed=[c for c in chunks if c.id not in stored],
             to_update=[c for c in chunks if c.id in stored],

@@ -107,6 +107,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     ingest.set_defaults(handler=run_ingest)
 
+    upgrade = commands.add_parser(
+        "upgrade",
+        help="bring a store written by an earlier release to this release's layout, in place"
+        " (no re-embedding)",
+        parents=[verbose],
+    )
+    upgrade.add_argument("--quiet", action="store_true", help="no progress bar")
+    upgrade.set_defaults(handler=run_upgrade)
+
     serve = commands.add_parser("serve", help="serve the HTTP API")
     serve.add_argument("--host", help="bind address (default: BYLINE_HOST)")
     serve.add_argument("--port", type=int, help="port (default: BYLINE_PORT)")
@@ -185,6 +194,23 @@ def run_ingest(args: argparse.Namespace, settings: Settings) -> int:
     for note in summary.notes:
         print(f"note: {note}", file=sys.stderr)
     return 1 if summary.rejected else 0
+
+
+def run_upgrade(args: argparse.Namespace, settings: Settings) -> int:
+    from tqdm import tqdm
+
+    from ingest.upgrade import upgrade
+    from rag.adapters.lexical import LexicalIndex
+    from rag.adapters.name_tagger import NameTagger
+    from rag.answering.candidates import read_sentences
+    from rag.wiring import open_store
+
+    store = open_store(settings)
+    lexical = LexicalIndex(settings.store.data_dir, store, read_sentences)
+    with tqdm(unit=" chunks", disable=args.quiet, desc="upgrade", leave=False) as bar:
+        done = upgrade(store, lexical, NameTagger(), bar.update)
+    print(done.line())
+    return 0
 
 
 def _few_malloc_arenas() -> None:
@@ -303,6 +329,8 @@ def format_answer(response: AskResponse) -> str:
     text = response.answer
     if response.unsure:
         text = f"(Unsure: likelier wrong than right; check the sources.)\n{text}"
+    if response.support is not None and response.support.text:
+        text += f"\n{response.support.text}"
     if response.declined and response.searched is not None:
         text += f"\nSearched {response.searched.text}."
     if response.nearest:

@@ -63,16 +63,6 @@ class EmbeddingSettings(Concern):
         description="What embeds questions when serving and asking: the model's ONNX copy"
         " (no torch in the process) or torch; auto: ONNX, torch if it cannot be had.",
     )
-    query_model: Literal["trained", "base"] = Field(
-        "base",
-        description="What embeds questions: the question encoder `byline train retriever`"
-        " trained against the base model's passage vectors, or the base model itself.",
-    )
-    query_model_dir: Path | None = Field(
-        None,
-        description="A question encoder trained by `byline train retriever --out DIR`"
-        " (default: the shipped one, rag/models/query_encoder).",
-    )
     cache_dir: Path = Field(
         Path("~/.cache/byline"),
         validate_default=True,
@@ -143,21 +133,10 @@ class Tuning(Concern):
     max_per_article: int = Field(
         3, ge=0, description="Passages one article may place in the top k; 0 = no limit."
     )
-    rerank_articles: int = Field(
-        0,
-        ge=0,
-        le=50,
-        description="Articles whose every passage joins the re-ranker's pool (BYLINE_RERANK=on).",
-    )
 
 
 class RetrievalSettings(Concern):
     top_k: int = Field(5, ge=1, le=20, description="Passages retrieved when a request gives none.")
-    rerank: Literal["on", "off"] = Field(
-        "off",
-        description="Re-rank the fused candidates, and the passages of their best articles,"
-        " with the model `byline train reranker` fitted on the training years.",
-    )
     tuning: Tuning = Field(default_factory=Tuning)
 
 
@@ -191,11 +170,17 @@ class AnsweringSettings(Concern):
         description="on: the confidence is recalibrated on realistic 'not there' cases"
         " (rag/models/calibration); off: the answerer's own confidence and threshold.",
     )
+    evidence: Literal["on", "off"] = Field(
+        "on",
+        description="on: the names, numbers and dates the read sentences hold are weighed as"
+        " candidate answers by how much of the week's news supports them (rag/models/evidence),"
+        " and a sentence holding a well-supported one scores higher; off: sentences alone.",
+    )
     short_answer: Literal["on", "off"] = Field(
-        "off",
-        description="on (with the calibration): the span its scorer is sure of leads the quoted"
-        " sentence ('€40 billion. — ...'); off: the sentence alone (it often names the story's"
-        " topic, not the answer).",
+        "on",
+        description="on (with the evidence): the candidate its model is sure of leads the quoted"
+        " sentence that holds it ('€40 billion. — ...'), with how many other articles and"
+        " outlets carry it; off: the sentence alone.",
     )
 
 

@@ -14,14 +14,14 @@ from rag.adapters.embedder import (
     Embedder,
     EmbeddingIdentity,
     Encoder,
-    TextEmbedder,
     default_model_path,
 )
 from rag.adapters.index_writer import IndexWriter
 from rag.adapters.lexical import LexicalIndex
-from rag.adapters.store import ChromaStore
+from rag.adapters.store import LAYOUT, ChromaStore
 from rag.answering.calibration import load_calibration
 from rag.answering.candidates import read_sentences
+from rag.answering.evidence import EvidenceModel, load_evidence
 from rag.answering.extractive import ExtractiveAnswerer
 from rag.answering.followup import FollowUps
 from rag.answering.grounding import DECLINE_TEXT
@@ -34,10 +34,7 @@ from rag.answering.service import AskService
 from rag.catalogue import Added, Catalogue, add_article
 from rag.errors import BylineError
 from rag.models.encoder_onnx import OnnxEncoder, exported_copy
-from rag.models.query_export import exported_query_encoder
 from rag.models.reader_export import exported_reader
-from rag.models.shipped import load_reranker
-from rag.retrieval.rerank import RERANK_FEATURES, PassageScorer
 from rag.retrieval.retriever import Retriever
 from rag.settings import Settings, Tuning
 
@@ -53,13 +50,11 @@ class Components:
     embedder: Encoder  # the store's model: what passages are (and were) embedded with
     store: ChromaStore
     lexical: LexicalIndex
-    questions: TextEmbedder | None = None  # what embeds questions, if not ``embedder``
-    reranker: PassageScorer | None = None  # BYLINE_RERANK=on
 
     @classmethod
     def load(cls, settings: Settings, threads: int | None = None) -> Components:
         embedder = load_encoder(settings, threads)
-        return cls.of(settings, embedder, questions=load_question_encoder(settings, threads))
+        return cls.of(settings, embedder)
 
     @classmethod
     def of(
@@ -67,33 +62,39 @@ class Components:
         settings: Settings,
         embedder: Encoder,
         store: ChromaStore | None = None,
-        questions: TextEmbedder | None = None,
     ) -> Components:
         """Open the store and its lexical index, and bring the index level with the store."""
         store = store or open_store(settings)
         check_embedding(store.embedding(), embedder.identity)
+        if (layout := store.layout()) < LAYOUT:
+            log.warning(
+                "this store was written by an earlier release (layout %d): answers go without"
+                " the names read at ingest until `byline upgrade` brings it to layout %d",
+                layout,
+                LAYOUT,
+            )
         lexical = LexicalIndex(settings.store.data_dir, store, read_sentences)
         added, removed = lexical.sync()
         if added or removed:
             log.info("lexical index synced with the store: %d added, %d removed", added, removed)
-        reranker = None
-        if settings.retrieval.rerank == "on":
-            reranker, _ = load_reranker(RERANK_FEATURES)
-        return cls(settings, embedder, store, lexical, questions, reranker)
+        return cls(settings, embedder, store, lexical)
 
     def retriever(self, tuning: Tuning | None = None) -> Retriever:
         tuning = tuning or self.settings.retrieval.tuning
-        questions = self.questions or self.embedder
-        return Retriever(self.store, self.lexical, questions, tuning, self.reranker)
+        return Retriever(self.store, self.lexical, self.embedder, tuning)
 
-    def ask_service(self) -> AskService:
+    def ask_service(self, evidence: EvidenceModel | None = None) -> AskService:
+        """``evidence``: weigh candidates with this model rather than the setting's (training)."""
         settings = self.settings
+        if evidence is None and settings.answering.evidence == "on":
+            evidence = load_evidence()
         extractive = ExtractiveAnswerer(
             settings.answering.max_answer_sentences,
             settings.answering.min_answer_confidence,
             judge=load_reader_judge(settings),
             calibration=load_calibration() if settings.answering.calibration == "on" else None,
             short_answers=settings.answering.short_answer == "on",
+            evidence=evidence,
         )
         # Loaded even without a model, so that a broken prompt file fails at start-up.
         answer_prompt, condense_prompt = load_prompt("answer"), load_prompt("condense")
@@ -126,6 +127,7 @@ class Components:
     ) -> Ingestor:
         from ingest.chunker import Chunker
         from ingest.pipeline import Ingestor
+        from rag.adapters.name_tagger import NameTagger
 
         max_tokens = min(self.settings.ingest.chunk_max_tokens, self.embedder.max_tokens)
         chunker = Chunker(
@@ -139,6 +141,7 @@ class Components:
             on_error=on_error,
             shard=shard,
             max_chars=self.settings.ingest.max_article_chars,
+            tagger=NameTagger(),
         )
 
 
@@ -182,25 +185,6 @@ def load_encoder(settings: Settings, threads: int | None = None) -> Encoder:
                 raise BylineError(f"BYLINE_QUERY_ENCODER=onnx: {exc}") from exc
             log.warning("no ONNX copy of the model (%s); embedding with torch", exc)
     return load_embedder(settings, threads)
-
-
-def load_question_encoder(settings: Settings, threads: int | None = None) -> TextEmbedder | None:
-    """The trained question encoder (BYLINE_QUERY_MODEL=trained), its files checked by hash,
-    on onnxruntime; None for the base model (questions embedded as passages are). It was
-    trained over the packaged base model: a store of another model is an error here."""
-    embedding = settings.embedding
-    if embedding.query_model == "base":
-        return None
-    base = embedding.model_path or default_model_path()
-    threads = embedding.torch_threads if threads is None else threads
-    try:
-        onnx_file = exported_query_encoder(embedding.query_model_dir, base, embedding.cache_dir)
-        return OnnxEncoder(base, onnx_file, threads)
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        raise BylineError(
-            f"the question encoder could not be loaded ({exc}); BYLINE_QUERY_MODEL=base embeds"
-            " questions with the base model"
-        ) from exc
 
 
 def default_threshold(settings: Settings) -> float:

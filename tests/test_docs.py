@@ -29,6 +29,12 @@ def test_every_setting_is_in_the_configuration_table(name: str) -> None:
     assert f"| `BYLINE_{name.upper()}` |" in DOCS["configuration.md"]
 
 
+def test_the_readme_counts_the_settings_the_code_has() -> None:
+    count = len(Settings().flat(secrets=True))
+    assert f"All {count} settings" in README
+    assert DOCS["configuration.md"].count("| `BYLINE_") == count
+
+
 def test_every_command_is_documented() -> None:
     commands = build_parser()._subparsers._group_actions[0].choices  # type: ignore[union-attr]
     for name in commands:

@@ -1,15 +1,17 @@
-"""``byline train calibration``: the short-answer scorer and the calibrated confidence, fitted on
-the training years asked through the service itself, the threshold chosen on the held-out year.
+"""``byline train calibration``: the evidence model (expected answer type, candidate scorer,
+lift), the calibrated confidence and the short answer's threshold, fitted on the training years
+asked through the service itself and chosen on the held-out year's choosing half.
 
-Every training question is asked twice over a store ``byline ingest`` built of the training
-years' articles: as of its date, and 14 days earlier (the eval's own time shift, when the news
-has not happened yet). The service drafts its answer with nothing declined on confidence, and
-keeps what it weighed (:class:`rag.answering.calibration.Evidence`). A question's label is the
-eval's: its answer names the gold choice and no other; an early copy is never right. A span's
-label is the same test on the span alone. Both models are fitted on the training years; the
-held-out year (asked the same way over its own store) chooses the regularisation, the decline
-threshold and the short answer's threshold, and gives the out-of-sample figures and the
-calibration error. No 2023 question or article is read.
+Every training question is asked over a store ``byline ingest`` built of the training years'
+articles: first as of its date, to weigh its candidates (:mod:`eval.training.evidence`); then,
+with the evidence model fitted, as of its date and 14 days earlier (the eval's own time shift,
+when the news has not happened yet), keeping what the answerer weighed
+(:class:`rag.answering.calibration.Evidence`). A question's label is the eval's: its answer
+names the gold choice and no other; an early copy is never right. The confidence is fitted on
+the training years and rescaled on the held-out year's choosing half (asked the same way over
+its own store), which also chooses every setting: C, the decline threshold and the short
+answer's threshold. The reporting half, which chose nothing, gives the figures the card
+publishes. No 2023 question or article is read (the leakage gate refuses them).
 """
 
 from __future__ import annotations
@@ -19,10 +21,10 @@ import hashlib
 import json
 import pickle
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -31,17 +33,28 @@ from tqdm import tqdm
 from eval.metrics import answer_correct
 from eval.questions import EvalQuestion, time_shifted
 from eval.training.answerer import fit_logistic, folds_of
-from eval.training.card import write_calibration_card
-from eval.training.retriever_job import _head, components_over, training_questions
+from eval.training.card import write_calibration_card, write_evidence_card
+from eval.training.evidence import (
+    choose_lift,
+    choose_scorer,
+    fit_answer_types,
+    probe_of,
+    weigh_all,
+)
+from eval.training.leakage import Judged
+from eval.training.skeleton import components_over, first, gated_store, training_questions
+from eval.training.split import choosing, halves
 from rag.adapters.embedder import cpu_name
-from rag.answering.calibration import SIGNALS, Calibration, span_signals
-from rag.answering.short_answer import SPAN_FEATURES
+from rag.adapters.name_tagger import NameTagger
+from rag.answering.calibration import SIGNALS, Calibration
+from rag.answering.evidence import CANDIDATE_FEATURES, EvidenceModel
 from rag.models.linear import Linear
-from rag.models.shipped import CALIBRATION
+from rag.models.shipped import CALIBRATION, EVIDENCE
 from rag.retrieval.retriever import Query
 from rag.settings import Settings
 
-STRENGTHS = (0.01, 0.1, 1.0)  # LogisticRegression's C, chosen on the held-out year
+T = TypeVar("T")
+STRENGTHS = (0.01, 0.1, 1.0)  # LogisticRegression's C, chosen on the choosing half
 THRESHOLDS = (
     0.0,
     0.02,
@@ -60,7 +73,8 @@ THRESHOLDS = (
     0.6,
     0.7,
 )
-SPAN_THRESHOLDS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7)
+SHORT_THRESHOLDS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
+NEVER = 2.0  # a short-answer threshold no probability reaches
 DECLINE_RECALL_TARGET = 0.8  # the default declines this share of the held-out early copies
 SHIFT_DAYS = 14
 PLATT_C = 100.0  # two parameters fitted on hundreds of questions: barely regularised
@@ -74,92 +88,72 @@ class Outcome:
     shifted: bool
     drafted: bool  # some sentence could answer (else it declines outright)
     correct: bool
-    base: list[float]  # ``BASE_SIGNALS``
-    spans: list[str]
-    span_rows: npt.NDArray[np.float64]
-    span_right: list[bool]
+    signals: list[float]  # ``SIGNALS``
+    short_p: float  # the best candidate's probability (0: none)
+    short_right: bool  # it names the gold choice and no other
+    short_first: bool  # the answer's first sentence holds it (it could lead)
 
 
 def _log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def ask_all(settings: Settings, store: Path, questions: Sequence[EvalQuestion]) -> list[Outcome]:
+def ask_all(
+    settings: Settings,
+    store: Path,
+    questions: Sequence[EvalQuestion],
+    evidence: EvidenceModel,
+    judged: Judged,
+) -> list[Outcome]:
     """Each question and its early copy, drafted by the service over ``store``."""
     over = settings.updated(data_dir=store, min_answer_confidence=0.0, calibration="off")
-    service = components_over(over, store).ask_service()
+    service = gated_store(components_over(over, store), judged).ask_service(evidence=evidence)
     asked = [*questions, *time_shifted(list(questions), SHIFT_DAYS)]
     rows = []
     for question in tqdm(asked, unit=" questions", leave=False, disable=None):
         query = Query.bounded(question.question, over.retrieval.top_k, as_of=question.as_of)
         _, drafted = service.draft(query)
-        evidence = drafted.evidence
+        evidence_of = drafted.evidence
         shifted = not question.answerable
-        if evidence is None:
-            rows.append(Outcome(question.id, shifted, False, False, [], [], np.zeros((0, 0)), []))
+        if evidence_of is None:
+            rows.append(Outcome(question.id, shifted, False, False, [], 0.0, False, False))
             continue
-        answer = " ".join(c.sentence for c in evidence.chosen)
-        spans, span_rows = evidence.spans()
+        answer = " ".join(c.sentence for c in evidence_of.chosen)
+        weighed = drafted.weighed
+        best = weighed.best() if weighed is not None else -1
+        short = weighed.candidates.answerable[best].text if weighed and best >= 0 else ""
+        signals = evidence_of.signals()
         rows.append(
             Outcome(
                 question.id,
                 shifted,
                 True,
                 answer_correct(answer, False, question),
-                evidence.base_signals(),
-                [s.text for s in spans],
-                span_rows,
-                [answer_correct(s.text, False, question) for s in spans],
+                signals,
+                signals[len(SIGNALS) - 4],
+                bool(short) and answer_correct(short, False, question),
+                bool(signals[-1]),
             )
         )
     return rows
 
 
-def _cache_suffix(limit: int | None) -> str:
-    """Cached rows are the features of the code that wrote them: other features, other file."""
-    features = hashlib.sha256(json.dumps([SIGNALS, SPAN_FEATURES]).encode()).hexdigest()[:8]
-    return f"-{features}" + ("" if limit is None else f"-limit{limit}")
-
-
-def _cached(path: Path, make: Any) -> list[Outcome]:
+def _cached(path: Path, make: Callable[[], list[T]]) -> list[T]:
     if path.is_file():
         _log(f"{path}: cached")
         with path.open("rb") as f:
-            cached: list[Outcome] = pickle.load(f)
+            cached: list[T] = pickle.load(f)
         return cached
-    rows: list[Outcome] = make()
+    rows = make()
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("wb") as f:
         pickle.dump(rows, f)
     return rows
 
 
-def fit_spans(rows: Sequence[Outcome], strength: float) -> Linear:
-    drafted = [r for r in rows if r.drafted and r.spans]
-    x = np.vstack([r.span_rows for r in drafted])
-    y = np.concatenate([np.array(r.span_right, dtype=np.float64) for r in drafted])
-    return fit_logistic(x, y, SPAN_FEATURES, strength)
-
-
-def best_spans(rows: Sequence[Outcome], model: Linear) -> list[tuple[bool, float, list[float]]]:
-    """Per drafted question: whether its best span is right, its probability, its signals."""
-    out = []
-    for r in rows:
-        if not r.drafted:
-            out.append((False, 0.0, [0.0, 0.0, 0.0]))
-            continue
-        p = model.probabilities(r.span_rows) if r.spans else np.zeros(0)
-        best, signals = span_signals(r.span_rows, p)
-        out.append((best >= 0 and r.span_right[best], signals[0], signals))
-    return out
-
-
-def confidence_rows(rows: Sequence[Outcome], spans: Linear) -> npt.NDArray[np.float64]:
-    best = best_spans(rows, spans)
-    width = len(SIGNALS)
-    return np.array(
-        [[*r.base, *b[2]] if r.drafted else [0.0] * width for r, b in zip(rows, best, strict=True)]
-    )
+def _key(*parts: Any) -> str:
+    """Cached rows are named by what wrote them: other features or models, other file."""
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:10]
 
 
 @dataclass(frozen=True)
@@ -169,15 +163,11 @@ class Point:
     answered: float  # their share answered
     accuracy_answered: float
     decline_recall: float  # over the early copies
-    short_answer_accuracy: float
+    short_answer_accuracy: float  # shown and right, over the answerable questions
 
 
 def curve(
-    rows: Sequence[Outcome],
-    confidence: npt.NDArray[np.float64],
-    short_right: Sequence[bool],
-    short_p: Sequence[float],
-    span_threshold: float,
+    rows: Sequence[Outcome], confidence: npt.NDArray[np.float64], short_threshold: float
 ) -> list[Point]:
     normal = [i for i, r in enumerate(rows) if not r.shifted]
     early = [i for i, r in enumerate(rows) if r.shifted]
@@ -185,7 +175,7 @@ def curve(
     for t in THRESHOLDS:
         kept = [i for i in normal if rows[i].drafted and confidence[i] >= t]
         right = sum(rows[i].correct for i in kept)
-        shown = sum(short_right[i] and short_p[i] >= span_threshold for i in kept)
+        shown = sum(_shown(rows[i], short_threshold) and rows[i].short_right for i in kept)
         declined = sum(not rows[i].drafted or confidence[i] < t for i in early)
         points.append(
             Point(
@@ -200,10 +190,14 @@ def curve(
     return points
 
 
+def _shown(row: Outcome, short_threshold: float) -> bool:
+    return row.short_first and row.short_p >= short_threshold
+
+
 def default_threshold(points: Sequence[Point]) -> float:
-    """The lowest threshold that declines ``DECLINE_RECALL_TARGET`` of the held-out year's
-    early copies: the question asked before its news, as the store itself answers it, is the
-    case a user meets when the news is not there."""
+    """The lowest threshold that declines ``DECLINE_RECALL_TARGET`` of the held-out early
+    copies: the question asked before its news, as the store itself answers it, is the case a
+    user meets when the news is not there."""
     met = [p.threshold for p in points if p.decline_recall >= DECLINE_RECALL_TARGET]
     return min(met, default=max(p.threshold for p in points))
 
@@ -226,35 +220,36 @@ def calibration_error(
     return round(float(error), 4)
 
 
-def span_threshold_for(
-    rows: Sequence[Outcome],
-    confidence: npt.NDArray[np.float64],
-    short_right: Sequence[bool],
-    short_p: Sequence[float],
-    threshold: float,
+def short_threshold_for(
+    rows: Sequence[Outcome], confidence: npt.NDArray[np.float64], threshold: float
 ) -> float:
-    """The lowest span probability at which the short answers shown (with answers given at the
-    default) are right at least as often as the answers they lead: a short answer never makes
-    an answer less trustworthy than its quoted sentence."""
+    """The lowest candidate probability at which the short answers shown (with answers given
+    at the default) are right at least as often as the answers they lead: a short answer never
+    makes an answer less trustworthy than its quoted sentence."""
     kept = [
-        i for i, r in enumerate(rows) if not r.shifted and r.drafted and confidence[i] >= threshold
+        r
+        for r, p in zip(rows, confidence, strict=True)
+        if not r.shifted and r.drafted and p >= threshold
     ]
-    answers_right = sum(rows[i].correct for i in kept) / max(1, len(kept))
-    for t in SPAN_THRESHOLDS:
-        shown = [i for i in kept if short_p[i] >= t]
-        if shown and sum(short_right[i] for i in shown) / len(shown) >= answers_right:
+    for t in SHORT_THRESHOLDS:
+        shown = [r for r in kept if _shown(r, t)]
+        if shown and sum(r.short_right for r in shown) >= sum(r.correct for r in shown):
             return t
-    return SPAN_THRESHOLDS[-1]
+    return NEVER
+
+
+def _rows(rows: Sequence[Outcome]) -> npt.NDArray[np.float64]:
+    return np.array([r.signals if r.drafted else [0.0] * len(SIGNALS) for r in rows])
 
 
 def recalibrated(
-    model: Linear, rows: npt.NDArray[np.float64], held: Sequence[Outcome], folds: int = 5
+    model: Linear, held: Sequence[Outcome], folds: int = 5
 ) -> tuple[Linear, npt.NDArray[np.float64]]:
-    """``model`` (fitted on the training years) rescaled on the held-out year, whose store and
+    """``model`` (fitted on the training years) rescaled on the choosing half, whose store and
     mix of questions differ: one slope and one offset on its logit (Platt scaling). Returns the
-    rescaled model, fitted on the whole held-out year, and each held-out question's probability
-    out of fold (a question and its early copy share a fold)."""
-    logits = model.logits(rows)[:, None]
+    rescaled model, fitted on all of ``held``, and each question's probability out of fold (a
+    question and its early copy share a fold)."""
+    logits = model.logits(_rows(held))[:, None]
     labels = np.array([float(r.correct) for r in held])
     drafted = np.array([r.drafted for r in held])
     fold = np.array(folds_of([r.id.split("@")[0] for r in held], folds))
@@ -268,36 +263,20 @@ def recalibrated(
     return Linear(model.features, model.weights * a, model.bias * a + b), out
 
 
-def choose_span_scorer(train: Sequence[Outcome], held: Sequence[Outcome]) -> tuple[float, Linear]:
-    """The span scorer fitted on ``train`` whose best span is right most often on ``held``."""
-    chosen: tuple[int, float, Linear] | None = None
-    for strength in STRENGTHS:
-        model = fit_spans(train, strength)
-        best = best_spans(held, model)
-        right = sum(b[0] for b, r in zip(best, held, strict=True) if not r.shifted)
-        _log(f"short answer C {strength}: best span right for {right} held-out questions")
-        if chosen is None or right > chosen[0]:
-            chosen = (right, strength, model)
-    assert chosen is not None
-    return chosen[1], chosen[2]
-
-
 def choose_confidence(
-    train: Sequence[Outcome], held: Sequence[Outcome], spans: Linear
+    train: Sequence[Outcome], held: Sequence[Outcome]
 ) -> tuple[float, float, Linear, npt.NDArray[np.float64]]:
-    """The confidence fitted on ``train`` and rescaled on ``held`` with the lowest held-out
-    calibration error out of fold: (that error, its C, the model, the out-of-fold
-    probabilities)."""
-    x_train, x_held = confidence_rows(train, spans), confidence_rows(held, spans)
+    """The confidence fitted on ``train`` and rescaled on ``held`` with the lowest calibration
+    error out of fold there: (that error, its C, the model, the out-of-fold probabilities)."""
+    x_train = _rows(train)
     drafted = np.array([r.drafted for r in train])
     y_train = np.array([float(r.correct) for r in train])
     best: tuple[float, float, Linear, npt.NDArray[np.float64]] | None = None
     for strength in STRENGTHS:
         fitted = fit_logistic(x_train[drafted], y_train[drafted], SIGNALS, strength)
-        model, p = recalibrated(fitted, x_held, held)
+        model, p = recalibrated(fitted, held)
         ece = calibration_error(held, p)
-        raw = calibration_error(held, fitted.probabilities(x_held))
-        _log(f"confidence C {strength}: held-out ECE {ece} (before recalibration {raw})")
+        _log(f"confidence C {strength}: choosing-half ECE {ece} out of fold")
         if best is None or ece < best[0]:
             best = (ece, strength, model, p)
     assert best is not None
@@ -310,50 +289,90 @@ class CalibrationJob:
         self.settings = settings
 
     def run(self) -> dict[str, Any]:
-        args = self.args
-        _, questions = training_questions(args)
-        train_q = _head([q.question for q in questions if q.year != args.held_out_year], args.limit)
-        held_q = _head([q.question for q in questions if q.year == args.held_out_year], args.limit)
-        suffix = _cache_suffix(args.limit)
+        args, settings = self.args, self.settings
+        judged, questions = training_questions(args)
+        train_q = first([q.question for q in questions if q.year != args.held_out_year], args.limit)
+        held_q = first([q.question for q in questions if q.year == args.held_out_year], args.limit)
+        choose_q, report_q = halves(held_q, args.seed)
+        limit = "" if args.limit is None else f"-limit{args.limit}"
+
+        # The evidence model, from the candidates the service weighs.
+        types, types_about = fit_answer_types(train_q, choose_q, report_q, NameTagger(), args.seed)
+        probe = probe_of(types)
+        key = _key(CANDIDATE_FEATURES, probe.as_json())
+        w_train = _cached(
+            args.work / f"evidence-train-{key}{limit}.pkl",
+            lambda: weigh_all(settings, args.store, train_q, probe, judged),
+        )
+        w_held = _cached(
+            args.work / f"evidence-held-{key}{limit}.pkl",
+            lambda: weigh_all(settings, args.held_out_store, held_q, probe, judged),
+        )
+        w_choose = [w for w in w_held if choosing(w.id, args.seed)]
+        w_report = [w for w in w_held if not choosing(w.id, args.seed)]
+        candidates_c, scorer = choose_scorer(w_train, w_choose)
+        lift, lifts = choose_lift(w_choose, scorer)
+        _, reported_lifts = choose_lift(w_report, scorer)
+        evidence = EvidenceModel(types, scorer, lift, NEVER)
+
+        # The confidence, from the answers the service drafts with that model.
+        key = _key(SIGNALS, evidence.as_json())
         train = _cached(
-            args.work / f"calibration-train{suffix}.pkl",
-            lambda: ask_all(self.settings, args.store, train_q),
+            args.work / f"calibration-train-{key}{limit}.pkl",
+            lambda: ask_all(settings, args.store, train_q, evidence, judged),
         )
         held = _cached(
-            args.work / f"calibration-held{suffix}.pkl",
-            lambda: ask_all(self.settings, args.held_out_store, held_q),
+            args.work / f"calibration-held-{key}{limit}.pkl",
+            lambda: ask_all(settings, args.held_out_store, held_q, evidence, judged),
         )
-        span_c, spans = choose_span_scorer(train, held)
-        ece, confidence_c, confidence, p_held = choose_confidence(train, held, spans)
-        short = best_spans(held, spans)
-        short_right, short_p = [b[0] for b in short], [b[1] for b in short]
-        points = curve(held, p_held, short_right, short_p, 0.0)
-        threshold = default_threshold(points)
-        span_threshold = span_threshold_for(held, p_held, short_right, short_p, threshold)
-        points = curve(held, p_held, short_right, short_p, span_threshold)
+        chosen_rows = [r for r in held if choosing(r.id, args.seed)]
+        reported_rows = [r for r in held if not choosing(r.id, args.seed)]
+        ece, confidence_c, confidence, p_choose = choose_confidence(train, chosen_rows)
+        threshold = default_threshold(curve(chosen_rows, p_choose, NEVER))
+        short_threshold = short_threshold_for(chosen_rows, p_choose, threshold)
+        p_report = confidence.probabilities(_rows(reported_rows))
+        points = curve(reported_rows, p_report, short_threshold)
+        evidence = EvidenceModel(types, scorer, lift, short_threshold)
         about = {
             "trained_on_years": sorted({q.year for q in questions if q.year != args.held_out_year}),
             "training_questions": len(train_q),
             "held_out_year": args.held_out_year,
-            "held_out_questions": len(held_q),
+            "choosing_questions": len(choose_q),
+            "reporting_questions": len(report_q),
+            "split": f"by question id, sha256 of '{args.seed}:<id>', first byte even: choosing",
             "time_shift_days": SHIFT_DAYS,
-            "span_C": span_c,
             "confidence_C": confidence_c,
-            "held_out_ece": ece,
+            "choosing_ece": ece,
+            "reporting_ece": calibration_error(reported_rows, p_report),
             "default_threshold": threshold,
-            "span_threshold": span_threshold,
+            "short_threshold": short_threshold,
             "threshold_rule": f"the lowest that declines {DECLINE_RECALL_TARGET:.0%} of the"
-            " held-out early copies",
+            " choosing half's early copies",
             "curve": [vars(p) for p in points],
             "train_mix": _mix(train),
-            "held_out_mix": _mix(held),
+            "choosing_mix": _mix(chosen_rows),
+            "reporting_mix": _mix(reported_rows),
             "cpu": cpu_name(),
             "seed": args.seed,
         }
-        calibration = Calibration(spans, confidence, threshold, span_threshold, about)
+        evidence_about = {
+            "answer_types": types_about,
+            "candidates_C": candidates_c,
+            "lift": lift,
+            "lift_choosing_half": lifts,
+            "lift_reporting_half": reported_lifts,
+            "short_threshold": short_threshold,
+            "training_questions_weighed": len(w_train),
+            "held_out_questions_weighed": len(w_held),
+        }
+        evidence = EvidenceModel(types, scorer, lift, short_threshold, evidence_about)
+        calibration = Calibration(confidence, threshold, about)
         out: Path = args.out or CALIBRATION
+        evidence_out: Path = args.evidence_out or EVIDENCE
         calibration.save(out)
+        evidence.save(evidence_out)
         write_calibration_card(out.parent / "MODEL_CARD.md", about)
+        write_evidence_card(evidence_out.parent / "MODEL_CARD.md", evidence_about, scorer)
         return about
 
 

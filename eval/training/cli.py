@@ -25,10 +25,10 @@ def _pools(args: argparse.Namespace, settings: Settings) -> list[Any]:
         build_pools,
         load_articles,
         load_pools,
-        load_training_questions,
         save_pools,
         selected,
     )
+    from eval.training.skeleton import training_questions
     from ingest.chunker import Chunker
     from rag.wiring import load_embedder
 
@@ -37,10 +37,11 @@ def _pools(args: argparse.Namespace, settings: Settings) -> list[Any]:
     if path.is_file():
         print(f"candidate pools: {path} (cached)", file=sys.stderr)
         return load_pools(path)
-    questions = load_training_questions(args.questions)
+    # The gate: no judged-year question, and no judged-year article in any pool.
+    judged, questions = training_questions(args)
     head = _first_of_each_year(questions, args.limit)
     wanted = {a for q in head for a in q.search_results}
-    articles = load_articles(args.articles, wanted)
+    articles = load_articles(args.articles, wanted, judged.refuses_article)
     embedder = load_embedder(settings, threads=args.threads)
     max_tokens = min(settings.ingest.chunk_max_tokens, embedder.max_tokens)
     chunker = Chunker(embedder.count_pieces, max_tokens, settings.ingest.chunk_overlap_tokens)
@@ -120,40 +121,14 @@ def run_train_reader(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def run_train_retriever(args: argparse.Namespace, settings: Settings) -> int:
-    from eval.training.retriever_job import RetrieverJob
-
-    meta = RetrieverJob(args, settings).run()
-    held = meta["held_out"]
-    chosen = f"chosen by {held['chosen_by']}"
-    print(f"held-out year {held['year']} ({held['questions']} questions), {chosen}:")
-    for name in ("base", "trained"):
-        recall = "  ".join(f"R@{k} {v:.3f}" for k, v in held[name]["recall"].items())
-        print(f"{name:8} {recall}  MRR {held[name]['mrr']:.3f}")
-    return 0
-
-
-def run_train_reranker(args: argparse.Namespace, settings: Settings) -> int:
-    from eval.training.reranker import RerankerJob
-
-    about = RerankerJob(args, settings).run()
-    held = about["held_out"]
-    print(f"held-out year {held['year']} ({held['questions']} questions), {held['chosen_by']}:")
-    for trial in [{"articles": "-", "C": "-", **held["without"]}, *held["tried"]]:
-        recall = "  ".join(f"R@{k} {v:.3f}" for k, v in trial["recall"].items())
-        pool = f"  pool {trial['pool_recall']:.3f}" if "pool_recall" in trial else ""
-        print(f"articles {trial['articles']!s:>2}  C {trial['C']!s:>4}  {recall}{pool}")
-    print(f"chosen: {about['rerank_articles']} articles read whole, C {about['C']}")
-    return 0
-
-
 def run_train_calibration(args: argparse.Namespace, settings: Settings) -> int:
     from eval.training.calibration import CalibrationJob
 
     about = CalibrationJob(args, settings).run()
     print(
-        f"held-out year {about['held_out_year']} ({about['held_out_questions']} questions and"
-        f" their copies {about['time_shift_days']} days early); ECE {about['held_out_ece']}"
+        f"held-out year {about['held_out_year']}, reporting half ({about['reporting_questions']}"
+        f" questions and their copies {about['time_shift_days']} days early);"
+        f" ECE {about['reporting_ece']}"
     )
     print("threshold  accuracy  answered  among answered  early declined  short answer")
     for p in about["curve"]:
@@ -163,5 +138,5 @@ def run_train_calibration(args: argparse.Namespace, settings: Settings) -> int:
             f"  {p['accuracy_answered']:14.4f}  {p['decline_recall']:14.4f}"
             f"  {p['short_answer_accuracy']:12.4f}{mark}"
         )
-    print(f"short answers shown from probability {about['span_threshold']}")
+    print(f"short answers shown from probability {about['short_threshold']}")
     return 0

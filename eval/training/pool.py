@@ -80,12 +80,15 @@ def _training_question(record: dict[str, Any]) -> TrainingQuestion:
     )
 
 
-def load_articles(path: Path, wanted: set[str]) -> dict[str, Article]:
+def load_articles(
+    path: Path, wanted: set[str], refused: Callable[[dict[str, Any]], bool]
+) -> dict[str, Article]:
+    """The ``wanted`` articles that the leakage gate does not refuse."""
     articles = {}
     with gzip.open(path, "rt", encoding="utf-8") as handle:
         for line in handle:
             record = json.loads(line)
-            if record["id"] in wanted:
+            if record["id"] in wanted and not refused(record):
                 try:
                     articles[record["id"]] = article_from_record(record, record["id"])
                 except IngestError:

@@ -13,7 +13,7 @@ from contextlib import AbstractContextManager
 
 from rag.adapters.embedder import EmbeddingIdentity
 from rag.adapters.lexical import LexicalIndex
-from rag.adapters.store import ChromaStore
+from rag.adapters.store import LAYOUT, ChromaStore
 from rag.domain.models import Chunk
 
 log = logging.getLogger("byline.ingest")
@@ -80,9 +80,12 @@ class IndexWriter:
         run announces what this one left unannounced."""
         if embedded and not self._checked:
             recorded = self._store.embedding()
-            record = embedding_to_record(recorded, self._embedding, self._store.count())
+            stored = self._store.count()
+            record = embedding_to_record(recorded, self._embedding, stored)
             if record != recorded:
                 self._store.record_embedding(record)
+            if not stored:  # a new store is written in this release's layout from its start
+                self._store.record_layout(LAYOUT)
             self._checked = True
         written = [*embedded, *rewritten]
         with self._store.announcing([c.id for c in written] + list(stale)):

@@ -43,12 +43,16 @@ import numpy.typing as npt
 from rag.adapters.bm25_cache import Bm25Cache, ScoreMatrix, Searchable
 from rag.adapters.changelog import Change
 from rag.adapters.store import UNDATED, ChromaStore, article_head, chunk_metadata
+from rag.domain import names
 from rag.domain.models import ArticleChunk, ArticleHead, Chunk, OutletCount, Passage, Sentence
+from rag.domain.names import Name
 from rag.domain.text import content_terms
 
 log = logging.getLogger("byline.lexical")
 
-LAYOUT = "2"  # of the chunks table: 2 added each chunk's text, article, place and sentences
+# Of the chunks table: 2 added each chunk's text, article, place and sentences; 3 the names each
+# sentence holds (from the store's ``names``, read at ingest).
+LAYOUT = "3"
 
 
 class SentenceReader(Protocol):
@@ -110,7 +114,7 @@ class LexicalRow:
     article_id: str
     chunk_index: int
     text: str
-    sentences: str  # JSON: [[sentence, its terms joined by spaces], ...]
+    sentences: str  # JSON: [[sentence, its terms joined by spaces, [[name, label], ...]], ...]
     head: ArticleHead | None = None  # on an article's first chunk: its catalogue row
 
     @classmethod
@@ -119,6 +123,13 @@ class LexicalRow:
     ) -> LexicalRow:
         """The row of a chunk as Chroma holds it (text and flat metadata)."""
         index = int(meta.get("chunk_index", -1))
+        quotable = read(text)
+        spans = names.decode(meta.get(names.FIELD)) or ()
+        held = names.by_sentence([s.text for s in quotable], text, spans)
+        sentences = [
+            [s.text, " ".join(s.terms), [[n.text, n.label] for n in mine]]
+            for s, mine in zip(quotable, held, strict=True)
+        ]
         return cls(
             chunk_id,
             " ".join(chunk_terms(str(meta["title"]), text)),
@@ -127,7 +138,7 @@ class LexicalRow:
             str(meta["article_id"]),
             index,
             text,
-            json.dumps([[s.text, " ".join(s.terms)] for s in read(text)], ensure_ascii=False),
+            json.dumps(sentences, ensure_ascii=False),
             article_head(meta) if index == 0 else None,
         )
 
@@ -398,7 +409,8 @@ class LexicalIndex:
         chunks: dict[str, list[ArticleChunk]] = {}
         for row in rows:
             sentences = tuple(
-                Sentence(text, tuple(terms.split())) for text, terms in json.loads(row[-1])
+                Sentence(text, tuple(terms.split()), tuple(Name(*n) for n in held))
+                for text, terms, held in json.loads(row[-1])
             )
             chunks.setdefault(row[1], []).append(ArticleChunk(_passage(row[:-1]), sentences))
         return chunks

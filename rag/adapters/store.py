@@ -19,6 +19,7 @@ import httpx
 from rag.adapters.changelog import ChangeLog
 from rag.adapters.embedder import EmbeddingIdentity
 from rag.adapters.sync import EmbeddedSync, ServerSync, StoreSync
+from rag.domain import names
 from rag.domain.models import Article, ArticleHead, Chunk, stable_hash
 from rag.errors import StoreError, store_errors
 
@@ -32,6 +33,10 @@ UNDATED = -1
 # Bump when the metadata layout changes: the next ingest rewrites every chunk's metadata
 # (without embedding anything again).
 METADATA_VERSION = "2"
+# The store's layout, recorded in the collection's metadata; `byline upgrade` brings a store of
+# an earlier layout to this one in place. 3: every chunk's named entities (``names``).
+LAYOUT = 3
+BEFORE_LAYOUTS = 2  # what a store that records none was written as
 
 
 def article_state(article: Article) -> str:
@@ -54,6 +59,8 @@ def chunk_metadata(chunk: Chunk) -> dict[str, str | int]:
         "source": article.source,
         "published_ts": int(article.published_at.timestamp()) if article.published_at else UNDATED,
     }
+    if chunk.names is not None:
+        metadata[names.FIELD] = names.encode(chunk.names)
     return metadata
 
 
@@ -196,6 +203,19 @@ class ChromaStore:
                 }
             )
 
+    def layout(self) -> int:
+        """The layout the store's chunks are written in (an empty store: this release's)."""
+        with store_errors("read the collection's metadata"):
+            meta = self._current().metadata or {}
+        if "byline_layout" in meta:
+            return int(meta["byline_layout"])
+        return BEFORE_LAYOUTS if self.count() else LAYOUT
+
+    def record_layout(self, layout: int) -> None:
+        with store_errors("record the store's layout"):
+            collection = self._current()
+            collection.modify(metadata={**(collection.metadata or {}), "byline_layout": layout})
+
     def count(self) -> int:
         with store_errors("count chunks"):
             return int(self._current().count())
@@ -284,6 +304,15 @@ class ChromaStore:
                     ids=[c.id for c in part],
                     metadatas=[chunk_metadata(c) for c in part],
                 )
+
+    def rewrite_metadata(self, metadatas: Mapping[str, Mapping[str, Any]]) -> None:
+        """Replace these chunks' metadata as given (an upgrade of the layout; no re-embedding)."""
+        ids = list(metadatas)
+        with store_errors("rewrite chunk metadata"):
+            collection = self._current()
+            for start in range(0, len(ids), self._batch):
+                part = ids[start : start + self._batch]
+                collection.update(ids=part, metadatas=[dict(metadatas[i]) for i in part])
 
     def delete(self, ids: Sequence[str]) -> None:
         with store_errors("delete chunks"):

@@ -79,6 +79,11 @@ class StoreSync(ABC):
     def wrote(self, table: LexicalTable, written: Sequence[Chunk], deleted: Sequence[str]) -> None:
         """After the writer's batch reached the store (inside ``announcing``)."""
 
+    @abstractmethod
+    def rewrote(self, table: LexicalTable, chunk_ids: Sequence[str]) -> None:
+        """After these chunks' metadata was rewritten in place (an upgrade, inside
+        ``announcing``)."""
+
 
 class EmbeddedSync(StoreSync):
     mode = "embedded"
@@ -119,6 +124,9 @@ class EmbeddedSync(StoreSync):
 
     def wrote(self, table: LexicalTable, written: Sequence[Chunk], deleted: Sequence[str]) -> None:
         table.write(written, deleted)
+
+    def rewrote(self, table: LexicalTable, chunk_ids: Sequence[str]) -> None:
+        table.refresh(chunk_ids)
 
 
 class ServerSync(StoreSync):
@@ -167,3 +175,6 @@ class ServerSync(StoreSync):
 
     def wrote(self, table: LexicalTable, written: Sequence[Chunk], deleted: Sequence[str]) -> None:
         return None  # every host's readers learn of it from the change log
+
+    def rewrote(self, table: LexicalTable, chunk_ids: Sequence[str]) -> None:
+        return None  # as for any write: the change log tells every host

@@ -1,5 +1,4 @@
-"""One confidence that the answer is right, calibrated on realistic "not there" cases, and the
-short answer shown before the quoted sentence.
+"""One confidence that the answer is right, calibrated on realistic "not there" cases.
 
 The answerer's own confidence (the reader's, or the cheap ranker's) was fitted against
 unanswerable copies built from another question's search results, which proved far easier than
@@ -7,9 +6,10 @@ what a whole store retrieves when the news has not happened yet. This stage is f
 train calibration``) on the training years asked through the service itself over a store of
 their articles, as of their dates and as of 14 days earlier, so the store's own near misses are
 its negatives. It reads what the text alone does not carry: how much the best sentence beats the
-next, how many articles and outlets name the same short answer (redundancy), how old the
-freshest news is against the question's time, how much of the question the sentence covers.
-Its threshold is chosen on the held-out training year; 2023 is never read.
+next, how sure the evidence is of its best candidate answer and how many articles and outlets
+hold it (redundancy, :mod:`evidence`), how old the freshest news is against the question's
+time, how much of the question the sentence covers. Its threshold is chosen on the held-out
+training year's choosing half; 2023 is never read.
 """
 
 from __future__ import annotations
@@ -25,8 +25,8 @@ import numpy.typing as npt
 
 from rag.answering.asked import Asked, Kind
 from rag.answering.candidates import Candidate
+from rag.answering.evidence import Weighed
 from rag.answering.features import SENTENCE_FEATURES, Matrix
-from rag.answering.short_answer import NAMED_KINDS, SPAN_FEATURES, Span, span_rows
 from rag.errors import BylineError
 from rag.models.linear import Linear
 from rag.models.shipped import CALIBRATION
@@ -49,12 +49,14 @@ BASE_SIGNALS = (
     "asks_date",
     "asks_name",
 )
-SPAN_SIGNALS = (
-    "span",  # the best span's probability (0: no span)
-    "span_articles",  # log of the articles that name it
-    "span_outlets",
+EVIDENCE_SIGNALS = (
+    "candidate",  # the best candidate answer's probability (0: none)
+    "candidate_articles",  # log of the articles that hold it
+    "candidate_outlets",
+    "candidate_first",  # the answer's first sentence holds it
 )
-SIGNALS = (*BASE_SIGNALS, *SPAN_SIGNALS)
+SIGNALS = (*BASE_SIGNALS, *EVIDENCE_SIGNALS)
+NAMED_KINDS = (Kind.PERSON, Kind.PLACE, Kind.ORGANISATION)
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,7 @@ class Evidence:
     scores: npt.NDArray[np.float64]  # theirs; -inf where not shortlisted
     chosen: list[Candidate]  # the answer's sentences, best first
     drafted: float  # the answerer's own confidence
+    weighed: Weighed | None = None  # the candidate answers (None: the evidence stage is off)
 
     def base_signals(self) -> list[float]:
         scores = np.sort(self.scores[np.isfinite(self.scores)])[::-1]
@@ -94,50 +97,38 @@ class Evidence:
             float(kind in NAMED_KINDS),
         ]
 
-    def spans(self) -> tuple[list[Span], Matrix]:
-        return span_rows(self.asked, self.chosen, self.found, self.eligible)
+    def evidence_signals(self) -> list[float]:
+        weighed = self.weighed
+        best = weighed.best() if weighed is not None else -1
+        if weighed is None or best < 0:
+            return [0.0] * len(EVIDENCE_SIGNALS)
+        answerable = weighed.candidates.answerable[best]
+        first = next((i for i, c in enumerate(self.found) if c is self.chosen[0]), -1)
+        return [
+            float(weighed.probabilities[best]),
+            math.log1p(answerable.articles),
+            math.log1p(answerable.outlets),
+            float(first in answerable.holders),
+        ]
 
-
-def span_signals(rows: Matrix, probabilities: npt.NDArray[np.float64]) -> tuple[int, list[float]]:
-    """The best span's place and its signals (``SPAN_SIGNALS``)."""
-    if not len(probabilities):
-        return -1, [0.0, 0.0, 0.0]
-    best = int(np.argmax(probabilities))
-    column = {name: rows[best, i] for i, name in enumerate(SPAN_FEATURES)}
-    return best, [float(probabilities[best]), column["articles"], column["outlets"]]
-
-
-@dataclass(frozen=True)
-class Verdict:
-    confidence: float
-    short_answer: str | None
+    def signals(self) -> list[float]:
+        return [*self.base_signals(), *self.evidence_signals()]
 
 
 @dataclass(frozen=True)
 class Calibration:
-    span: Linear  # a span's probability of being the short answer
     confidence: Linear  # the answer's probability of being right
     threshold: float  # declines under this confidence, chosen on the held-out year
-    span_threshold: float  # shows the short answer from this probability
     about: dict[str, Any] = field(default_factory=dict)
 
-    def verdict(self, evidence: Evidence) -> Verdict:
-        spans, rows = evidence.spans()
-        probabilities = self.span.probabilities(rows) if len(spans) else np.zeros(0)
-        best, signals = span_signals(rows, probabilities)
-        row = np.array([[*evidence.base_signals(), *signals]], dtype=np.float64)
-        confidence = float(self.confidence.probabilities(row)[0])
-        shown = best >= 0 and probabilities[best] >= self.span_threshold
-        # A yes-or-no question is answered by its sentence: no name or number is its answer.
-        shown = shown and not evidence.asked.polar
-        return Verdict(confidence, spans[best].text if shown else None)
+    def of(self, evidence: Evidence) -> float:
+        row = np.array([evidence.signals()], dtype=np.float64)
+        return float(self.confidence.probabilities(row)[0])
 
     def as_json(self) -> dict[str, Any]:
         return {
-            "span": self.span.as_json(),
             "confidence": self.confidence.as_json(),
             "threshold": self.threshold,
-            "span_threshold": self.span_threshold,
             "about": self.about,
         }
 
@@ -153,10 +144,8 @@ def load_calibration(path: Path = CALIBRATION) -> Calibration:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
         return Calibration(
-            Linear.of(data["span"], SPAN_FEATURES, "short-answer", RETRAIN),
             Linear.of(data["confidence"], SIGNALS, "calibration", RETRAIN),
             float(data["threshold"]),
-            float(data["span_threshold"]),
             dict(data.get("about", {})),
         )
     except (OSError, ValueError, KeyError, TypeError) as exc:

@@ -18,6 +18,7 @@ from rag.answering.asked import terms_of
 from rag.answering.untrusted import instruction_free
 from rag.domain.folding import sentence_key
 from rag.domain.models import ArticleChunk, Passage, Sentence
+from rag.domain.names import Name
 from rag.domain.text import ends_sentence, split_sentences
 
 MIN_WORDS = 4
@@ -37,6 +38,7 @@ class Candidate:
     position: int  # sentences before it in its article
     age_days: float  # from publication to the present the news is read in
     before: str  # the sentence before it in its article ("..., he added" speaks for whom?)
+    names: tuple[Name, ...] = ()  # the named entities it holds, read at ingest
 
 
 def candidates(
@@ -87,6 +89,7 @@ def candidates(
                         position=position - 1,
                         age_days=max(0.0, age) if age is not None else -1.0,
                         before=previous,
+                        names=sentence.names,
                     )
                 )
     return _undated_as_freshest(found)

@@ -44,6 +44,7 @@ from rag.answering.asked import Asked, Kind, novel_names, person_names, read_que
 from rag.answering.calibration import Calibration, Evidence
 from rag.answering.candidates import Candidate, candidates
 from rag.answering.comparison import side_by_side
+from rag.answering.evidence import Answerable, EvidenceModel, Weighed
 from rag.answering.features import (
     DATE,
     NUMBER,
@@ -55,7 +56,7 @@ from rag.answering.features import (
 from rag.answering.reader import ReaderJudge
 from rag.answering.selection import SelectionModel
 from rag.domain.folding import sentence_key
-from rag.domain.models import ArticleChunk, Passage
+from rag.domain.models import ArticleChunk, Passage, Support
 from rag.domain.text import names
 from rag.domain.timeparse import Window
 
@@ -83,6 +84,8 @@ class Drafted:
     short_answer: str | None = None  # the answering span, shown before the sentences
     evidence: Evidence | None = None  # what was weighed (None: nothing could answer)
     note: str = ""  # a comparison's: what the outlets agree on, who is silent (not a quote)
+    support: Support | None = None  # the short answer's other articles and outlets
+    weighed: Weighed | None = None  # the candidates and their probabilities (training reads)
 
 
 class ExtractiveAnswerer:
@@ -94,6 +97,7 @@ class ExtractiveAnswerer:
         judge: ReaderJudge | None = None,
         calibration: Calibration | None = None,
         short_answers: bool = False,
+        evidence: EvidenceModel | None = None,
     ) -> None:
         """``min_confidence``: None takes the threshold chosen with the last stage in use (the
         calibration's, the reader's, or the cheap ranker's) on its held-out year."""
@@ -101,7 +105,8 @@ class ExtractiveAnswerer:
         self.model = model or SelectionModel.load()
         self.judge = judge  # the reader; None: the cheap ranker alone (BYLINE_READER=off)
         self.calibration = calibration  # None: the answerer's own confidence, no short answer
-        self.short_answers = short_answers  # the calibration's short answer leads the sentences
+        self.short_answers = short_answers  # the best-supported candidate leads the sentences
+        self.evidence = evidence  # None: sentences alone, no candidates weighed
         chosen = judge.threshold if judge is not None else self.model.threshold
         if calibration is not None:
             chosen = calibration.threshold
@@ -141,6 +146,10 @@ class ExtractiveAnswerer:
             judged = self.judge.judge(asked_as or question, eligible, reading.features, scores)
             scores, confidence = judged.scores, judged.confidence
             keep_within = self.judge.keep_within
+        weighed = None
+        if self.evidence is not None:  # a sentence holding a well-supported candidate gains
+            weighed = self.evidence.weigh(question, reading.asked, found, reading.eligible, scores)
+            scores = scores + np.array([weighed.lift.get(i, 0.0) for i in reading.eligible])
         # A follow-up never gets the previous answer again: of its sentences only the best
         # one may answer, when it is the best of all (rule 6).
         best = int(np.argmax(scores))
@@ -155,15 +164,14 @@ class ExtractiveAnswerer:
             chosen, note = compared.chosen, compared.note
         else:
             chosen = choose(eligible, scores, kept, self.max_sentences, keep_within, True)
+        lead = None
+        if weighed is not None and self.short_answers and not note and not reading.asked.polar:
+            lead = _lead(weighed, self.evidence, index_of(chosen[0], found))
         evidence = Evidence(
-            reading.asked, found, eligible, reading.features, scores, chosen, confidence
+            reading.asked, found, eligible, reading.features, scores, chosen, confidence, weighed
         )
-        short_answer = None
         if self.calibration is not None:
-            verdict = self.calibration.verdict(evidence)
-            confidence = verdict.confidence
-            if self.short_answers and not note:  # a comparison has none
-                short_answer = verdict.short_answer
+            confidence = self.calibration.of(evidence)
         if confidence < self.min_confidence:
             return Drafted(
                 [], declined=True, passages=passages, confidence=confidence, evidence=evidence
@@ -177,7 +185,35 @@ class ExtractiveAnswerer:
                 place[c.passage.chunk_id] = len(cited)
             said = f"{c.passage.outlet}: {c.sentence}" if note else c.sentence
             sentences.append(f"{said} [{place[c.passage.chunk_id]}]")
-        return Drafted(sentences, False, cited, confidence, short_answer, evidence, note)
+        short_answer = lead.text if lead is not None else None
+        support = _support(lead, found, chosen[0]) if lead is not None else None
+        return Drafted(
+            sentences, False, cited, confidence, short_answer, evidence, note, support, weighed
+        )
+
+
+def _lead(weighed: Weighed, model: EvidenceModel | None, first: int) -> Answerable | None:
+    """The best candidate, when the model is sure of it and the answer's first sentence holds
+    it (the short answer never changes which sentences answer)."""
+    best = weighed.best()
+    if model is None or best < 0 or weighed.probabilities[best] < model.short_threshold:
+        return None
+    answerable = weighed.candidates.answerable[best]
+    return answerable if first in answerable.holders else None
+
+
+def index_of(candidate: Candidate, found: Sequence[Candidate]) -> int:
+    """Its place among the sentences read (by identity: the same object, not an equal one)."""
+    return next(i for i, c in enumerate(found) if c is candidate)
+
+
+def _support(answerable: Answerable, found: list[Candidate], cited: Candidate) -> Support:
+    """The other articles that hold the short answer (copies of one wire story, whose sentences
+    are read once, count once) and every outlet that does."""
+    held = [found[i] for i in answerable.holders]
+    articles = {c.passage.article_id for c in held} - {cited.passage.article_id}
+    outlets = {c.passage.outlet for c in held}
+    return Support(len(articles), len(outlets))
 
 
 def choose(

@@ -194,9 +194,15 @@ class AskService:
             return Answer(DECLINE_TEXT, declined=True, confidence=drafted.confidence)
         # A comparison: one outlet a line, then what they share.
         text = "\n".join(shown) + f"\n\n{drafted.note}" if drafted.note else join_sentences(shown)
-        short = drafted.short_answer
+        short, support = drafted.short_answer, drafted.support
         if short is not None and holds_phrase(text, short):
             text = lead_with(short, text)
         else:
-            short = None
-        return Answer(text, check.citations(), confidence=drafted.confidence, short_answer=short)
+            short, support = None, None
+        return Answer(
+            text,
+            check.citations(),
+            confidence=drafted.confidence,
+            short_answer=short,
+            support=support,
+        )

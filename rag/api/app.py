@@ -34,7 +34,7 @@ from rag.errors import (
 )
 from rag.settings import Settings, get_settings
 from rag.slack.bot import SlackBot, slack_bot
-from rag.wiring import Components, load_encoder, load_question_encoder
+from rag.wiring import Components, load_encoder
 
 log = logging.getLogger("byline.api")
 STORE_RETRY_S = 2.0
@@ -112,14 +112,13 @@ def _chunks(app: FastAPI) -> float:
 def _load(app: FastAPI, settings: Settings, stopping: threading.Event) -> None:
     try:
         embedder = load_encoder(settings)
-        questions = load_question_encoder(settings)
     except Exception as exc:
         log.exception("failed to load the embedding model")
         state_of(app).load_error = str(exc)
         return
     while True:
         try:
-            components = Components.of(settings, embedder, questions=questions)
+            components = Components.of(settings, embedder)
             components.lexical.outlets()  # builds the BM25 matrix now, not on the first question
         except StoreError as exc:
             # A Chroma server that is not up yet: not ready until it is, no restart needed.

@@ -21,6 +21,7 @@ from rag.answering.followup import Turn
 from rag.answering.untrusted import instruction_free
 from rag.catalogue import Catalogue
 from rag.domain.models import Answer, Citation, Passage, Searched
+from rag.domain.models import Support as DomainSupport
 from rag.retrieval.retriever import Query, day_end, day_start
 
 
@@ -173,6 +174,16 @@ class SearchScope(BaseModel):
         )
 
 
+class Support(BaseModel):
+    articles: int = Field(description="Other articles that hold the short answer.")
+    outlets: int = Field(description="Outlets whose articles hold it, the cited one's included.")
+    text: str = Field(description="The same, as the line a reader is shown ('' when none).")
+
+    @classmethod
+    def of(cls, support: DomainSupport) -> Support:
+        return cls(articles=support.articles, outlets=support.outlets, text=support.line())
+
+
 class AskResponse(BaseModel):
     answer: str
     citations: list[Citation]
@@ -192,9 +203,14 @@ class AskResponse(BaseModel):
     )
     short_answer: str | None = Field(
         None,
-        description="The answering span (a name, a number, a date) that leads `answer`, with"
-        " BYLINE_SHORT_ANSWER=on, when the extractive answerer is sure enough of it; None"
-        " otherwise, and for a model's answer.",
+        description="The answer in a few words (a name, a number, a date) that leads `answer`:"
+        " the candidate the week's articles support best, when the evidence model is sure of it"
+        " and the first quoted sentence holds it; None otherwise, and for a model's answer.",
+    )
+    support: Support | None = Field(
+        None,
+        description="With a short answer: how many other articles and outlets carry it (copies"
+        " of one wire story count once). Added in 0.2; absent before.",
     )
     unsure: bool = Field(
         False,
@@ -224,6 +240,7 @@ class AskResponse(BaseModel):
             answer_ms=answer.answer_ms,
             confidence=None if answer.confidence is None else round(answer.confidence, 4),
             short_answer=answer.short_answer,
+            support=None if answer.support is None else Support.of(answer.support),
             unsure=answer.unsure,
             searched=None if answer.searched is None else SearchScope.of(answer.searched),
             nearest=[replace(p, text=instruction_free(p.text)) for p in answer.nearest],

@@ -8,6 +8,8 @@ from datetime import datetime
 from enum import StrEnum
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from rag.domain.names import Name
+
 # Query parameters that track a click rather than name a page.
 _TRACKING_PARAMS = ("utm_", "fbclid", "gclid", "mc_cid", "mc_eid", "ocid", "cmpid", "ref")
 
@@ -62,6 +64,8 @@ class Chunk:
     article: Article
     index: int
     text: str
+    # Its named entities, (start, end, label) over ``text`` (rag.domain.names); None: not read.
+    names: tuple[tuple[int, int, str], ...] | None = None
 
     @property
     def embed_text(self) -> str:
@@ -114,10 +118,12 @@ class Passage:
 @dataclass(frozen=True)
 class Sentence:
     """A sentence an answer may quote, read once when its chunk is indexed: the words and the
-    content terms the answerer matches (``rag.answering.candidates.read_sentences``)."""
+    content terms the answerer matches (``rag.answering.candidates.read_sentences``), and the
+    names of its chunk that it holds (read at ingest)."""
 
     text: str
     terms: tuple[str, ...]
+    names: tuple[Name, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -127,6 +133,22 @@ class ArticleChunk:
 
     passage: Passage
     sentences: tuple[Sentence, ...]
+
+
+@dataclass(frozen=True)
+class Support:
+    """How widely the short answer is reported: the other articles that hold it and every
+    outlet that does (the cited one's included)."""
+
+    articles: int
+    outlets: int
+
+    def line(self) -> str:
+        if not self.articles:
+            return ""
+        articles = "article" if self.articles == 1 else "articles"
+        outlets = "outlet" if self.outlets == 1 else "outlets"
+        return f"Also in {self.articles} other {articles} from {self.outlets} {outlets}."
 
 
 @dataclass(frozen=True)
@@ -204,6 +226,7 @@ class Answer:
     confidence: float | None = None
     # The answering span (a name, a number, a date) that leads the text, when one is shown.
     short_answer: str | None = None
+    support: Support | None = None  # with a short answer: who else reports it
     searched: Searched | None = None  # where it was looked for
 
     @property

@@ -25,7 +25,6 @@ from rag.adapters.store import UNDATED, ChromaStore, Where
 from rag.domain.models import ArticleChunk, Passage
 from rag.domain.outlets import OutletRecogniser
 from rag.domain.timeparse import Window
-from rag.retrieval.rerank import Candidates, PassageScorer, pool_articles, reranked
 from rag.retrieval.understanding import Understood, understand
 from rag.settings import Tuning
 
@@ -171,13 +170,11 @@ class Retriever:
         lexical: LexicalIndex,
         embedder: TextEmbedder,
         tuning: Tuning | None = None,
-        reranker: PassageScorer | None = None,
     ) -> None:
         self._store = store
         self._lexical = lexical
         self._embedder = embedder
         self.tuning = tuning or Tuning()
-        self.reranker = reranker
         self._recogniser: tuple[frozenset[str], OutletRecogniser] | None = None
 
     def retrieve(self, query: Query) -> Retrieved:
@@ -204,22 +201,13 @@ class Retriever:
         return Retrieved(ranked_top, understood.text, as_of, present, window, understood.outlets)
 
     def ranking(self, query: Query, as_of: datetime) -> Ranking:
-        """Every candidate chunk, fused and weighed by the priors (or scored by the re-ranker),
-        best first: what the top k are chosen from (after near-duplicates and the per-article
-        cap)."""
-        searched, fused, named_keys = self._fused(query, as_of)
-        if self.reranker is not None:
-            pool = self._pool(searched, fused, int(as_of.timestamp()), named_keys)
-            fused = reranked(pool, self.reranker)
+        """Every candidate chunk, fused and weighed by the priors, best first: what the top k
+        are chosen from (after near-duplicates and the per-article cap)."""
+        searched, fused = self._fused(query, as_of)
         # A tie keeps fusion's order (the dense candidates first).
         return Ranking(searched, fused, sorted(fused, key=lambda chunk_id: -fused[chunk_id]))
 
-    def rerank_pool(self, query: Query, as_of: datetime) -> Candidates:
-        """What the re-ranker reads for this query (``byline train reranker`` learns from it)."""
-        searched, fused, named_keys = self._fused(query, as_of)
-        return self._pool(searched, fused, int(as_of.timestamp()), named_keys)
-
-    def _fused(self, query: Query, as_of: datetime) -> tuple[Searched, dict[str, float], set[str]]:
+    def _fused(self, query: Query, as_of: datetime) -> tuple[Searched, dict[str, float]]:
         searched = self._search(query, as_of)
         understood, dense, lexical = searched.understood, searched.dense, searched.lexical
         window = understood.window
@@ -241,42 +229,7 @@ class Retriever:
                 fused[chunk_id] *= 1.0 + tuning.window_boost
             if outlet_key in named_keys:
                 fused[chunk_id] *= 1.0 + tuning.outlet_boost
-        return searched, fused, named_keys
-
-    def _pool(
-        self, searched: Searched, fused: dict[str, float], as_of: int, named_keys: set[str]
-    ) -> Candidates:
-        """The candidates and every passage of the best few articles, with what the re-ranker
-        reads of each."""
-        chunks = {c.chunk_id: c for c in self._lexical.chunk_facts(list(fused))}
-        whole = pool_articles(
-            fused, {c: f.article_id for c, f in chunks.items()}, self.tuning.rerank_articles
-        )
-        for chunk in self._lexical.chunk_facts(article_ids=whole):
-            chunks.setdefault(chunk.chunk_id, chunk)
-        ids = list(chunks)
-        dense = dict(searched.dense)
-        unseen = [c for c in ids if c not in dense]
-        if unseen:
-            question = np.asarray(searched.vector, dtype=np.float64)
-            for chunk_id, vector in self._store.vectors(unseen).items():
-                passage = np.asarray(vector, dtype=np.float64)
-                norms = float(np.linalg.norm(question) * np.linalg.norm(passage)) or 1.0
-                dense[chunk_id] = float(question @ passage) / norms
-        return Candidates(
-            question=searched.understood.text,
-            dense=dense,
-            dense_order=[c for c, _ in searched.dense],
-            lexical=self._lexical.bm25_of(searched.understood.text, ids),
-            lexical_order=[c for c, _ in searched.lexical],
-            fused=fused,
-            facts=self._lexical.facts(ids),
-            chunks=chunks,
-            as_of=as_of,
-            window=searched.understood.window,
-            named_outlets=frozenset(named_keys),
-            recency_scale_days=self.tuning.recency_scale_days,
-        )
+        return searched, fused
 
     def articles(self, passages: list[Passage]) -> dict[str, list[ArticleChunk]]:
         """The whole articles of these passages, each as its chunks in order with the sentences
@@ -285,11 +238,8 @@ class Retriever:
 
     def candidate_pool(self, query: Query) -> list[Passage]:
         """Every passage ranked for this query, unordered: the ceiling that any re-ranking of
-        the candidates could reach (``byline eval retrieval --pool``); with the re-ranker, the
-        passages of the articles it reads whole too."""
+        the candidates could reach (``byline eval retrieval --pool``)."""
         as_of = query.as_of or datetime.now(UTC)
-        if self.reranker is not None:
-            return self._lexical.passages(list(self.ranking(query, as_of).scores))
         searched = self._search(query, as_of)
         found = [chunk_id for chunk_id, _ in searched.dense + searched.lexical]
         return self._lexical.passages(list(dict.fromkeys(found)))

@@ -87,6 +87,8 @@ def answer_message(answer: Answer, question: str) -> dict[str, Any]:
     if not answer.declined and answer.confidence is not None:
         # The same calibrated number as /ask's: about that share of such answers are right.
         note = f"Confidence {answer.confidence:.2f}"
+        if answer.support is not None and answer.support.line():
+            note = f"{answer.support.line()} {note}"
         if answer.unsure:
             note = f":warning: *Unsure*: likelier wrong than right. Check its sources. ({note})"
         blocks.insert(0, {"type": "context", "elements": [{"type": "mrkdwn", "text": note}]})

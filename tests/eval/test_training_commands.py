@@ -4,22 +4,29 @@ written and checked by hash, the run deterministic for a seed, and resumable."""
 
 from __future__ import annotations
 
+import gzip
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from eval.training import reader_job
+from eval.training.pool import load_pools
 from rag.adapters.embedder import default_model_path
 from rag.cli import main
 from rag.errors import BylineError
 from rag.models.files import check_files, sha256_of
 from rag.models.shipped import reader_files
+from tests.eval.test_leakage import UNRELATED, judged_year
 
 DATA = Path(__file__).parent / "data"
 
 
-def _train(kind: str, work: Path, out: Path, *extra: str) -> int:
+def _train(kind: str, work: Path, out: Path, *extra: str, judged: list[Any] = ()) -> int:
+    """``judged``: the judged year's articles (default: one that shares nothing with these)."""
+    gate = work.parent / f"{work.name}-judged"
+    judged_year(gate, list(judged) or [UNRELATED], [])
     return main(
         [
             "train",
@@ -32,9 +39,26 @@ def _train(kind: str, work: Path, out: Path, *extra: str) -> int:
             str(work),
             "--out",
             str(out),
+            "--judged-corpus",
+            str(gate / "corpus.jsonl.gz"),
+            "--judged-questions",
+            str(gate / "questions.jsonl"),
             *extra,
         ]
     )
+
+
+def test_the_answerers_pools_never_hold_a_judged_years_article(tmp_path: Path) -> None:
+    """The gate every training job shares: an article of the judged year, planted among the
+    training articles, is in no pool."""
+    with gzip.open(DATA / "articles.jsonl.gz", "rt", encoding="utf-8") as handle:
+        planted = json.loads(handle.readline())
+    work = tmp_path / "work"
+    assert _train("answerer", work, tmp_path / "selection.json", judged=[planted]) == 0
+    pools = load_pools(work / "pools.pkl")
+    assert pools
+    assert any(c.passage.url for p in pools for c in p.found)
+    assert all(c.passage.url != planted["url"] for p in pools for c in p.found)
 
 
 def test_the_answerer_trains_on_the_training_years(tmp_path: Path) -> None:

@@ -178,6 +178,7 @@ FACTS = {
     "declined",
     "confidence",
     "short_answer",
+    "support",
     "unsure",
     "searched",
     "nearest",

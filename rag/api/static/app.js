@@ -229,6 +229,9 @@ function finishAnswer(turn, done) {
       mark.append("this answer is likelier wrong than right. Check its sources.");
       turn.answer.prepend(mark);
     }
+    if (done.support && done.support.text) {
+      turn.answer.append(element("p", "support muted small", done.support.text));
+    }
     if (done.citations.length) turn.answer.append(sourceList(done));
     announce(`Answer ready${done.unsure ? ", marked unsure" : ""}, with ${done.citations.length} sources.`);
   }

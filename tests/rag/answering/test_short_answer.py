@@ -1,5 +1,5 @@
-"""The short answer's spans, its place before the quoted sentence, and the shipped calibration's
-load errors."""
+"""The spans a sentence offers, the short answer's place before the quoted sentence, the shipped
+calibration's and evidence model's load errors, and the short answer over the sample articles."""
 
 from __future__ import annotations
 
@@ -8,16 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from rag.answering.calibration import load_calibration
-from rag.answering.short_answer import (
-    SPAN_FEATURES,
-    SpanKind,
-    lead_with,
-    spans_of,
-    without_short_answer,
-)
+from rag.answering.calibration import SIGNALS, load_calibration
+from rag.answering.evidence import CANDIDATE_FEATURES, load_evidence
+from rag.answering.short_answer import SpanKind, lead_with, spans_of, without_short_answer
 from rag.errors import BylineError
-from rag.models.shipped import CALIBRATION
+from rag.models.shipped import CALIBRATION, EVIDENCE
 from rag.wiring import Components
 from tests.conftest import serving
 
@@ -52,28 +47,47 @@ def test_the_short_answer_leads_and_a_follow_up_reads_past_it() -> None:
     assert without_short_answer(text) == text
 
 
-def test_the_shipped_calibration_loads_and_a_broken_one_names_the_remedy(tmp_path: Path) -> None:
-    shipped = load_calibration()
-    assert shipped.span.features == SPAN_FEATURES
-    assert 0 <= shipped.threshold <= 1 and 0 <= shipped.span_threshold <= 1
-    with pytest.raises(BylineError, match="byline train calibration"):
-        load_calibration(tmp_path / "missing.json")
-    data = json.loads(CALIBRATION.read_text(encoding="utf-8"))
-    data["span"]["features"] = ["something else"]
-    changed = tmp_path / "changed.json"
-    changed.write_text(json.dumps(data), encoding="utf-8")
-    with pytest.raises(BylineError, match="byline train calibration"):
-        load_calibration(changed)
+def test_the_shipped_models_load_and_broken_ones_name_the_remedy(tmp_path: Path) -> None:
+    calibration, evidence = load_calibration(), load_evidence()
+    assert calibration.confidence.features == SIGNALS
+    assert evidence.scorer.features == CANDIDATE_FEATURES
+    assert 0 <= calibration.threshold <= 1 and evidence.lift >= 0
+    for load in (load_calibration, load_evidence):
+        with pytest.raises(BylineError, match="byline train calibration"):
+            load(tmp_path / "missing.json")
+    for path, part, load in (
+        (CALIBRATION, "confidence", load_calibration),
+        (EVIDENCE, "candidates", load_evidence),
+    ):
+        data = json.loads(path.read_text(encoding="utf-8"))
+        data[part]["features"] = ["something else"]
+        changed = tmp_path / f"changed-{part}.json"
+        changed.write_text(json.dumps(data), encoding="utf-8")
+        with pytest.raises(BylineError, match="byline train calibration"):
+            load(changed)
 
 
-def test_switched_on_the_short_answer_leads_and_never_answers_yes_or_no(seeded: Components) -> None:
-    with serving(seeded.settings.updated(short_answer="on")) as client:
-        aid = client.post("/ask", json={"question": AID}).json()
+def test_a_short_answer_leads_its_own_sentence_and_never_answers_yes_or_no(
+    seeded: Components,
+) -> None:
+    """Any short answer shown is held by the first quoted sentence, which cites it, and comes
+    with who else reports it; a yes-or-no question gets none."""
+    with serving(seeded.settings.updated(short_answer="on", min_answer_confidence=0.0)) as client:
+        answers = [
+            client.post("/ask", json={"question": q}).json()
+            for q in (
+                AID,
+                "Who is the Secretary General of NATO?",
+                "Where did Zelensky present his victory plan?",
+            )
+        ]
         polar = client.post("/ask", json={"question": "Did NATO endorse the victory plan?"}).json()
-    short = aid["short_answer"]
-    assert short, aid  # a number asked for, and the sentence's amount is sure enough
-    lead, _, sentence = aid["answer"].partition(". — ")
-    assert lead == short and short in sentence and sentence.endswith("[1]")
-    assert aid["citations"][0]["quote"] == sentence.removesuffix(" [1]")
-    assert polar["short_answer"] is None
-    assert not polar["answer"].startswith(tuple(f"{w}. — " for w in ("Ukraine", "NATO")))
+    for answer in answers:
+        if answer["short_answer"] is None:
+            assert answer["support"] is None
+            continue
+        lead, _, sentence = answer["answer"].partition(". — ")
+        assert lead == answer["short_answer"] and lead in sentence.split(" [")[0]
+        assert answer["citations"][0]["quote"] in sentence
+        assert answer["support"]["outlets"] >= 1
+    assert polar["short_answer"] is None and polar["support"] is None
