@@ -88,11 +88,22 @@ class Components:
         settings = self.settings
         if evidence is None and settings.answering.evidence == "on":
             evidence = load_evidence()
+        calibration = load_calibration() if settings.answering.calibration == "on" else None
+        if calibration is not None and calibration.about.get("reader") not in (
+            None,
+            settings.answering.reader,
+        ):
+            log.warning(
+                "the calibration was fitted with BYLINE_READER=%s and this service runs with %s:"
+                " its confidence is read off answers it was not fitted on",
+                calibration.about["reader"],
+                settings.answering.reader,
+            )
         extractive = ExtractiveAnswerer(
             settings.answering.max_answer_sentences,
             settings.answering.min_answer_confidence,
             judge=load_reader_judge(settings),
-            calibration=load_calibration() if settings.answering.calibration == "on" else None,
+            calibration=calibration,
             short_answers=settings.answering.short_answer == "on",
             evidence=evidence,
         )

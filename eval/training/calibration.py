@@ -330,6 +330,9 @@ class CalibrationJob:
         ece, confidence_c, confidence, p_choose = choose_confidence(train, chosen_rows)
         threshold = default_threshold(curve(chosen_rows, p_choose, NEVER))
         short_threshold = short_threshold_for(chosen_rows, p_choose, threshold)
+        chosen_at = next(
+            p for p in curve(chosen_rows, p_choose, short_threshold) if p.threshold == threshold
+        )
         p_report = confidence.probabilities(_rows(reported_rows))
         points = curve(reported_rows, p_report, short_threshold)
         evidence = EvidenceModel(types, scorer, lift, short_threshold)
@@ -341,6 +344,7 @@ class CalibrationJob:
             "reporting_questions": len(report_q),
             "split": f"by question id, sha256 of '{args.seed}:<id>', first byte even: choosing",
             "time_shift_days": SHIFT_DAYS,
+            "reader": settings.answering.reader,  # what drafted the answers it calibrates
             "confidence_C": confidence_c,
             "choosing_ece": ece,
             "reporting_ece": calibration_error(reported_rows, p_report),
@@ -348,6 +352,7 @@ class CalibrationJob:
             "short_threshold": short_threshold,
             "threshold_rule": f"the lowest that declines {DECLINE_RECALL_TARGET:.0%} of the"
             " choosing half's early copies",
+            "choosing_default": vars(chosen_at),  # out of fold: what compares stage choices
             "curve": [vars(p) for p in points],
             "train_mix": _mix(train),
             "choosing_mix": _mix(chosen_rows),

@@ -15,13 +15,16 @@ Its rules, in order (README, "How the offline answerer answers"):
 4. The sentences are scored by the cheap ranker, a learned logistic model over their features
    (:mod:`features`, :mod:`selection`). With the reader (:mod:`reader`), its best few are read
    again beside the question and the two scores combined; the confidence, learned too, reads
-   the best scores, the article's rank and age.
+   the best scores, the article's rank and age. With the evidence (:mod:`evidence`), the names,
+   numbers and dates the sentences hold are weighed as candidate answers by how much of the
+   news supports them, and a sentence gains with its best candidate's probability.
 5. The best sentence comes first; others join it only from its own article, within
    ``keep_within`` of its score and when they do not repeat a chosen one, up to
    ``max_sentences``. A comparison ("how do the outlets' reports differ", two outlets named)
    gets each outlet's best sentence instead, side by side (:mod:`comparison`).
    With the calibration (:mod:`calibration`) the confidence is recalibrated over what was
-   weighed and the short answer chosen. Under ``min_confidence``: decline.
+   weighed. The best candidate leads as the short answer when the evidence model is sure of it
+   and the first sentence holds it. Under ``min_confidence``: decline.
 6. A follow-up never gets the previous answer again: of its sentences only the best one may
    answer, and only when it is the best of all.
 
@@ -104,7 +107,7 @@ class ExtractiveAnswerer:
         self.max_sentences = max_sentences
         self.model = model or SelectionModel.load()
         self.judge = judge  # the reader; None: the cheap ranker alone (BYLINE_READER=off)
-        self.calibration = calibration  # None: the answerer's own confidence, no short answer
+        self.calibration = calibration  # None: the answerer's own confidence
         self.short_answers = short_answers  # the best-supported candidate leads the sentences
         self.evidence = evidence  # None: sentences alone, no candidates weighed
         chosen = judge.threshold if judge is not None else self.model.threshold
