@@ -246,4 +246,10 @@ def register_train_calibration(calibration: argparse.ArgumentParser) -> None:
     calibration.add_argument(
         "--evidence-out", type=Path, help="evidence model file (default: the shipped one)"
     )
+    calibration.add_argument(
+        "--max-lift",
+        type=float,
+        help="the largest lift a sentence may get from its candidate (default: no bound; the"
+        " shipped model: 2, the largest at which the seed check's floors hold)",
+    )
     calibration.set_defaults(handler=deferred("eval.training.cli:run_train_calibration"))

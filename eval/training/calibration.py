@@ -35,6 +35,7 @@ from eval.questions import EvalQuestion, time_shifted
 from eval.training.answerer import fit_logistic, folds_of
 from eval.training.card import write_calibration_card, write_evidence_card
 from eval.training.evidence import (
+    LIFTS,
     choose_lift,
     choose_scorer,
     fit_answer_types,
@@ -311,7 +312,8 @@ class CalibrationJob:
         w_choose = [w for w in w_held if choosing(w.id, args.seed)]
         w_report = [w for w in w_held if not choosing(w.id, args.seed)]
         candidates_c, scorer = choose_scorer(w_train, w_choose)
-        lift, lifts = choose_lift(w_choose, scorer)
+        most = LIFTS[-1] if args.max_lift is None else args.max_lift
+        lift, lifts = choose_lift(w_choose, scorer, most)
         _, reported_lifts = choose_lift(w_report, scorer)
         evidence = EvidenceModel(types, scorer, lift, NEVER)
 
@@ -364,6 +366,7 @@ class CalibrationJob:
             "answer_types": types_about,
             "candidates_C": candidates_c,
             "lift": lift,
+            "max_lift": most,
             "lift_choosing_half": lifts,
             "lift_reporting_half": reported_lifts,
             "short_threshold": short_threshold,

@@ -176,8 +176,11 @@ Two small models over the names spaCy's small English pipeline read in the artic
   how often the best candidate is right. A candidate is right when it names the gold choice and
   no other.
 - **Lift** {about["lift"]}: what a sentence's score gains per unit of its best candidate's
-  probability, chosen on the choosing half by how often the best sentence is right. First
-  sentence right, choosing / reporting half, per lift: {lifts}.
+  probability, chosen on the choosing half by how often the best sentence is right, up to
+  {about["max_lift"]} (`--max-lift`: larger lifts read more of the 2025 questions right, but
+  over the two sample articles they put a place or a name before the sentence that answers a
+  question whose answer is no name, and the seed check's floors fail). First sentence right,
+  choosing / reporting half, per lift: {lifts}.
 - **Short answer** shown from probability {about["short_threshold"]} (chosen with the
   calibration, on the choosing half).
 

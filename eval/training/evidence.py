@@ -41,7 +41,7 @@ from rag.settings import Settings
 
 STRENGTHS = (0.01, 0.1, 1.0)
 TYPE_STRENGTHS = (0.1, 1.0, 10.0)
-LIFTS = (0.0, 0.5, 1.0, 2.0, 4.0, 8.0)
+LIFTS = (0.0, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0)
 MIN_TOKEN_COUNT = 3  # a question word seen fewer times in training is not in the vocabulary
 
 
@@ -245,11 +245,14 @@ def first_right(rows: Sequence[Weighing], model: Linear, lift: float) -> float:
     return hits / max(1, len(rows))
 
 
-def choose_lift(rows: Sequence[Weighing], model: Linear) -> tuple[float, dict[str, float]]:
-    """The lift whose first sentences are right most often on ``rows`` (ties: the smaller)."""
+def choose_lift(
+    rows: Sequence[Weighing], model: Linear, most: float = LIFTS[-1]
+) -> tuple[float, dict[str, float]]:
+    """The lift up to ``most`` whose first sentences are right most often on ``rows`` (ties:
+    the smaller); the table has every lift."""
     table = {str(lift): round(first_right(rows, model, lift), 4) for lift in LIFTS}
     _log(f"lift → first sentence right: {table}")
-    best = max(LIFTS, key=lambda lift: (table[str(lift)], -lift))
+    best = max((x for x in LIFTS if x <= most), key=lambda lift: (table[str(lift)], -lift))
     return best, table
 
 

@@ -117,6 +117,10 @@ def gather(
     articles_read = len({c.passage.article_id for c in found}) or 1
     freshest = min((c.age_days for c in found), default=0.0)
     allowed = set(eligible)
+    # Read once a sentence, not once a candidate: a week's articles hold a thousand forms.
+    focus = max(1, len(asked.focus))
+    coverage = [len(asked.focus & c.terms) / focus for c in found]
+    headline = {c.passage.article_id: phrase_form(c.passage.title) for c in found}
     answerable, rows = [], []
     for form, holders in merged.items():
         kind = labels[form].most_common(1)[0][0]
@@ -125,7 +129,6 @@ def gather(
         outlets = {c.passage.outlet.casefold() for c in held}
         text = spelled[form].most_common(1)[0][0]
         answerable.append(Answerable(text, kind, tuple(holders), len(articles), len(outlets)))
-        coverage = [len(asked.focus & c.terms) / max(1, len(asked.focus)) for c in held]
         stale = min(c.age_days for c in held) - freshest
         rows.append(
             [
@@ -137,12 +140,12 @@ def gather(
                 len(articles) / articles_read,
                 1.0 / (1 + min(c.article_rank for c in held)),
                 float(any(c.retrieved for c in held)),
-                max(coverage),
+                max(coverage[i] for i in holders),
                 float(any(i in allowed for i in holders)),
                 float(top in holders),
                 max(probability[i] for i in holders),
                 math.log1p(max(stale, 0.0)),
-                float(any(f" {form} " in phrase_form(c.passage.title) for c in held)),
+                float(any(f" {form} " in headline[c.passage.article_id] for c in held)),
                 math.log1p(len(form.split())),
             ]
         )
@@ -163,21 +166,27 @@ def _merged(
 ) -> dict[str, list[int]]:
     """Shorter forms folded into the most mentioned longer form whose words they run inside
     ("southwest" into "southwest airlines"); numbers and dates are never folded ("2" is not
-    "2023")."""
+    "2023"). Longer forms are looked up by a word they share: a week's articles hold a thousand
+    forms, and comparing every pair took a second."""
     merged = {form: list(held) for form, held in mentions.items()}
-    by_length = sorted(mentions, key=lambda f: -len(f.split()))
-    for short in sorted(mentions, key=lambda f: len(f.split())):
+    size = {form: len(form.split()) for form in mentions}
+    place = {form: i for i, form in enumerate(mentions)}
+    holding: dict[str, list[str]] = defaultdict(list)
+    for form in mentions:
+        for word in set(form.split()):
+            holding[word].append(form)
+    for short in sorted(mentions, key=size.__getitem__):
         if labels[short].most_common(1)[0][0] in ("number", "date"):
             continue
         padded = f" {short} "
-        longer = [
-            f
-            for f in by_length
-            if f != short
-            and f in merged
-            and len(f.split()) > len(short.split())
-            and padded in f" {f} "
-        ]
+        longer = sorted(
+            (
+                f
+                for f in holding[short.split()[0]]
+                if f in merged and size[f] > size[short] and padded in f" {f} "
+            ),
+            key=lambda f: (-size[f], place[f]),
+        )
         if not longer:
             continue
         into = max(longer, key=lambda f: len(mentions[f]))
