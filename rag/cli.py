@@ -199,16 +199,10 @@ def run_ingest(args: argparse.Namespace, settings: Settings) -> int:
 def run_upgrade(args: argparse.Namespace, settings: Settings) -> int:
     from tqdm import tqdm
 
-    from ingest.upgrade import upgrade
-    from rag.adapters.lexical import LexicalIndex
-    from rag.adapters.name_tagger import NameTagger
-    from rag.answering.candidates import read_sentences
-    from rag.wiring import open_store
+    from rag.wiring import upgrade_store
 
-    store = open_store(settings)
-    lexical = LexicalIndex(settings.store.data_dir, store, read_sentences)
     with tqdm(unit=" chunks", disable=args.quiet, desc="upgrade", leave=False) as bar:
-        done = upgrade(store, lexical, NameTagger(), bar.update)
+        done = upgrade_store(settings, bar.update)
     print(done.line())
     return 0
 

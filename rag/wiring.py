@@ -40,6 +40,7 @@ from rag.settings import Settings, Tuning
 
 if TYPE_CHECKING:  # ingest's modules (text decoding and repair) load only where it runs
     from ingest.pipeline import Ingestor, Shard
+    from ingest.upgrade import Upgraded
 
 log = logging.getLogger("byline.components")
 
@@ -125,6 +126,11 @@ class Components:
             LLMAnswerer(model, answer_prompt, DECLINE_TEXT),
             FollowUps(model, condense_prompt),
         )
+
+    def upgrade_note(self) -> str | None:
+        """What to run when the store is of an earlier layout (None: it is this release's)."""
+        layout = self.store.layout()
+        return f"run `byline upgrade` (layout {layout} → {LAYOUT})" if layout < LAYOUT else None
 
     @property
     def catalogue(self) -> Catalogue:
@@ -232,6 +238,16 @@ def load_embedder(settings: Settings, threads: int | None = None) -> Embedder:
     embedding = settings.embedding
     threads = embedding.torch_threads if threads is None else threads
     return Embedder(embedding.model_path, threads, embedding.embed_precision)
+
+
+def upgrade_store(settings: Settings, progress: Callable[[int], None]) -> Upgraded:
+    """`byline upgrade`: the store brought to this release's layout, its lexical table with it."""
+    from ingest.upgrade import upgrade
+    from rag.adapters.name_tagger import NameTagger
+
+    store = open_store(settings)
+    lexical = LexicalIndex(settings.store.data_dir, store, read_sentences)
+    return upgrade(store, lexical, NameTagger(), progress)
 
 
 @contextmanager

@@ -38,7 +38,7 @@ from rag.errors import BylineError
 from rag.models.linear import Linear
 from rag.models.shipped import EVIDENCE
 
-RETRAIN = "byline train evidence"
+RETRAIN = "byline train calibration"
 
 CANDIDATE_FEATURES = (
     "type",  # the probability that the answer is of the candidate's type

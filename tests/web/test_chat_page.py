@@ -205,6 +205,7 @@ SAMPLE_QUESTIONS = [
     "What does NATO fear about escalating the conflict?",
     "Where will Zelensky present his victory plan?",
     "When did Rutte speak about the victory plan?",
+    "Who leads NATO?",
 ]
 
 

@@ -8,7 +8,6 @@ from fastapi import APIRouter, Request
 from fastapi.responses import PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST
 
-from rag.adapters.store import LAYOUT
 from rag.api.deps import ComponentsDep
 from rag.api.schemas import ERRORS
 from rag.api.state import state_of
@@ -32,7 +31,6 @@ def healthz() -> dict[str, str]:
 @router.get("/readyz", responses=ERRORS)
 def readyz(components: ComponentsDep) -> dict[str, Any]:
     stored = components.store.embedding()
-    layout = components.store.layout()
     return {
         "status": "ready",
         "chunks": components.store.count(),
@@ -42,9 +40,6 @@ def readyz(components: ComponentsDep) -> dict[str, Any]:
         "store_embedding": {"model": stored.model, "precision": stored.precision}
         if stored
         else None,
-        "store_layout": layout,
         # A store of an earlier release answers without what the newer layout adds.
-        "upgrade": f"run `byline upgrade` (layout {layout} → {LAYOUT})"
-        if layout < LAYOUT
-        else None,
+        "upgrade": components.upgrade_note(),
     }

@@ -20,7 +20,7 @@ from rag.wiring import load_reader_judge
 
 @pytest.fixture(scope="module")
 def judge() -> ReaderJudge:
-    loaded = load_reader_judge(Settings())
+    loaded = load_reader_judge(Settings(reader="on"))
     assert loaded is not None
     return loaded
 
@@ -84,13 +84,13 @@ def test_a_changed_reader_file_stops_start_up(tmp_path: Path) -> None:
     shutil.copytree(SHIPPED, folder)
     weights = folder / "reader.safetensors"
     weights.write_bytes(weights.read_bytes()[:-1] + b"\x01")
-    settings = Settings(reader_dir=folder, cache_dir=tmp_path)
+    settings = Settings(reader="on", reader_dir=folder, cache_dir=tmp_path)
     with pytest.raises(BylineError, match="does not match"):
         load_reader_judge(settings)
 
 
 def test_a_missing_reader_stops_start_up(tmp_path: Path) -> None:
-    settings = Settings(reader_dir=tmp_path, cache_dir=tmp_path)
+    settings = Settings(reader="on", reader_dir=tmp_path, cache_dir=tmp_path)
     with pytest.raises(BylineError, match="byline train reader"):
         load_reader_judge(settings)
 
@@ -98,7 +98,9 @@ def test_a_missing_reader_stops_start_up(tmp_path: Path) -> None:
 def test_a_reader_file_changed_after_a_checked_start_stops_the_next(tmp_path: Path) -> None:
     folder = tmp_path / "reader"
     shutil.copytree(SHIPPED, folder)
-    settings = Settings(reader_dir=folder)  # the session's cache: its ONNX copy is there
+    settings = Settings(
+        reader="on", reader_dir=folder
+    )  # the session's cache: its ONNX copy is there
     assert load_reader_judge(settings) is not None  # hashed once, noted by size and time
     assert load_reader_judge(settings) is not None  # not hashed again
     weights = folder / "reader.safetensors"

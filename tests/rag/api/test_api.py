@@ -43,6 +43,7 @@ def test_the_aid_question_is_answered_and_cited_to_icaro(api: httpx.Client) -> N
         "answer_ms",
         "confidence",
         "short_answer",
+        "support",
         "unsure",
         "searched",
         "nearest",
