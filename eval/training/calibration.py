@@ -23,6 +23,7 @@ import pickle
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -36,6 +37,7 @@ from eval.training.answerer import fit_logistic, folds_of
 from eval.training.card import write_calibration_card, write_evidence_card
 from eval.training.evidence import (
     LIFTS,
+    Weighing,
     choose_lift,
     choose_scorer,
     fit_answer_types,
@@ -93,6 +95,9 @@ class Outcome:
     short_p: float  # the best candidate's probability (0: none)
     short_right: bool  # it names the gold choice and no other
     short_first: bool  # the answer's first sentence holds it (it could lead)
+
+
+Row = TypeVar("Row", Outcome, Weighing)
 
 
 def _log(message: str) -> None:
@@ -295,22 +300,21 @@ class CalibrationJob:
         train_q = first([q.question for q in questions if q.year != args.held_out_year], args.limit)
         held_q = first([q.question for q in questions if q.year == args.held_out_year], args.limit)
         choose_q, report_q = halves(held_q, args.seed)
-        limit = "" if args.limit is None else f"-limit{args.limit}"
+        stores = ((args.store, train_q), (args.held_out_store, held_q))
 
         # The evidence model, from the candidates the service weighs.
         types, types_about = fit_answer_types(train_q, choose_q, report_q, NameTagger(), args.seed)
         probe = probe_of(types)
-        key = _key(CANDIDATE_FEATURES, probe.as_json())
-        w_train = _cached(
-            args.work / f"evidence-train-{key}{limit}.pkl",
-            lambda: weigh_all(settings, args.store, train_q, probe, judged),
+        w_train, w_held = (
+            self._cached(
+                "evidence",
+                [CANDIDATE_FEATURES, probe.as_json()],
+                side,
+                partial(weigh_all, settings, store, asked, probe, judged),
+            )
+            for side, (store, asked) in zip(("train", "held"), stores, strict=True)
         )
-        w_held = _cached(
-            args.work / f"evidence-held-{key}{limit}.pkl",
-            lambda: weigh_all(settings, args.held_out_store, held_q, probe, judged),
-        )
-        w_choose = [w for w in w_held if choosing(w.id, args.seed)]
-        w_report = [w for w in w_held if not choosing(w.id, args.seed)]
+        w_choose, w_report = _split(w_held, args.seed)
         candidates_c, scorer = choose_scorer(w_train, w_choose)
         most = LIFTS[-1] if args.max_lift is None else args.max_lift
         lift, lifts = choose_lift(w_choose, scorer, most)
@@ -318,17 +322,16 @@ class CalibrationJob:
         evidence = EvidenceModel(types, scorer, lift, NEVER)
 
         # The confidence, from the answers the service drafts with that model.
-        key = _key(SIGNALS, evidence.as_json())
-        train = _cached(
-            args.work / f"calibration-train-{key}{limit}.pkl",
-            lambda: ask_all(settings, args.store, train_q, evidence, judged),
+        train, held = (
+            self._cached(
+                "calibration",
+                [SIGNALS, evidence.as_json()],
+                side,
+                partial(ask_all, settings, store, asked, evidence, judged),
+            )
+            for side, (store, asked) in zip(("train", "held"), stores, strict=True)
         )
-        held = _cached(
-            args.work / f"calibration-held-{key}{limit}.pkl",
-            lambda: ask_all(settings, args.held_out_store, held_q, evidence, judged),
-        )
-        chosen_rows = [r for r in held if choosing(r.id, args.seed)]
-        reported_rows = [r for r in held if not choosing(r.id, args.seed)]
+        chosen_rows, reported_rows = _split(held, args.seed)
         ece, confidence_c, confidence, p_choose = choose_confidence(train, chosen_rows)
         threshold = default_threshold(curve(chosen_rows, p_choose, NEVER))
         short_threshold = short_threshold_for(chosen_rows, p_choose, threshold)
@@ -337,7 +340,6 @@ class CalibrationJob:
         )
         p_report = confidence.probabilities(_rows(reported_rows))
         points = curve(reported_rows, p_report, short_threshold)
-        evidence = EvidenceModel(types, scorer, lift, short_threshold)
         about = {
             "trained_on_years": sorted({q.year for q in questions if q.year != args.held_out_year}),
             "training_questions": len(train_q),
@@ -382,6 +384,20 @@ class CalibrationJob:
         write_calibration_card(out.parent / "MODEL_CARD.md", about)
         write_evidence_card(evidence_out.parent / "MODEL_CARD.md", evidence_about, scorer)
         return about
+
+    def _cached(
+        self, stage: str, made_by: list[Any], side: str, make: Callable[[], list[T]]
+    ) -> list[T]:
+        """A stage's rows for one side (train or held), cached in ``--work`` under a name of
+        what wrote them: other features or models, other file."""
+        limit = "" if self.args.limit is None else f"-limit{self.args.limit}"
+        return _cached(self.args.work / f"{stage}-{side}-{_key(*made_by)}{limit}.pkl", make)
+
+
+def _split(rows: Sequence[Row], seed: int) -> tuple[list[Row], list[Row]]:
+    """(the choosing half's rows, the reporting half's), by each row's question id."""
+    chosen = [r for r in rows if choosing(r.id, seed)]
+    return chosen, [r for r in rows if not choosing(r.id, seed)]
 
 
 def _mix(rows: Sequence[Outcome]) -> dict[str, Any]:
