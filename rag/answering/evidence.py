@@ -253,8 +253,10 @@ class EvidenceModel:
         }
 
     def save(self, path: Path = EVIDENCE) -> None:
+        """One line a part: the answer types' weights are thousands of numbers."""
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(self.as_json(), indent=1) + "\n", encoding="utf-8")
+        parts = [f"{json.dumps(k)}: {json.dumps(v)}" for k, v in self.as_json().items()]
+        path.write_text("{\n" + ",\n".join(parts) + "\n}\n", encoding="utf-8")
 
 
 def sentence_probabilities(scores: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
