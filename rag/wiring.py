@@ -67,18 +67,18 @@ class Components:
         """Open the store and its lexical index, and bring the index level with the store."""
         store = store or open_store(settings)
         check_embedding(store.embedding(), embedder.identity)
-        if (layout := store.layout()) < LAYOUT:
-            log.warning(
-                "this store was written by an earlier release (layout %d): answers go without"
-                " the names read at ingest until `byline upgrade` brings it to layout %d",
-                layout,
-                LAYOUT,
-            )
         lexical = LexicalIndex(settings.store.data_dir, store, read_sentences)
         added, removed = lexical.sync()
         if added or removed:
             log.info("lexical index synced with the store: %d added, %d removed", added, removed)
-        return cls(settings, embedder, store, lexical)
+        components = cls(settings, embedder, store, lexical)
+        if note := components.upgrade_note():
+            log.warning(
+                "this store was written by an earlier release: answers go without the names"
+                " read at ingest until you %s",
+                note,
+            )
+        return components
 
     def retriever(self, tuning: Tuning | None = None) -> Retriever:
         tuning = tuning or self.settings.retrieval.tuning

@@ -23,7 +23,6 @@ import pickle
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -305,14 +304,11 @@ class CalibrationJob:
         # The evidence model, from the candidates the service weighs.
         types, types_about = fit_answer_types(train_q, choose_q, report_q, NameTagger(), args.seed)
         probe = probe_of(types)
-        w_train, w_held = (
-            self._cached(
-                "evidence",
-                [CANDIDATE_FEATURES, probe.as_json()],
-                side,
-                partial(weigh_all, settings, store, asked, probe, judged),
-            )
-            for side, (store, asked) in zip(("train", "held"), stores, strict=True)
+        w_train, w_held = self._both(
+            "evidence",
+            [CANDIDATE_FEATURES, probe.as_json()],
+            lambda store, asked: weigh_all(settings, store, asked, probe, judged),
+            stores,
         )
         w_choose, w_report = _split(w_held, args.seed)
         candidates_c, scorer = choose_scorer(w_train, w_choose)
@@ -322,14 +318,11 @@ class CalibrationJob:
         evidence = EvidenceModel(types, scorer, lift, NEVER)
 
         # The confidence, from the answers the service drafts with that model.
-        train, held = (
-            self._cached(
-                "calibration",
-                [SIGNALS, evidence.as_json()],
-                side,
-                partial(ask_all, settings, store, asked, evidence, judged),
-            )
-            for side, (store, asked) in zip(("train", "held"), stores, strict=True)
+        train, held = self._both(
+            "calibration",
+            [SIGNALS, evidence.as_json()],
+            lambda store, asked: ask_all(settings, store, asked, evidence, judged),
+            stores,
         )
         chosen_rows, reported_rows = _split(held, args.seed)
         ece, confidence_c, confidence, p_choose = choose_confidence(train, chosen_rows)
@@ -385,13 +378,27 @@ class CalibrationJob:
         write_evidence_card(evidence_out.parent / "MODEL_CARD.md", evidence_about, scorer)
         return about
 
-    def _cached(
-        self, stage: str, made_by: list[Any], side: str, make: Callable[[], list[T]]
-    ) -> list[T]:
-        """A stage's rows for one side (train or held), cached in ``--work`` under a name of
-        what wrote them: other features or models, other file."""
+    def _both(
+        self,
+        stage: str,
+        made_by: list[Any],
+        ask: Callable[[Path, list[EvalQuestion]], list[T]],
+        stores: Sequence[tuple[Path, list[EvalQuestion]]],
+    ) -> tuple[list[T], list[T]]:
+        """A stage's rows over the training store, then the held-out one, each cached in
+        ``--work`` under a name of what wrote them: other features or models, other file."""
         limit = "" if self.args.limit is None else f"-limit{self.args.limit}"
-        return _cached(self.args.work / f"{stage}-{side}-{_key(*made_by)}{limit}.pkl", make)
+        (train_store, train_q), (held_store, held_q) = stores
+        key = _key(*made_by)
+        return (
+            _cached(
+                self.args.work / f"{stage}-train-{key}{limit}.pkl",
+                lambda: ask(train_store, train_q),
+            ),
+            _cached(
+                self.args.work / f"{stage}-held-{key}{limit}.pkl", lambda: ask(held_store, held_q)
+            ),
+        )
 
 
 def _split(rows: Sequence[Row], seed: int) -> tuple[list[Row], list[Row]]:

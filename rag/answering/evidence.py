@@ -11,7 +11,7 @@ question's words it stands, how fresh its freshest mention is against the freshe
 (figures change: an older count repeated must not outvote this week's), whether the expected
 type of answer is its type, and how well the answerer scores the sentences that hold it.
 
-A logistic model (``byline train evidence``) turns that into the probability that the candidate
+A logistic model (``byline train calibration``) turns that into the probability that the candidate
 is the answer. The answerer uses it three ways: a sentence holding a well-supported candidate
 scores higher, the best candidate leads the answer as its short answer when the model is sure of
 it, and the answer says how many other articles and outlets carry it.
@@ -74,9 +74,6 @@ class Answerable:
 class Candidates:
     answerable: list[Answerable]
     features: npt.NDArray[np.float64]  # a row each, in ``CANDIDATE_FEATURES`` order
-
-    def held_by(self, found: int) -> list[int]:
-        return [i for i, a in enumerate(self.answerable) if found in a.holders]
 
 
 def _form(text: str) -> str:

@@ -45,7 +45,7 @@ import numpy.typing as npt
 
 from rag.answering.asked import Asked, Kind, novel_names, person_names, read_question
 from rag.answering.calibration import Calibration, Evidence
-from rag.answering.candidates import Candidate, candidates
+from rag.answering.candidates import Candidate, candidates, index_of
 from rag.answering.comparison import side_by_side
 from rag.answering.evidence import Answerable, EvidenceModel, Weighed
 from rag.answering.features import (
@@ -203,11 +203,6 @@ def _lead(weighed: Weighed, model: EvidenceModel | None, first: int) -> Answerab
         return None
     answerable = weighed.candidates.answerable[best]
     return answerable if first in answerable.holders else None
-
-
-def index_of(candidate: Candidate, found: Sequence[Candidate]) -> int:
-    """Its place among the sentences read (by identity: the same object, not an equal one)."""
-    return next(i for i, c in enumerate(found) if c is candidate)
 
 
 def _support(answerable: Answerable, found: list[Candidate], cited: Candidate) -> Support:
