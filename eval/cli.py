@@ -106,6 +106,17 @@ def run_outlets(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def run_extraction(args: argparse.Namespace, settings: Settings) -> int:
+    from eval.extraction import format_extraction, run_extraction_eval
+
+    if not (args.pages / "ground-truth.json").is_file():
+        print(f"byline: {args.pages}: no ground-truth.json there", file=sys.stderr)
+        return 2
+    report = run_extraction_eval(args.pages, args.choose)
+    print(json.dumps(asdict(report)) if args.json else format_extraction(report))
+    return 0
+
+
 def run_retrieval(args: argparse.Namespace, settings: Settings) -> int:
     questions = of_year(load_questions("realtimeqa", args.questions), args.year)[: args.limit]
     components = Components.load(settings)

@@ -144,7 +144,24 @@ def register_eval(commands: argparse._SubParsersAction[Any]) -> None:
     outlets.add_argument("--json", action="store_true", help="print the totals as JSON")
     outlets.set_defaults(handler=deferred("eval.cli:run_outlets"))
 
+    extraction = kinds.add_parser(
+        "extraction",
+        help="article bodies read from real pages, scored as the ScrapingHub benchmark scores them",
+    )
+    extraction.add_argument(
+        "--pages",
+        type=Path,
+        default=EXTRACTION_PAGES,
+        help="a folder of html/<id>.html.gz and ground-truth.json (default: the shared copy)",
+    )
+    extraction.add_argument(
+        "--choose", action="store_true", help="also score each option on the choosing half"
+    )
+    extraction.add_argument("--json", action="store_true", help="print the report as JSON")
+    extraction.set_defaults(handler=deferred("eval.cli:run_extraction"))
 
+
+EXTRACTION_PAGES = Path(__file__).resolve().parents[1].parent / "shared/datasets/article-extraction"
 TRAIN_DATA = Path(__file__).resolve().parents[1].parent / "shared/datasets/realtimeqa-train"
 
 

@@ -1,9 +1,10 @@
 """JSON and JSONL exports (optionally gzipped) into Articles, one record at a time.
 
 Accepted fields: ``title``, ``url``, ``outlet`` or ``source``, ``published_at`` (or ``date``),
-``author``, ``body`` or ``text``. The RealTime QA corpus (``corpus.jsonl.gz``) and the MultiHop-RAG
-``corpus.json`` load as they are. A bad record is reported with its line (JSONL) or item number
-(JSON array) and skipped; the others still load.
+``author``, ``body`` or ``text``, or ``html`` (the page, read as ``ingest.pages`` reads a page
+file; the record's other fields fill what the page does not say). The RealTime QA corpus
+(``corpus.jsonl.gz``) and the MultiHop-RAG ``corpus.json`` load as they are. A bad record is
+reported with its line (JSONL) or item number (JSON array) and skipped; the others still load.
 """
 
 from __future__ import annotations
@@ -11,11 +12,13 @@ from __future__ import annotations
 import gzip
 import json
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import IO, Any
 
 from ingest.dates import parse_date
 from ingest.decoding import repair_mojibake
+from ingest.pages import Hints, read_page
 from ingest.raw_text import UNKNOWN_OUTLET
 from rag.domain.models import Article
 from rag.domain.outlets import outlet_of_url
@@ -95,6 +98,8 @@ def article_from_record(record: Any, where: str) -> Article:
         raise IngestError(f"{where}: expected a JSON object, got {type(record).__name__}")
     title = _text_field(record, where, "title")
     body = _text_field(record, where, "body", "text", "content")
+    if not body and isinstance(record.get("html"), str):
+        return _page_record(record, where, title)
     if not title:
         raise IngestError(f"{where}: missing 'title'")
     if not body:
@@ -114,6 +119,16 @@ def article_from_record(record: Any, where: str) -> Article:
         published_at=published,
         source=where,
     )
+
+
+def _page_record(record: dict[str, Any], where: str, title: str) -> Article:
+    url = _text_field(record, where, "url", "link")
+    published_raw = _text_field(record, where, "published_at", "date", "published")
+    hints = Hints(url=url, published_at=parse_date(published_raw), title=title)
+    page = read_page(record["html"], where, hints)
+    outlet = _text_field(record, where, "outlet", "source")
+    author = _text_field(record, where, "author")
+    return replace(page, outlet=outlet or page.outlet, author=author or page.author)
 
 
 def _text_field(record: dict[str, Any], where: str, *names: str) -> str:

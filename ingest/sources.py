@@ -6,14 +6,17 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from ingest.decoding import Undecodable, decode
+from ingest.pages import read_page
 from ingest.raw_text import parse_raw_article
-from ingest.records import Parsed, read_json, read_jsonl
+from ingest.records import Parsed, open_bytes, read_json, read_jsonl
 from rag.errors import IngestError
 
 TEXT_SUFFIXES = (".txt", ".text", ".md", ".markdown")
 JSONL_SUFFIXES = (".jsonl", ".jsonl.gz", ".ndjson", ".ndjson.gz")
 JSON_SUFFIXES = (".json", ".json.gz")
-SUPPORTED = TEXT_SUFFIXES + JSONL_SUFFIXES + JSON_SUFFIXES
+HTML_SUFFIXES = (".html", ".htm", ".html.gz", ".htm.gz")
+WARC_SUFFIXES = (".warc", ".warc.gz")
+SUPPORTED = TEXT_SUFFIXES + JSONL_SUFFIXES + JSON_SUFFIXES + HTML_SUFFIXES + WARC_SUFFIXES
 
 
 def find_files(paths: Iterable[Path]) -> Iterator[Path | IngestError]:
@@ -48,6 +51,12 @@ def read_articles(path: Path, on_note: Callable[[str], None] | None = None) -> I
         yield from read_jsonl(path)
     elif name.endswith(JSON_SUFFIXES):
         yield from read_json(path)
+    elif name.endswith(HTML_SUFFIXES):
+        yield _page_file(path)
+    elif name.endswith(WARC_SUFFIXES):
+        from ingest.archives import read_warc
+
+        yield from read_warc(path)
     else:
         try:
             decoded = decode(path.read_bytes())
@@ -66,6 +75,18 @@ def read_articles(path: Path, on_note: Callable[[str], None] | None = None) -> I
             yield parse_raw_article(decoded.text, str(path.resolve()))
         except IngestError as exc:
             yield exc
+
+
+def _page_file(path: Path) -> Parsed:
+    try:
+        with open_bytes(path) as handle:
+            html = handle.read()
+    except (OSError, EOFError) as exc:  # a truncated gzip is an EOFError
+        return IngestError(f"{path}: cannot read ({exc})")
+    try:
+        return read_page(html, str(path.resolve()))
+    except IngestError as exc:
+        return exc
 
 
 def _supported(path: Path) -> bool:

@@ -75,6 +75,57 @@ class EmbeddingSettings(Concern):
         return value.expanduser()
 
 
+class FetchSettings(Concern):
+    """How `byline ingest URL` and `byline watch` fetch from the web."""
+
+    ENV = "FETCH_"
+    timeout_s: float = Field(
+        20.0, gt=0, le=600, description="Seconds one request may take (connect, each read)."
+    )
+    max_in_flight: int = Field(8, ge=1, le=64, description="Requests in flight at once.")
+    per_host: int = Field(2, ge=1, le=16, description="Requests in flight to one host.")
+    host_delay_s: float = Field(
+        1.0, ge=0, le=60, description="Seconds between the starts of two requests to one host."
+    )
+    max_bytes: int = Field(
+        10_000_000, ge=10_000, description="Largest response read; a larger one is refused."
+    )
+    retries: int = Field(
+        3, ge=0, le=10, description="Retries of a 429 or 503, after its Retry-After or a backoff."
+    )
+    user_agent: str = Field(
+        "Byline/0.1 (news question answering; respects robots.txt)",
+        min_length=1,
+        description="The User-Agent sent, and the agent robots.txt rules are read for.",
+    )
+
+
+class WatchSettings(Concern):
+    """What `byline watch` polls and keeps."""
+
+    ENV = "WATCH_"
+    feeds: list[str] = Field(
+        default_factory=list,
+        description="Comma-separated feeds or sitemaps `byline watch` polls when given none.",
+    )
+    interval_s: float = Field(
+        900.0, ge=1, description="Seconds between two polls of `byline watch` (without --once)."
+    )
+    retention_days: int = Field(
+        0, ge=0, description="Articles older than this many days are dropped by each poll; 0 = kept."
+    )
+    seen_limit: int = Field(
+        100_000, ge=100, description="Links the watcher remembers (the oldest are forgotten)."
+    )
+
+    @field_validator("feeds", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [item.strip() for item in value.split(",") if item.strip()]
+        return value
+
+
 class IngestSettings(Concern):
     ingest_threads: int = Field(0, ge=0, description="torch CPU threads while ingesting; 0 = all.")
     embed_batch_size: int = Field(32, ge=1, le=1024, description="Chunks embedded per batch.")
@@ -96,6 +147,8 @@ class IngestSettings(Concern):
         description="Longest article body ingest takes, in characters; a longer one is rejected"
         " (a whole book or a log file dropped in by mistake).",
     )
+    fetch: FetchSettings = Field(default_factory=FetchSettings)
+    watch: WatchSettings = Field(default_factory=WatchSettings)
 
     @model_validator(mode="after")
     def _overlap_below_size(self) -> IngestSettings:

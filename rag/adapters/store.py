@@ -59,6 +59,8 @@ def chunk_metadata(chunk: Chunk) -> dict[str, str | int]:
         "source": article.source,
         "published_ts": int(article.published_at.timestamp()) if article.published_at else UNDATED,
     }
+    if article.language:
+        metadata["language"] = article.language
     if chunk.names is not None:
         metadata[names.FIELD] = names.encode(chunk.names)
     return metadata

@@ -40,6 +40,8 @@ class Article:
     author: str = ""
     published_at: datetime | None = None
     source: str = ""
+    # ISO 639-1 code read from a web page ("en", "de"); "" where the source does not say.
+    language: str = ""
     # The whole file is this one article: a new version of the file replaces whatever article
     # the file held before, even when an edited title or outlet gives it a new id.
     whole_file: bool = False
@@ -56,7 +58,11 @@ class Article:
     def content_hash(self) -> str:
         """Changes whenever anything stored about the article changes, metadata included."""
         published = self.published_at.isoformat() if self.published_at else ""
-        return stable_hash(self.title, self.body, self.outlet, self.url, self.author, published)
+        # The language joins the hash only where known, so stores of text and JSON keep theirs.
+        language = (self.language,) if self.language else ()
+        return stable_hash(
+            self.title, self.body, self.outlet, self.url, self.author, published, *language
+        )
 
 
 @dataclass(frozen=True)
