@@ -136,13 +136,13 @@ def _canonical(found: str | None, fetched: str) -> str:
 
 
 def _outlet(site_name: str, url: str) -> str:
-    """The site's name (its canonical form where Byline knows the outlet), else the domain."""
-    if site_name:
+    """The site's name (its canonical form where Byline knows the outlet), else the domain
+    (trafilatura names a site without a name by its host, port and all)."""
+    netloc = urlsplit(url).netloc.lower()
+    if site_name and site_name.lower() != netloc:
         return outlet_named(site_name) or site_name
-    if url:
-        host = urlsplit(url).netloc.lower().split(":")[0].removeprefix("www.")
-        return outlet_of_url(url) or host or "Unknown outlet"
-    return "Unknown outlet"
+    host = netloc.split(":")[0].removeprefix("www.")
+    return (outlet_of_url(url) if url else None) or host or "Unknown outlet"
 
 
 def _published(found: str | None, html: str | bytes, url: str) -> datetime | None:

@@ -128,6 +128,12 @@ class Ingestor:
         with self._writer.session():
             return self._ingest(items, progress)
 
+    def drop_published_before(self, timestamp: int) -> int:
+        """Delete the chunks of articles published before ``timestamp`` (epoch seconds), under
+        the store's write lock; how many chunks went."""
+        with self._writer.session():
+            return self._writer.drop_published_before(timestamp)
+
     def _ingest(self, items: Iterable[Article | IngestError], progress: bool) -> IngestSummary:
         summary = IngestSummary(notes=self._notes)
         bar = tqdm(items, unit=" articles", disable=not progress, desc="ingest", leave=False)

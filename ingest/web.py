@@ -18,6 +18,7 @@ from ingest.dates import parse_date
 from ingest.fetch import Fetched, Fetcher, FetchFailure, Outcome
 from ingest.pages import Hints, read_page
 from ingest.records import Parsed
+from rag.domain.models import Article
 from rag.errors import IngestError
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
@@ -102,8 +103,9 @@ def _feed_entries(content: bytes) -> list[Listed]:
         url = str(entry.get("link", "")).strip()
         if not url:
             continue
-        published = _utc(entry.get("published_parsed") or entry.get("updated_parsed"))
-        updated = str(entry.get("updated", "") or entry.get("published", ""))
+        # dict.get: feedparser's own get maps a missing "updated" to "published" with a warning.
+        published = _utc(dict.get(entry, "published_parsed") or dict.get(entry, "updated_parsed"))
+        updated = str(dict.get(entry, "updated") or dict.get(entry, "published") or "")
         found.append(Listed(url, " ".join(str(entry.get("title", "")).split()), published, updated))
     return found
 
@@ -124,6 +126,8 @@ def page_article(fetched: Fetched, listed: Listed | None) -> Parsed:
 
 
 def failure(outcome: FetchFailure) -> IngestError:
+    if outcome.message.startswith(outcome.url):  # a page's own line names it already
+        return IngestError(outcome.message)
     return IngestError(outcome.line())
 
 
@@ -137,18 +141,25 @@ class WebSource:
         for url, outcome in self._fetcher.get_many(urls):
             yield from self._read(url, outcome, depth=0)
 
-    def listed_articles(self, listed: list[Listed]) -> Iterator[tuple[Listed, Parsed]]:
+    def listed_articles(
+        self, listed: list[Listed]
+    ) -> Iterator[tuple[Listed, Article | FetchFailure]]:
         """The listed pages fetched, ``max_in_flight`` at a time: (the link, its article or why
-        not)."""
+        not, with a reason a counter can carry)."""
         by_url = {item.url: item for item in listed}
         for url, outcome in self._fetcher.get_many(by_url):
             item = by_url[url]
             if isinstance(outcome, FetchFailure):
-                yield item, failure(outcome)
+                yield item, outcome
             elif not is_page(outcome):
-                yield item, IngestError(f"{url}: not HTML ({outcome.content_type}); refused")
+                kind = outcome.content_type or "no type"
+                yield item, FetchFailure(url, "not_html", f"not HTML ({kind}); refused")
             else:
-                yield item, page_article(outcome, item)
+                article = page_article(outcome, item)
+                if isinstance(article, IngestError):
+                    yield item, FetchFailure(url, "no_article", article.message)
+                else:
+                    yield item, article
 
     def _read(self, url: str, outcome: Outcome, depth: int) -> Iterator[Parsed]:
         if isinstance(outcome, FetchFailure):
@@ -163,7 +174,7 @@ class WebSource:
             yield IngestError(f"{url}: {exc}")
             return
         for _, article in self.listed_articles(links):
-            yield article
+            yield failure(article) if isinstance(article, FetchFailure) else article
         if depth < MAX_SITEMAP_DEPTH:
             for child, child_outcome in self._fetcher.get_many(sitemaps):
                 yield from self._read(child, child_outcome, depth + 1)

@@ -10,25 +10,26 @@ import argparse
 import contextlib
 import ctypes
 import importlib
+import json
 import logging
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from importlib.metadata import entry_points
-from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 from pydantic import ValidationError
 
-from rag.errors import BylineError
+from rag.errors import BylineError, IngestError
 from rag.settings import Settings, get_settings, variable_of
 
 if TYPE_CHECKING:  # each command imports what it uses, so that `byline --help` is quick
     from rag.api.schemas import AskResponse
+    from rag.domain.models import Article
 
 M_ARENA_MAX = -8  # mallopt's parameter number, from glibc's malloc.h
 Handler = Callable[[argparse.Namespace, Settings], int]
-LOGGING_COMMANDS = ("serve", "slack")  # long-running: their logs are BYLINE_LOG_LEVEL's
+LOGGING_COMMANDS = ("serve", "slack", "watch")  # long-running: their logs are BYLINE_LOG_LEVEL's
 
 
 def command_line() -> None:
@@ -94,10 +95,27 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
 
     ingest = commands.add_parser(
-        "ingest", help="ingest article files and folders", parents=[verbose]
+        "ingest",
+        help="ingest article files and folders, web pages, feeds, sitemaps and web archives",
+        parents=[verbose],
     )
     ingest.add_argument(
-        "paths", nargs="+", type=Path, metavar="PATH", help="files and folders of articles"
+        "inputs",
+        nargs="+",
+        metavar="PATH_OR_URL",
+        help="files and folders of articles (text, JSON, JSONL, HTML, WARC), or http(s) URLs of"
+        " pages, RSS/Atom feeds and sitemaps",
+    )
+    ingest.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="read (and fetch) everything and print what would be stored; open no store",
+    )
+    ingest.add_argument(
+        "--jsonl",
+        action="store_true",
+        help="with --dry-run: one JSON object a line per article (source, title, outlet, url,"
+        " published_at, author, language, body)",
     )
     ingest.add_argument("--quiet", action="store_true", help="no progress bar")
     ingest.add_argument(
@@ -106,6 +124,28 @@ def build_parser() -> argparse.ArgumentParser:
         help="ingest only worker I's share of N (0-based), for N workers on a Chroma server",
     )
     ingest.set_defaults(handler=run_ingest)
+
+    watch = commands.add_parser(
+        "watch",
+        help="keep the store current: poll feeds and sitemaps, ingest what they newly list",
+        parents=[verbose],
+    )
+    watch.add_argument(
+        "feeds",
+        nargs="*",
+        metavar="FEED_OR_SITEMAP",
+        help="RSS/Atom feed or sitemap URLs (default: BYLINE_WATCH_FEEDS)",
+    )
+    watch.add_argument("--once", action="store_true", help="poll once and exit (cron, tests)")
+    watch.add_argument(
+        "--interval", type=float, help="seconds between polls (default: BYLINE_WATCH_INTERVAL_S)"
+    )
+    watch.add_argument(
+        "--metrics-port",
+        type=int,
+        help="serve the watcher's Prometheus counters on this port (default: none)",
+    )
+    watch.set_defaults(handler=run_watch)
 
     upgrade = commands.add_parser(
         "upgrade",
@@ -181,19 +221,88 @@ def deferred(target: str) -> Handler:
 
 
 def run_ingest(args: argparse.Namespace, settings: Settings) -> int:
+    """Exit 0 when every input was stored or found unchanged, 1 when some failed, 2 for a
+    usage error."""
     from tqdm import tqdm
 
+    from ingest.inputs import read_inputs
     from rag.wiring import ingest_session
+
+    if args.jsonl and not args.dry_run:
+        print("byline: --jsonl is the output of --dry-run; add --dry-run", file=sys.stderr)
+        return 2
+    notes: list[str] = []
+    items = read_inputs(args.inputs, settings.ingest.fetch, notes.append)
+    if args.dry_run:
+        return _dry_run(items, args.jsonl)
 
     def rejected(message: str) -> None:
         tqdm.write(f"rejected: {message}", file=sys.stderr)
 
     with ingest_session(settings, args.shard, rejected) as ingestor:
-        summary = ingestor.ingest_paths(args.paths, progress=not args.quiet)
+        summary = ingestor.ingest(items, progress=not args.quiet)
     print(summary.line())
-    for note in summary.notes:
+    for note in notes:
         print(f"note: {note}", file=sys.stderr)
     return 1 if summary.rejected else 0
+
+
+def _dry_run(items: Iterable[Article | IngestError], jsonl: bool) -> int:
+    """Every article as ingest would store it, on stdout; rejections on stderr, one line each."""
+    from ingest.inputs import dry_run_record
+
+    failed = 0
+    for item in items:
+        if isinstance(item, IngestError):
+            failed += 1
+            print(f"rejected: {item.message}", file=sys.stderr)
+        elif jsonl:
+            print(json.dumps(dry_run_record(item), ensure_ascii=False), flush=True)
+        else:
+            dated = item.published_at.date().isoformat() if item.published_at else "undated"
+            print(f"{item.title} · {item.outlet} · {dated} · {item.url or item.source}")
+    return 1 if failed else 0
+
+
+def run_watch(args: argparse.Namespace, settings: Settings) -> int:
+    """Exit 0 when the last poll stored or found unchanged everything it listed, else 1."""
+    import time
+
+    from ingest.fetch import Fetcher
+    from ingest.watch import Watcher, WatchMetrics
+    from rag.wiring import watch_ingestor
+
+    feeds = args.feeds or settings.ingest.watch.feeds
+    if not feeds:
+        print(
+            "byline: watch what? give feed or sitemap URLs, or set BYLINE_WATCH_FEEDS",
+            file=sys.stderr,
+        )
+        return 2
+    interval = args.interval if args.interval is not None else settings.ingest.watch.interval_s
+    if interval <= 0:
+        print("byline: --interval must be above 0 seconds", file=sys.stderr)
+        return 2
+    metrics = WatchMetrics()
+    if args.metrics_port:
+        from prometheus_client import start_http_server
+
+        start_http_server(args.metrics_port, registry=metrics.registry)
+
+    def failed(message: str) -> None:
+        print(f"failed: {message}", file=sys.stderr, flush=True)
+
+    ingestor = watch_ingestor(settings, failed)
+    with Fetcher(settings.ingest.fetch) as fetcher:
+        watcher = Watcher(
+            settings.ingest.watch, settings.store.data_dir, fetcher, ingestor, metrics, failed
+        )
+        while True:
+            summary = watcher.poll(feeds)
+            print(summary.line(), flush=True)
+            if args.once:
+                return 1 if summary.failed else 0
+            time.sleep(interval)
 
 
 def run_upgrade(args: argparse.Namespace, settings: Settings) -> int:

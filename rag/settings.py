@@ -112,7 +112,9 @@ class WatchSettings(Concern):
         900.0, ge=1, description="Seconds between two polls of `byline watch` (without --once)."
     )
     retention_days: int = Field(
-        0, ge=0, description="Articles older than this many days are dropped by each poll; 0 = kept."
+        0,
+        ge=0,
+        description="Articles older than this many days are dropped by each poll; 0 = kept.",
     )
     seen_limit: int = Field(
         100_000, ge=100, description="Links the watcher remembers (the oldest are forgotten)."

@@ -267,3 +267,11 @@ def ingest_session(
         embedder = load_embedder(settings, settings.ingest.ingest_threads)
         components = Components.of(settings, embedder, store)
         yield components.ingestor(on_error=on_error, shard=owned)
+
+
+def watch_ingestor(settings: Settings, on_error: Callable[[str], None]) -> Ingestor:
+    """An ingestor for `byline watch`: it takes the store's write lock per batch, never for
+    the watcher's whole run."""
+    store = open_store(settings)
+    embedder = load_embedder(settings, settings.ingest.ingest_threads)
+    return Components.of(settings, embedder, store).ingestor(on_error=on_error)

@@ -67,6 +67,13 @@ class IndexWriter:
         """Stored chunk ids that came from one source file, each with its article id."""
         return self._store.chunks_from_source(source)
 
+    def drop_published_before(self, timestamp: int) -> int:
+        """Delete every chunk of articles published before ``timestamp``; how many there were."""
+        stale = self._store.dated_before(timestamp)
+        if stale:
+            self.write([], [], [], stale)
+        return len(stale)
+
     def write(
         self,
         embedded: Sequence[Chunk],

@@ -247,6 +247,14 @@ class ChromaStore:
             for chunk_id, meta in zip(got["ids"], got["metadatas"] or [], strict=True)
         }
 
+    def dated_before(self, timestamp: int) -> list[str]:
+        """Ids of the chunks of articles published before ``timestamp`` (undated ones never)."""
+        older: Where = {
+            "$and": [{"published_ts": {"$lt": timestamp}}, {"published_ts": {"$gte": 0}}]
+        }
+        with store_errors("find old chunks"):
+            return list(self._current().get(where=older, include=[])["ids"])
+
     def all_ids(self) -> set[str]:
         with store_errors("list chunk ids"):
             return set(self._current().get(include=[])["ids"])
