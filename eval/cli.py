@@ -117,6 +117,16 @@ def run_extraction(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def run_stories(args: argparse.Namespace, settings: Settings) -> int:
+    from eval.stories import format_stories, run_stories_eval
+
+    if not args.articles.is_file():
+        print(f"byline: {args.articles}: no such file", file=sys.stderr)
+        return 2
+    print(format_stories(run_stories_eval(args.articles)))
+    return 0
+
+
 def run_retrieval(args: argparse.Namespace, settings: Settings) -> int:
     questions = of_year(load_questions("realtimeqa", args.questions), args.year)[: args.limit]
     components = Components.load(settings)

@@ -160,6 +160,18 @@ def register_eval(commands: argparse._SubParsersAction[Any]) -> None:
     extraction.add_argument("--json", action="store_true", help="print the report as JSON")
     extraction.set_defaults(handler=deferred("eval.cli:run_extraction"))
 
+    stories = kinds.add_parser(
+        "stories",
+        help="wire-copy grouping: precision and recall on a set built from real 2024 articles",
+    )
+    stories.add_argument(
+        "--articles",
+        type=Path,
+        default=TRAIN_DATA / "articles.jsonl.gz",
+        help="the training corpus (default: the shared realtimeqa-train copy)",
+    )
+    stories.set_defaults(handler=deferred("eval.cli:run_stories"))
+
 
 EXTRACTION_PAGES = Path(__file__).resolve().parents[1].parent / "shared/datasets/article-extraction"
 TRAIN_DATA = Path(__file__).resolve().parents[1].parent / "shared/datasets/realtimeqa-train"

@@ -17,9 +17,11 @@ from typing import TypeVar
 
 from tqdm import tqdm
 
+from ingest import stories
 from ingest.chunker import Chunker
 from ingest.overlap import WriteBehind, ahead
 from ingest.sources import find_files, read_articles
+from ingest.stories import StoryIndex
 from rag.adapters.embedder import TextEmbedder
 from rag.adapters.index_writer import IndexWriter
 from rag.adapters.name_tagger import NameTagger
@@ -117,6 +119,7 @@ class Ingestor:
         self._shard = shard
         self._max_chars = max_chars
         self._notes: list[str] = []
+        self._stories: StoryIndex | None = None  # read from the store when first needed
 
     def ingest_paths(self, paths: Iterable[Path], progress: bool = False) -> IngestSummary:
         return self.ingest(self._parsed(paths), progress=progress)
@@ -236,15 +239,27 @@ class Ingestor:
             summary.updated += 1
         else:
             summary.new += 1
-        # Names are read here, on the planning thread, while the last batch embeds.
+        # Names and the story are read here, on the planning thread, while the last batch embeds.
         if self._tagger is not None:
             tagged = self._tagger.tag([c.text for c in chunks])
             chunks = [replace(c, names=n) for c, n in zip(chunks, tagged, strict=True)]
+        chunks = self._grouped(article, chunks)
         return _Plan(
             to_embed=[c for c in chunks if c.id not in stored],
             to_update=[c for c in chunks if c.id in stored],
             stale=[chunk_id for chunk_id in stored if chunk_id not in wanted] + replaced,
         )
+
+    def _grouped(self, article: Article, chunks: list[Chunk]) -> list[Chunk]:
+        """The chunks with the wire story the article is a copy of (ingest.stories)."""
+        if self._stories is None:
+            self._stories = StoryIndex()
+            for article_id, story, signed in self._writer.stored_stories():
+                self._stories.known(article_id, story, stories.decode(signed))
+        hashed = stories.signature(c.text for c in chunks)
+        story = self._stories.assign(article.id, hashed)
+        signed = stories.encode(hashed) if hashed is not None else ""
+        return [replace(c, story=story, signature=signed if c.index == 0 else None) for c in chunks]
 
     def _replaced_versions(self, article: Article) -> list[str]:
         """Chunks of an earlier article of the same file (its title, outlet or date edited)."""

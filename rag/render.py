@@ -34,10 +34,13 @@ def sources(citations: list[Citation]) -> list[Source]:
     return [Source(tuple(c.n for c in group), group[0]) for group in by_article.values()]
 
 
-def source_line(source: Source, link: Callable[[str], str] = str) -> str:
+def source_line(source: Source, link: Callable[[str], str] = str, indent: str = "") -> str:
+    """The source's line, and when its article is one copy of a wire story, a second line
+    naming who reported it first and who else carries it."""
     article = source.article
     url = f" {link(article.url)}" if article.url else ""
-    return f"{source.label} {article_line(article)}{url}"
+    story = f"\n{indent}    {article.story_note.text}" if article.story_note else ""
+    return f"{indent}{source.label} {article_line(article)}{url}{story}"
 
 
 def article_line(article: Citation | Passage) -> str:
@@ -52,5 +55,5 @@ def sources_suffix(
     nothing is cited."""
     if not citations:
         return ""
-    lines = [f"{indent}{source_line(source, link)}" for source in sources(citations)]
+    lines = [source_line(source, link, indent) for source in sources(citations)]
     return "\n\nSources:\n" + "\n".join(lines)

@@ -67,6 +67,14 @@ class IndexWriter:
         """Stored chunk ids that came from one source file, each with its article id."""
         return self._store.chunks_from_source(source)
 
+    def stored_stories(self) -> list[tuple[str, str, str]]:
+        """(article id, story, signature) of every stored article grouped at ingest."""
+        return [
+            (str(meta["article_id"]), str(meta["story"]), str(meta.get("minhash", "")))
+            for meta in self._store.first_chunks()
+            if meta.get("story")
+        ]
+
     def drop_published_before(self, timestamp: int) -> int:
         """Delete every chunk of articles published before ``timestamp``; how many there were."""
         stale = self._store.dated_before(timestamp)

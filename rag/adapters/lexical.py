@@ -95,6 +95,8 @@ create index if not exists articles_by_outlet
     on articles (outlet_key, published_ts desc, title desc);
 create index if not exists articles_by_chunk on articles (first_chunk);
 create table if not exists meta (key text primary key, value text not null);
+create table if not exists stories (article_id text primary key, story text not null);
+create index if not exists stories_by_story on stories (story);
 """
 _HEAD = "article_id, title, outlet, url, author, published_at, published_ts"
 
@@ -116,6 +118,7 @@ class LexicalRow:
     text: str
     sentences: str  # JSON: [[sentence, its terms joined by spaces, [[name, label], ...]], ...]
     head: ArticleHead | None = None  # on an article's first chunk: its catalogue row
+    story: str = ""  # on an article's first chunk: the wire story it is a copy of, if grouped
 
     @classmethod
     def stored(
@@ -140,6 +143,7 @@ class LexicalRow:
             text,
             json.dumps(sentences, ensure_ascii=False),
             article_head(meta) if index == 0 else None,
+            str(meta.get("story", "")) if index == 0 else "",
         )
 
     def values(self) -> tuple[Any, ...]:
@@ -223,10 +227,19 @@ class LexicalIndex:
                 [r.values() for r in rows],
             )
             _put_heads(db, [(r.chunk_id, r.head) for r in rows if r.head is not None])
+            db.executemany(
+                "insert or replace into stories values (?, ?)",
+                [(r.article_id, r.story) for r in rows if r.story],
+            )
 
     def delete(self, chunk_ids: Sequence[str]) -> None:
         with closing(self._connect()) as db, db:
             pairs = [(i,) for i in chunk_ids]
+            db.executemany(
+                "delete from stories where article_id in"
+                " (select article_id from articles where first_chunk = ?)",
+                pairs,
+            )
             db.executemany("delete from chunks where chunk_id = ?", pairs)
             db.executemany("delete from articles where first_chunk = ?", pairs)
 
@@ -376,7 +389,7 @@ class LexicalIndex:
         wanted = list(chunk_ids)
         with closing(self._connect()) as db:
             rows = db.execute(
-                f"select {_PASSAGE} from chunks c join articles a using (article_id)"
+                f"select {_PASSAGE} from {_PASSAGE_FROM}"
                 f" where c.chunk_id in ({','.join('?' * len(wanted))})",
                 wanted,
             ).fetchall()
@@ -390,8 +403,7 @@ class LexicalIndex:
             yield from map(
                 _passage,
                 db.execute(
-                    f"select {_PASSAGE} from chunks c join articles a using (article_id)"
-                    " order by c.article_id, c.chunk_index"
+                    f"select {_PASSAGE} from {_PASSAGE_FROM} order by c.article_id, c.chunk_index"
                 ),
             )
 
@@ -401,7 +413,7 @@ class LexicalIndex:
         wanted = list(article_ids)
         with closing(self._connect()) as db:
             rows = db.execute(
-                f"select {_PASSAGE}, c.sentences from chunks c join articles a using (article_id)"
+                f"select {_PASSAGE}, c.sentences from {_PASSAGE_FROM}"
                 f" where c.article_id in ({','.join('?' * len(wanted))})"
                 " order by c.article_id, c.chunk_index",
                 wanted,
@@ -414,6 +426,23 @@ class LexicalIndex:
             )
             chunks.setdefault(row[1], []).append(ArticleChunk(_passage(row[:-1]), sentences))
         return chunks
+
+    def story_members(self, stories: Sequence[str]) -> dict[str, list[ArticleHead]]:
+        """Every article of each of these wire stories, as the catalogue lists it."""
+        wanted = [s for s in dict.fromkeys(stories) if s]
+        if not wanted:
+            return {}
+        with closing(self._connect()) as db:
+            rows = db.execute(
+                f"select s.story, {', '.join('a.' + c for c in _HEAD.split(', '))}"
+                " from stories s join articles a using (article_id)"
+                f" where s.story in ({','.join('?' * len(wanted))})",
+                wanted,
+            ).fetchall()
+        members: dict[str, list[ArticleHead]] = {}
+        for row in rows:
+            members.setdefault(row[0], []).append(_head(row[1:]))
+        return members
 
     def facts(self, chunk_ids: Iterable[str]) -> dict[str, tuple[int, str]]:
         """(published_ts, outlet key) of each known chunk: enough to filter and rank candidates
@@ -501,14 +530,25 @@ def _put_heads(db: sqlite3.Connection, heads: Sequence[tuple[str, ArticleHead]])
 
 
 _PASSAGE = (
-    "c.chunk_id, c.article_id, c.text, a.title, a.outlet, a.url, a.published_at, a.published_ts"
+    "c.chunk_id, c.article_id, c.text, a.title, a.outlet, a.url, a.published_at, a.published_ts,"
+    " coalesce(s.story, c.article_id)"
 )
+# An article grouped with no other (or stored before stories were) is a story of its own.
+_PASSAGE_FROM = "chunks c join articles a using (article_id) left join stories s using (article_id)"
 
 
 def _passage(row: Sequence[Any]) -> Passage:
-    chunk_id, article_id, text, title, outlet, url, published_at, published_ts = row
+    chunk_id, article_id, text, title, outlet, url, published_at, published_ts, story = row
     return Passage(
-        chunk_id, article_id, text, title, outlet, url, published_at or None, published_ts
+        chunk_id,
+        article_id,
+        text,
+        title,
+        outlet,
+        url,
+        published_at or None,
+        published_ts,
+        story=story,
     )
 
 

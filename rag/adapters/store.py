@@ -34,8 +34,9 @@ UNDATED = -1
 # (without embedding anything again).
 METADATA_VERSION = "2"
 # The store's layout, recorded in the collection's metadata; `byline upgrade` brings a store of
-# an earlier layout to this one in place. 3: every chunk's named entities (``names``).
-LAYOUT = 3
+# an earlier layout to this one in place. 3: every chunk's named entities (``names``); 4: every
+# chunk's wire story (``story``) and each article's signature (``minhash``, its first chunk).
+LAYOUT = 4
 BEFORE_LAYOUTS = 2  # what a store that records none was written as
 
 
@@ -61,6 +62,10 @@ def chunk_metadata(chunk: Chunk) -> dict[str, str | int]:
     }
     if article.language:
         metadata["language"] = article.language
+    if chunk.story is not None:
+        metadata["story"] = chunk.story
+    if chunk.signature is not None:
+        metadata["minhash"] = chunk.signature
     if chunk.names is not None:
         metadata[names.FIELD] = names.encode(chunk.names)
     return metadata
@@ -246,6 +251,12 @@ class ChromaStore:
             chunk_id: str(meta["article_id"])
             for chunk_id, meta in zip(got["ids"], got["metadatas"] or [], strict=True)
         }
+
+    def first_chunks(self) -> list[dict[str, Any]]:
+        """Every article's first chunk's metadata (what grouping copies of a story reads)."""
+        with store_errors("read the articles' first chunks"):
+            got = self._current().get(where={"chunk_index": 0}, include=["metadatas"])
+        return [dict(meta) for meta in got["metadatas"] or []]
 
     def dated_before(self, timestamp: int) -> list[str]:
         """Ids of the chunks of articles published before ``timestamp`` (undated ones never)."""

@@ -72,6 +72,10 @@ class Chunk:
     text: str
     # Its named entities, (start, end, label) over ``text`` (rag.domain.names); None: not read.
     names: tuple[tuple[int, int, str], ...] | None = None
+    # The wire story the article is a copy of (ingest.stories); None: not grouped.
+    story: str | None = None
+    # On an article's first chunk: the article's MinHash signature, encoded.
+    signature: str | None = None
 
     @property
     def embed_text(self) -> str:
@@ -104,6 +108,19 @@ class OutletCount:
 
 
 @dataclass(frozen=True)
+class StoryNote:
+    """What a reader is told of a wire story a cited article is one copy of (made by
+    ``rag.domain.stories.story_note``)."""
+
+    copies: int  # the story's other articles
+    outlets: tuple[str, ...]  # the outlets of those copies, each once, the cited one's left out
+    origin_outlet: str | None  # who reported it first (the earliest dated copy); None: undated
+    origin_published_at: str | None
+    origin_is_cited: bool  # the cited copy is the first report
+    text: str  # the line shown: "Reported first by AP (2024-11-05); also carried by CNN."
+
+
+@dataclass(frozen=True)
 class Passage:
     """A retrieved chunk with its metadata and scores (``score`` is what ranks it)."""
 
@@ -119,6 +136,10 @@ class Passage:
     dense_score: float = 0.0
     lexical_score: float = 0.0
     score: float = 0.0
+    # The wire story this passage's article is a copy of (its own id when it is no copy), and
+    # when other copies are stored, what a reader is told of them.
+    story: str = ""
+    story_note: StoryNote | None = None
 
 
 @dataclass(frozen=True)
@@ -167,6 +188,8 @@ class Citation:
     url: str
     published_at: str | None
     quote: str
+    # When the cited article is one copy of a wire story: who reported it first, who carries it.
+    story_note: StoryNote | None = None
 
     @classmethod
     def of(cls, passage: Passage, n: int, quote: str) -> Citation:
@@ -180,6 +203,7 @@ class Citation:
             url=passage.url,
             published_at=passage.published_at,
             quote=quote,
+            story_note=passage.story_note,
         )
 
 

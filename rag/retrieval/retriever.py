@@ -24,6 +24,7 @@ from rag.adapters.lexical import LexicalIndex
 from rag.adapters.store import UNDATED, ChromaStore, Where
 from rag.domain.models import ArticleChunk, Passage
 from rag.domain.outlets import OutletRecogniser
+from rag.domain.stories import story_note
 from rag.domain.timeparse import Window
 from rag.retrieval.understanding import Understood, understand
 from rag.settings import Tuning
@@ -193,12 +194,20 @@ class Retriever:
             )
             for passage in self._lexical.passages(head)  # in the head's order: best first
         ]
-        top = _diverse(passages, query.top_k, self.tuning)
+        top = self.with_story_notes(_diverse(passages, query.top_k, self.tuning))
         ranked_top = [replace(p, rank=rank) for rank, p in enumerate(top, start=1)]
         newest = self._lexical.latest(int(as_of.timestamp()))
         present = as_of if newest is None else datetime.fromtimestamp(newest, UTC)
         window = understood.window
         return Retrieved(ranked_top, understood.text, as_of, present, window, understood.outlets)
+
+    def with_story_notes(self, passages: list[Passage]) -> list[Passage]:
+        """Each passage whose article is one copy of a wire story, with what its copies say."""
+        members = self._lexical.story_members([p.story for p in passages])
+        return [
+            replace(p, story_note=story_note(p.article_id, p.outlet, members.get(p.story, [])))
+            for p in passages
+        ]
 
     def ranking(self, query: Query, as_of: datetime) -> Ranking:
         """Every candidate chunk, fused and weighed by the priors, best first: what the top k
@@ -301,13 +310,18 @@ def _shingles(text: str) -> frozenset[str]:
 
 
 def _diverse(passages: list[Passage], k: int, tuning: Tuning) -> list[Passage]:
-    """The best ``k`` passages, skipping any that mostly repeats a better one (the same wire
-    story elsewhere) and, when capped, an article's passages beyond its share."""
+    """The best ``k`` passages: one copy of a wire story (another copy's passages are the same
+    story again), none that mostly repeats a better one, and, when capped, no article's
+    passages beyond its share."""
     kept: list[tuple[Passage, frozenset[str]]] = []
     per_article: dict[str, int] = {}
+    copy_of_story: dict[str, str] = {}  # story → the article whose passages stand for it
     for passage in passages:
         count = per_article.get(passage.article_id, 0)
         if tuning.max_per_article and count >= tuning.max_per_article:
+            continue
+        story = passage.story or passage.article_id
+        if tuning.dedup and copy_of_story.get(story, passage.article_id) != passage.article_id:
             continue
         shingles = _shingles(passage.text) if tuning.dedup else frozenset()
         if tuning.dedup and any(
@@ -316,6 +330,7 @@ def _diverse(passages: list[Passage], k: int, tuning: Tuning) -> list[Passage]:
         ):
             continue
         kept.append((passage, shingles))
+        copy_of_story.setdefault(story, passage.article_id)
         per_article[passage.article_id] = count + 1
         if len(kept) == k:
             break

@@ -67,7 +67,9 @@ def _units(line: str, limit: int) -> list[str]:
 
 
 def source_line(source: Source) -> str:
-    return f"{source.label} {_article_link(source.article)}"
+    note = source.article.story_note
+    story = f"\n      _{escape(note.text)}_" if note and note.text else ""
+    return f"{source.label} {_article_link(source.article)}{story}"
 
 
 def _article_link(article: Citation | Passage) -> str:

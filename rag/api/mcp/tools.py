@@ -25,7 +25,7 @@ from rag.answering.untrusted import instruction_free
 from rag.api.errors import invalid_request_of
 from rag.api.schemas import AskRequest, AskResponse, OutletList, SearchRequest
 from rag.catalogue import Catalogue
-from rag.domain.models import Passage
+from rag.domain.models import Passage, StoryNote
 from rag.errors import BylineError
 
 INSTRUCTIONS = (
@@ -78,6 +78,11 @@ class NewsPassage(BaseModel):
     text: str
     chunk_id: str
     article_id: str
+    story_note: StoryNote | None = Field(
+        None,
+        description="When the article is one copy of a wire story: who reported it first and"
+        " which other outlets carry it (the other copies are not returned).",
+    )
 
 
 class SearchResult(BaseModel):

@@ -169,9 +169,15 @@ function sourceList(done) {
     link.classList.replace("cite", "source-link");
     item.append(link);
     if (first.published_at) item.append(" ", element("span", "muted", day(first.published_at)));
+    storyLine(item, first.story_note);
     list.append(item);
   }
   return list;
+}
+
+// When the article is one copy of a wire story: who reported it first, who else carries it.
+function storyLine(item, note) {
+  if (note && note.text) item.append(element("div", "story muted small", note.text));
 }
 
 // A decline's nearest passages, offered as search results: headline, outlet, date, link.
@@ -191,6 +197,7 @@ function nearestList(passages) {
       item.append(element("span", "", label));
     }
     if (passage.published_at) item.append(" ", element("span", "muted", day(passage.published_at)));
+    storyLine(item, passage.story_note);
     list.append(item);
   }
   box.append(list);
