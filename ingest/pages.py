@@ -38,7 +38,12 @@ class Extraction:
 # --choose`; F1 there: balanced 0.957, recall 0.961, precision 0.956, precision with the
 # fallback at 0.25 0.969, 0.5 0.963, 0.75 0.960).
 EXTRACTION = Extraction(mode="precision", fallback_share=0.25)
-DATE_SEARCH = {"original_date": True, "extensive_search": False}
+# The time of day too where the page gives one: copies of a story are ordered by it.
+DATE_SEARCH = {
+    "original_date": True,
+    "extensive_search": False,
+    "outputformat": "%Y-%m-%dT%H:%M:%S%z",
+}
 # Below this many characters a page holds a teaser or an index, not an article.
 MIN_BODY_CHARS = 80
 TITLE_FALLBACK_CHARS = 120
@@ -79,6 +84,7 @@ def read_page(
         raise IngestError(f"{source}: no article found in the page")
     url = _canonical(getattr(document, "url", None), hints.url)
     title = _clean(getattr(document, "title", None)) or hints.title or _headline_of(body)
+    body = _without_headline(body, title)
     return Article(
         title=title,
         body=body,
@@ -121,6 +127,13 @@ def _paragraphs(text: str) -> str:
     """trafilatura puts one newline between paragraphs; Byline's text has a blank line."""
     lines = (normalize_text(repair_mojibake(line)).strip() for line in text.splitlines())
     return "\n\n".join(line for line in lines if line)
+
+
+def _without_headline(body: str, title: str) -> str:
+    """The body without a first paragraph that only repeats the headline (the page's <h1>)."""
+    first, _, rest = body.partition("\n\n")
+    same = " ".join(first.split()).casefold() == " ".join(title.split()).casefold()
+    return rest if same and rest else body
 
 
 def _clean(value: object) -> str:
