@@ -225,14 +225,13 @@ def run_ingest(args: argparse.Namespace, settings: Settings) -> int:
     usage error."""
     from tqdm import tqdm
 
-    from ingest.inputs import read_inputs
-    from rag.wiring import ingest_session
+    from rag.wiring import article_inputs, ingest_session
 
     if args.jsonl and not args.dry_run:
         print("byline: --jsonl is the output of --dry-run; add --dry-run", file=sys.stderr)
         return 2
     notes: list[str] = []
-    items = read_inputs(args.inputs, settings.ingest.fetch, notes.append)
+    items = article_inputs(settings, args.inputs, notes.append)
     if args.dry_run:
         return _dry_run(items, args.jsonl)
 
@@ -249,7 +248,7 @@ def run_ingest(args: argparse.Namespace, settings: Settings) -> int:
 
 def _dry_run(items: Iterable[Article | IngestError], jsonl: bool) -> int:
     """Every article as ingest would store it, on stdout; rejections on stderr, one line each."""
-    from ingest.inputs import dry_run_record
+    from rag.wiring import dry_run_record
 
     failed = 0
     for item in items:
@@ -266,11 +265,7 @@ def _dry_run(items: Iterable[Article | IngestError], jsonl: bool) -> int:
 
 def run_watch(args: argparse.Namespace, settings: Settings) -> int:
     """Exit 0 when the last poll stored or found unchanged everything it listed, else 1."""
-    import time
-
-    from ingest.fetch import Fetcher
-    from ingest.watch import Watcher, WatchMetrics
-    from rag.wiring import watch_ingestor
+    from rag.wiring import watch_feeds
 
     feeds = args.feeds or settings.ingest.watch.feeds
     if not feeds:
@@ -283,26 +278,15 @@ def run_watch(args: argparse.Namespace, settings: Settings) -> int:
     if interval <= 0:
         print("byline: --interval must be above 0 seconds", file=sys.stderr)
         return 2
-    metrics = WatchMetrics()
-    if args.metrics_port:
-        from prometheus_client import start_http_server
-
-        start_http_server(args.metrics_port, registry=metrics.registry)
 
     def failed(message: str) -> None:
         print(f"failed: {message}", file=sys.stderr, flush=True)
 
-    ingestor = watch_ingestor(settings, failed)
-    with Fetcher(settings.ingest.fetch) as fetcher:
-        watcher = Watcher(
-            settings.ingest.watch, settings.store.data_dir, fetcher, ingestor, metrics, failed
-        )
-        while True:
-            summary = watcher.poll(feeds)
-            print(summary.line(), flush=True)
-            if args.once:
-                return 1 if summary.failed else 0
-            time.sleep(interval)
+    def polled(line: str) -> None:
+        print(line, flush=True)
+
+    failures = watch_feeds(settings, feeds, failed, polled, args.once, interval, args.metrics_port)
+    return 1 if failures else 0
 
 
 def run_upgrade(args: argparse.Namespace, settings: Settings) -> int:

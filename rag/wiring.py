@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 import subprocess
-from collections.abc import Callable, Iterator
+import time
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -32,7 +33,8 @@ from rag.answering.reader import ReaderJudge, load_judge
 from rag.answering.selection import SelectionModel
 from rag.answering.service import AskService
 from rag.catalogue import Added, Catalogue, add_article
-from rag.errors import BylineError
+from rag.domain.models import Article
+from rag.errors import BylineError, IngestError
 from rag.models.encoder_onnx import OnnxEncoder, exported_copy
 from rag.models.reader_export import exported_reader
 from rag.retrieval.retriever import Retriever
@@ -74,8 +76,9 @@ class Components:
         components = cls(settings, embedder, store, lexical)
         if note := components.upgrade_note():
             log.warning(
-                "this store was written by an earlier release: answers go without the names"
-                " read at ingest until you %s",
+                "this store was written by an earlier release: answers go without what later"
+                " layouts add (3: the names read at ingest; 4: copies of one wire story grouped)"
+                " until you %s",
                 note,
             )
         return components
@@ -269,9 +272,51 @@ def ingest_session(
         yield components.ingestor(on_error=on_error, shard=owned)
 
 
-def watch_ingestor(settings: Settings, on_error: Callable[[str], None]) -> Ingestor:
-    """An ingestor for `byline watch`: it takes the store's write lock per batch, never for
-    the watcher's whole run."""
+def article_inputs(
+    settings: Settings, inputs: Sequence[str], on_note: Callable[[str], None]
+) -> Iterator[Article | IngestError]:
+    """What `byline ingest` is given, read (and fetched) in order: articles or rejections."""
+    from ingest.inputs import read_inputs
+
+    return read_inputs(inputs, settings.ingest.fetch, on_note)
+
+
+def dry_run_record(article: Article) -> dict[str, Any]:
+    """One line of `byline ingest --dry-run --jsonl`."""
+    from ingest.inputs import dry_run_record as record
+
+    return record(article)
+
+
+def watch_feeds(
+    settings: Settings,
+    feeds: Sequence[str],
+    on_error: Callable[[str], None],
+    on_poll: Callable[[str], None],
+    once: bool,
+    interval_s: float,
+    metrics_port: int | None = None,
+) -> int:
+    """`byline watch`: poll until stopped (or once); the last poll's failures. The store's write
+    lock is taken per batch, never for the watcher's whole run."""
+    from ingest.fetch import Fetcher
+    from ingest.watch import Watcher, WatchMetrics
+
+    metrics = WatchMetrics()
+    if metrics_port:
+        from prometheus_client import start_http_server
+
+        start_http_server(metrics_port, registry=metrics.registry)
     store = open_store(settings)
     embedder = load_embedder(settings, settings.ingest.ingest_threads)
-    return Components.of(settings, embedder, store).ingestor(on_error=on_error)
+    ingestor = Components.of(settings, embedder, store).ingestor(on_error=on_error)
+    with Fetcher(settings.ingest.fetch) as fetcher:
+        watcher = Watcher(
+            settings.ingest.watch, settings.store.data_dir, fetcher, ingestor, metrics, on_error
+        )
+        while True:
+            summary = watcher.poll(feeds)
+            on_poll(summary.line())
+            if once:
+                return summary.failed
+            time.sleep(interval_s)

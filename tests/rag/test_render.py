@@ -3,7 +3,10 @@ renderer (the text the CLI and the chat API give, and Slack's blocks)."""
 
 from __future__ import annotations
 
-from rag.domain.models import Answer, Answerer, Citation
+from dataclasses import replace
+
+from rag.domain.models import Answer, Answerer, ArticleHead, Citation
+from rag.domain.stories import story_note
 from rag.render import sources, sources_suffix
 from rag.slack.format import answer_message
 
@@ -48,3 +51,25 @@ def test_slack_lists_each_article_once() -> None:
     )
     assert listed.count("NATO pledges aid") == 1
     assert listed.startswith("*Sources*\n[1][3] <https://nato.test/|ICARO — NATO pledges aid>")
+
+
+def test_a_copy_of_a_wire_story_names_the_first_report_under_its_source() -> None:
+    copies = [ArticleHead("storm", "Storm shuts port", "NewsTrack", "", "", None, -1)]
+    copies.append(
+        ArticleHead(
+            "wire", "Port shut", "Example <Wire>", "", "", "2024-10-16T08:00:00", 1729065600
+        )
+    )
+    note = story_note("storm", "NewsTrack", copies)
+    cited = [replace(CITATIONS[1], n=1, story_note=note)]
+    assert sources_suffix(cited) == (
+        "\n\nSources:\n"
+        "[1] NewsTrack — Storm shuts port (2024-10-17) https://storm.test/\n"
+        "    Reported first by Example <Wire> (2024-10-16); also carried by Example <Wire>."
+    )
+    answer = Answer(text="The port shut [1].", citations=cited, question="q")
+    blocks = answer_message(answer, "q")["blocks"]
+    listed = next(
+        b["text"]["text"] for b in blocks if "*Sources*" in b.get("text", {}).get("text", "")
+    )
+    assert "_Reported first by Example &lt;Wire&gt; (2024-10-16)" in listed  # escaped for Slack
