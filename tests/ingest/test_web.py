@@ -16,6 +16,7 @@ from prometheus_client import CollectorRegistry
 from ingest.fetch import Fetched, Fetcher, FetchFailure
 from ingest.watch import STATE_FILE, Watcher, WatchMetrics
 from rag.cli import main
+from rag.retrieval.retriever import Query
 from rag.settings import FetchSettings, Settings, WatchSettings
 from rag.wiring import Components, open_store
 from tests.conftest import components_at
@@ -323,6 +324,11 @@ def test_retention_drops_articles_older_than_the_setting(
 ) -> None:
     routes = {"/news/dam.html": page_route("dam")}
     components: Components = components_at(tmp_path / "data", embedder)  # type: ignore[arg-type]
+    # The API's view of the store, opened before the watcher writes: it sees what is stored as
+    # it sees any ingest (the data dir's generation moves).
+    api = components_at(tmp_path / "data", embedder).retriever()  # type: ignore[arg-type]
+    question = Query("How many residents left Valmora?", 3)
+    assert api.retrieve(question).passages == []
     with serving(routes) as site:
         routes["/feed.xml"] = Route(
             body=rss(listed(site, "/news/dam.html")), content_type="application/rss+xml"
@@ -333,6 +339,7 @@ def test_retention_drops_articles_older_than_the_setting(
                 WatchSettings(), tmp_path / "data", fetcher, components.ingestor(), metrics, print
             )
             assert keep.poll([site.link("/feed.xml")]).stored == 1
+            assert api.retrieve(question).passages[0].title == STORIES["dam"][0]
             drop = Watcher(
                 WatchSettings(retention_days=7),
                 tmp_path / "data",
