@@ -30,6 +30,7 @@ if TYPE_CHECKING:  # each command imports what it uses, so that `byline --help` 
 M_ARENA_MAX = -8  # mallopt's parameter number, from glibc's malloc.h
 Handler = Callable[[argparse.Namespace, Settings], int]
 LOGGING_COMMANDS = ("serve", "slack", "watch")  # long-running: their logs are BYLINE_LOG_LEVEL's
+VERBOSE_HELP = "also print Byline's informational log lines (at BYLINE_LOG_LEVEL) on stderr"
 
 
 def command_line() -> None:
@@ -85,19 +86,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="byline", description="Byline: answers about the news, cited to their passages."
     )
-    verbose_help = "also print Byline's informational log lines (at BYLINE_LOG_LEVEL) on stderr"
-    parser.add_argument("--verbose", action="store_true", help=verbose_help)
-    # The same flag after the command's name (`byline ask --verbose ...`), never overriding it.
-    verbose = argparse.ArgumentParser(add_help=False)
-    verbose.add_argument(
-        "--verbose", action="store_true", default=argparse.SUPPRESS, help=verbose_help
-    )
+    parser.add_argument("--verbose", action="store_true", help=VERBOSE_HELP)
     commands = parser.add_subparsers(dest="command", required=True)
 
     ingest = commands.add_parser(
         "ingest",
         help="ingest article files and folders, web pages, feeds, sitemaps and web archives",
-        parents=[verbose],
     )
     ingest.add_argument(
         "inputs",
@@ -126,9 +120,7 @@ def build_parser() -> argparse.ArgumentParser:
     ingest.set_defaults(handler=run_ingest)
 
     watch = commands.add_parser(
-        "watch",
-        help="keep the store current: poll feeds and sitemaps, ingest what they newly list",
-        parents=[verbose],
+        "watch", help="keep the store current: poll feeds and sitemaps, ingest what they newly list"
     )
     watch.add_argument(
         "feeds",
@@ -151,7 +143,6 @@ def build_parser() -> argparse.ArgumentParser:
         "upgrade",
         help="bring a store written by an earlier release to this release's layout, in place"
         " (no re-embedding)",
-        parents=[verbose],
     )
     upgrade.add_argument("--quiet", action="store_true", help="no progress bar")
     upgrade.set_defaults(handler=run_upgrade)
@@ -162,9 +153,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--workers", type=int, default=1, help="API worker processes")
     serve.set_defaults(handler=run_serve)
 
-    ask = commands.add_parser(
-        "ask", help="answer one question from the command line", parents=[verbose]
-    )
+    ask = commands.add_parser("ask", help="answer one question from the command line")
     ask.add_argument("question", help="the question, in quotes")
     ask.add_argument("--json", action="store_true", help="print exactly the /ask response body")
     ask.add_argument("--top-k", type=int, help="passages to retrieve, 1-20 (default: BYLINE_TOP_K)")
@@ -184,16 +173,13 @@ def build_parser() -> argparse.ArgumentParser:
         "mcp",
         help="serve Byline's tools to an agent client over MCP on stdin/stdout (desktop clients;"
         " `byline serve` also serves them over HTTP at /mcp)",
-        parents=[verbose],
     )
     mcp.set_defaults(handler=run_mcp)
 
     slack = commands.add_parser("slack", help="run the Slack bot over Socket Mode")
     slack.set_defaults(handler=run_slack)
 
-    feedback = commands.add_parser(
-        "feedback", help="the Slack bot's helpful / not helpful clicks", parents=[verbose]
-    )
+    feedback = commands.add_parser("feedback", help="the Slack bot's helpful / not helpful clicks")
     feedback_commands = feedback.add_subparsers(dest="feedback_command", required=True)
     export = feedback_commands.add_parser("export", help="print every click")
     export.add_argument(
@@ -205,7 +191,24 @@ def build_parser() -> argparse.ArgumentParser:
         register: Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None]
         register = entry.load()
         register(commands)
+    _verbose_after_every_command(parser)
     return parser
+
+
+def _verbose_after_every_command(parser: argparse.ArgumentParser) -> None:
+    """``--verbose`` after any command's name too (``byline slack --verbose``), registered
+    commands included; it never overrides the flag given before the name."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                if "--verbose" not in sub._option_string_actions:
+                    sub.add_argument(
+                        "--verbose",
+                        action="store_true",
+                        default=argparse.SUPPRESS,
+                        help=VERBOSE_HELP,
+                    )
+                _verbose_after_every_command(sub)
 
 
 def deferred(target: str) -> Handler:

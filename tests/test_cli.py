@@ -145,3 +145,29 @@ def test_every_option_of_every_command_says_what_it_does() -> None:
                 yield f"{path} {'/'.join(action.option_strings) or action.dest}"
 
     assert list(undocumented(build_parser(), "byline")) == []
+
+
+def test_verbose_is_taken_after_every_commands_name() -> None:
+    """As the docs say: `byline slack --verbose`, `byline eval run --verbose` and the rest."""
+
+    def leaves(parser: argparse.ArgumentParser, path: list[str]) -> Iterator[list[str]]:
+        groups = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+        if not groups:
+            yield path
+        for group in groups:
+            for name, sub in group.choices.items():
+                yield from leaves(sub, [*path, name])
+
+    from rag.cli import build_parser
+
+    parser = build_parser()
+    commands = list(leaves(parser, []))
+    assert ["slack"] in commands and ["eval", "run"] in commands and ["serve"] in commands
+    for command in commands:
+        node = parser
+        for name in command:
+            action = next(a for a in node._actions if isinstance(a, argparse._SubParsersAction))
+            node = action.choices[name]
+        assert "--verbose" in node._option_string_actions, " ".join(command)
+    assert build_parser().parse_args(["slack", "--verbose"]).verbose is True
+    assert build_parser().parse_args(["--verbose", "serve"]).verbose is True  # never overridden

@@ -4,8 +4,11 @@ they show is one the CLI takes, and the framework snippets run (checked, so none
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import shlex
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -176,3 +179,70 @@ def test_the_page_size_the_docs_state_is_the_page_size() -> None:
     assert stated, "the chat page's size is stated in docs/clients.md"
     size = sum(f.stat().st_size for f in (ROOT / "rag" / "api" / "static").iterdir())
     assert abs(size / 1000 - int(stated[1])) <= 2, f"the page is {size / 1000:.1f} KB"
+
+
+def test_no_escaped_pipe_reaches_the_rendered_docs(tmp_path: Path) -> None:
+    """A `\\|` inside a table's code span is shown as it is written: the built pages must not
+    hold one."""
+    built = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "-d", str(tmp_path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+    )
+    assert built.returncode == 0, built.stderr
+    pages = list(tmp_path.rglob("*.html"))
+    assert len(pages) >= len(DOCS)
+    for page in pages:
+        assert "\\|" not in page.read_text(encoding="utf-8"), page.name
+
+
+def test_the_docs_site_serves_on_a_port_of_its_own_and_says_how_it_is_installed() -> None:
+    site = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
+    port = int(re.search(r"^dev_addr: [\d.]+:(\d+)$", site, re.M)[1])  # type: ignore[index]
+    assert port != Settings().http.port
+    for line in EVERYTHING.splitlines():
+        if "mkdocs serve" in line:
+            assert f":{port}" in line, line
+    assert "mkdocs" in DOCS["development.md"] and "'.[test]'" in DOCS["development.md"]
+
+
+def _slug(heading: str) -> str:
+    """The anchor mkdocs (Python-Markdown's toc) gives a heading."""
+    text = re.sub(r"[^\w\s-]", "", heading.strip().lower())
+    return re.sub(r"[-\s]+", "-", text).strip("-")
+
+
+def _sections(text: str) -> set[str]:
+    """The anchors of a page's headings (a `#` line inside a code block is no heading)."""
+    found, fenced = set(), False
+    for line in text.splitlines():
+        if line.startswith("```"):
+            fenced = not fenced
+        elif not fenced and line.startswith("#"):
+            found.add(_slug(line.lstrip("#")))
+    return found
+
+
+def test_every_reference_to_a_section_names_one_that_exists() -> None:
+    """A link to a page's section (a page name, '#', an anchor) in the README, the docs and the
+    code (a test's reason, a docstring): a section that moved or was renamed fails here, not in
+    a reader's hands."""
+    pages = {"README.md": README, **{f"docs/{name}": text for name, text in DOCS.items()}}
+    sections = {path: _sections(text) for path, text in pages.items()}
+    sources = {path: text for path, text in pages.items()}
+    for folder in ("rag", "ingest", "eval", "tests"):
+        for path in (ROOT / folder).rglob("*.py"):
+            sources[str(path.relative_to(ROOT))] = path.read_text(encoding="utf-8")
+    checked = 0
+    for where, text in sources.items():
+        for page, anchor in re.findall(r"((?:docs/)?[\w-]+\.md)#([\w-]+)", text):
+            target = page if page in sections else f"docs/{page}"
+            if where.startswith("docs/") and not page.startswith("docs/"):
+                target = f"docs/{page}"
+            assert target in sections, f"{where}: {page} is no page"
+            assert anchor in sections[target], f"{where}: {page}#{anchor} is no section"
+            checked += 1
+    assert checked > 10

@@ -50,6 +50,7 @@ def searched(query: Query, retrieved: Retrieved) -> Searched:
 class Found:
     retrieved: Retrieved
     ms: float
+    scope: Searched  # the time and outlets looked in, as /ask says them
 
 
 @dataclass(frozen=True)
@@ -84,8 +85,10 @@ class AskService:
     def search(self, query: Query) -> Found:
         """The passages retrieval finds for the question as asked (no follow-up, no answer)."""
         started = time.perf_counter()
-        retrieved = self._retriever.retrieve(query)  # as of now unless the query says
-        return Found(retrieved, round((time.perf_counter() - started) * 1000, 1))
+        query = replace(query, as_of=query.as_of or datetime.now(UTC))
+        retrieved = self._retriever.retrieve(query)
+        ms = round((time.perf_counter() - started) * 1000, 1)
+        return Found(retrieved, ms, searched(query, retrieved))
 
     def ask(self, query: Query, history: list[Turn] | None = None) -> Answer:
         for event in self.events(query, history, stream=False):

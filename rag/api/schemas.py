@@ -131,10 +131,30 @@ class SearchRequest(BaseModel):
         )
 
 
+class SearchScope(BaseModel):
+    since: datetime | None = Field(description="The earliest publication time looked at.")
+    until: datetime = Field(description="The latest: the question's time or the window's end.")
+    outlets: list[str] = Field(description="The outlets looked at; empty: every outlet.")
+    text: str = Field(description="The same in words: 'news up to 2024-10-17, from every outlet'.")
+
+    @classmethod
+    def of(cls, searched: Searched) -> SearchScope:
+        return cls(
+            since=searched.since,
+            until=searched.until,
+            outlets=list(searched.outlets),
+            text=searched.describe(),
+        )
+
+
 class SearchResponse(BaseModel):
     question: str = Field(description="The question as asked.")
-    searched: str = Field(
-        description="What was searched: the question without its outlet and time words."
+    searched: SearchScope = Field(
+        description="The time and outlets the question was looked for in, as /ask says them"
+        " (an object since 0.3; it was the searched text, now `searched_text`)."
+    )
+    searched_text: str = Field(
+        description="What was searched for: the question without its outlet and time words."
     )
     passages: list[Passage] = Field(description="The retrieved passages, in rank order.")
     retrieval_ms: float
@@ -156,22 +176,6 @@ class AskRequest(SearchRequest):
 
     def turns(self) -> list[Turn]:
         return [Turn(t.role, t.content) for t in self.history]
-
-
-class SearchScope(BaseModel):
-    since: datetime | None = Field(description="The earliest publication time looked at.")
-    until: datetime = Field(description="The latest: the question's time or the window's end.")
-    outlets: list[str] = Field(description="The outlets looked at; empty: every outlet.")
-    text: str = Field(description="The same in words: 'news up to 2024-10-17, from every outlet'.")
-
-    @classmethod
-    def of(cls, searched: Searched) -> SearchScope:
-        return cls(
-            since=searched.since,
-            until=searched.until,
-            outlets=list(searched.outlets),
-            text=searched.describe(),
-        )
 
 
 class Support(BaseModel):

@@ -23,7 +23,7 @@ from pydantic import BaseModel, Field, ValidationError
 from rag.answering.service import AskService
 from rag.answering.untrusted import instruction_free
 from rag.api.errors import invalid_request_of
-from rag.api.schemas import AskRequest, AskResponse, OutletList, SearchRequest
+from rag.api.schemas import AskRequest, AskResponse, OutletList, SearchRequest, SearchScope
 from rag.catalogue import Catalogue
 from rag.domain.models import Passage, StoryNote
 from rag.errors import BylineError
@@ -87,7 +87,12 @@ class NewsPassage(BaseModel):
 
 class SearchResult(BaseModel):
     question: str
-    searched: str = Field(description="What was searched: the question without outlet and time.")
+    searched: SearchScope = Field(
+        description="The time and outlets the question was looked for in."
+    )
+    searched_text: str = Field(
+        description="What was searched for: the question without its outlet and time words."
+    )
     passages: list[NewsPassage] = Field(description="The retrieved passages, best first.")
 
 
@@ -136,7 +141,8 @@ def build_mcp(services: Services) -> MCPServer:
         found = await _run(lambda: services.ask_service().search(request.to_query(services.top_k)))
         return SearchResult(
             question=request.question,
-            searched=found.retrieved.searched,
+            searched=SearchScope.of(found.scope),
+            searched_text=found.retrieved.searched,
             passages=[_news_passage(p) for p in found.retrieved.passages],
         )
 

@@ -7,7 +7,7 @@ from starlette.concurrency import run_in_threadpool
 
 from rag.api.access import keyed_router
 from rag.api.deps import AskServiceDep, ComponentsDep
-from rag.api.schemas import ERRORS, SearchRequest, SearchResponse
+from rag.api.schemas import ERRORS, SearchRequest, SearchResponse, SearchScope
 
 router = keyed_router()
 
@@ -20,7 +20,8 @@ async def search(
     found = await run_in_threadpool(service.search, query)
     return SearchResponse(
         question=body.question,
-        searched=found.retrieved.searched,
+        searched=SearchScope.of(found.scope),
+        searched_text=found.retrieved.searched,
         passages=found.retrieved.passages,
         retrieval_ms=found.ms,
     )

@@ -43,8 +43,9 @@ def _candidate(sentence: str, article: str = "a", before: str = "") -> Candidate
 @pytest.mark.xfail(
     strict=True,
     reason="the shipped reader (two trained layers, three epochs on 730 groups) does not yet"
-    " tell who leads from what happened: it scores the walkout sentence highest (README, 'The"
-    " reader'); a better reader turns this into an XPASS, which fails until the mark goes",
+    " tell who leads from what happened: it scores the walkout sentence highest"
+    " (docs/reader.md#the-reader-how-the-answerer-learns-on-what-and-how-well); a better reader"
+    " turns this into an XPASS, which fails until the mark goes",
 )
 def test_the_reader_reads_what_the_question_asks(judge: ReaderJudge) -> None:
     question = "Who leads the dockworkers' union in Valmora?"

@@ -212,8 +212,11 @@ def test_search_returns_ranked_passages_without_an_answer(api: httpx.Client) -> 
     body = api.post(
         "/search", json={"question": "According to ICARO, how much aid did NATO pledge?"}
     ).json()
-    assert set(body) == {"question", "searched", "passages", "retrieval_ms"}
-    assert "ICARO" not in body["searched"]  # the outlet words chose where to look
+    assert set(body) == {"question", "searched", "searched_text", "passages", "retrieval_ms"}
+    assert "ICARO" not in body["searched_text"]  # the outlet words chose where to look
+    # One shape on every route: the scope /ask gives, an object.
+    assert body["searched"]["outlets"] == ["ICARO Media Group"]
+    assert body["searched"]["text"].endswith("from ICARO Media Group")
     assert [p["rank"] for p in body["passages"]] == list(range(1, len(body["passages"]) + 1))
     assert body["passages"][0]["outlet"] == "ICARO Media Group"
     bad = api.post("/search", json={"question": "aid", "since": "someday"})
