@@ -97,7 +97,9 @@ def run_anatomy(
     causes: Counter[str] = Counter()
     ages: list[float] = []
     rows: list[dict[str, object]] = []
-    for question in tqdm(questions, unit=" questions", disable=not progress, leave=False):
+    for question in tqdm(
+        questions, unit=" questions", disable=None if progress else True, leave=False
+    ):
         as_of = day_end(question.as_of) if question.as_of else None
         rank = ranks.get(question.id)
         cause, age = _cause(retriever, question, as_of, rank, gold[question.id], split)

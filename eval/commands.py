@@ -105,8 +105,8 @@ def register_eval(commands: argparse._SubParsersAction[Any]) -> None:
     run.set_defaults(handler=deferred("eval.cli:run_run"))
 
     comparison = kinds.add_parser("compare", help="compare two run files")
-    comparison.add_argument("run_a", type=Path, help="the earlier run file (JSONL)")
-    comparison.add_argument("run_b", type=Path, help="the later run file (JSONL)")
+    comparison.add_argument("run_a", type=Path, help="the earlier run file (JSON)")
+    comparison.add_argument("run_b", type=Path, help="the later run file (JSON)")
     comparison.add_argument("--html", type=Path, help="also write a self-contained HTML report")
     comparison.set_defaults(handler=deferred("eval.cli:run_compare"))
 

@@ -54,7 +54,9 @@ def run_retrieval_eval(
     latencies: list[float] = []
     per_question: list[dict[str, object]] = []
     in_pool = 0
-    for question in tqdm(questions, unit=" questions", disable=not progress, leave=False):
+    for question in tqdm(
+        questions, unit=" questions", disable=None if progress else True, leave=False
+    ):
         query = Query.bounded(question.question, max(KS), as_of=question.as_of)
         started = time.perf_counter()
         retrieved = retriever.retrieve(query)

@@ -139,11 +139,11 @@ class Ingestor:
 
     def _ingest(self, items: Iterable[Article | IngestError], progress: bool) -> IngestSummary:
         summary = IngestSummary(notes=self._notes)
-        bar = tqdm(items, unit=" articles", disable=not progress, desc="ingest", leave=False)
+        # None: tqdm draws only on a terminal (cursor codes in a log file are noise).
+        shown = None if progress else True
+        bar = tqdm(items, unit=" articles", disable=shown, desc="ingest", leave=False)
         # Chunks count while they embed: one long article is minutes of work on its own.
-        chunk_bar = tqdm(
-            unit=" chunks", disable=not progress, desc="embed", leave=False, position=1
-        )
+        chunk_bar = tqdm(unit=" chunks", disable=shown, desc="embed", leave=False, position=1)
         with bar, chunk_bar, WriteBehind() as behind:
             # This thread embeds; planning the next batch and writing the last run beside it.
             for plans in ahead(self._planned(bar, summary)):

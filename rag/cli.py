@@ -297,7 +297,8 @@ def run_upgrade(args: argparse.Namespace, settings: Settings) -> int:
 
     from rag.wiring import upgrade_store
 
-    with tqdm(unit=" chunks", disable=args.quiet, desc="upgrade", leave=False) as bar:
+    shown = True if args.quiet else None  # None: only on a terminal
+    with tqdm(unit=" chunks", disable=shown, desc="upgrade", leave=False) as bar:
         done = upgrade_store(settings, bar.update)
     print(done.line())
     return 0
@@ -331,7 +332,7 @@ def run_serve(args: argparse.Namespace, settings: Settings) -> int:
 
 def run_ask(args: argparse.Namespace, settings: Settings) -> int:
     from rag.api.schemas import AskRequest, AskResponse
-    from rag.retrieval.empty_result import empty_result_hints
+    from rag.retrieval.empty_result import empty_result_hints, nothing_to_search
     from rag.wiring import Components
 
     fields = {
@@ -355,10 +356,13 @@ def run_ask(args: argparse.Namespace, settings: Settings) -> int:
     query = request.to_query(settings.retrieval.top_k)
     response = AskResponse.of(components.ask_service().ask(query))
     print(response.model_dump_json() if args.json else format_answer(response))
-    if response.declined:
-        for hint in empty_result_hints(query, components.catalogue.everything()):
-            print(f"byline: {hint}", file=sys.stderr)
-    return 0
+    if not response.declined:
+        return 0
+    heads = components.catalogue.everything()
+    for hint in empty_result_hints(query, heads):
+        print(f"byline: {hint}", file=sys.stderr)
+    # Filters that leave nothing to search are the asker's to mend, whichever filter it was.
+    return 1 if nothing_to_search(query, heads) else 0
 
 
 def run_mcp(args: argparse.Namespace, settings: Settings) -> int:

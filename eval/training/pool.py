@@ -204,7 +204,7 @@ def build_pools(
     """Each question's pool, then, where ``shifted`` says so, its unanswerable copy (read from
     the search results of an earlier one of ``every``, default ``questions``)."""
     by_date = sorted(every or questions, key=lambda q: q.question.as_of or date.min)
-    for question in tqdm(questions, unit=" questions", leave=False):
+    for question in tqdm(questions, unit=" questions", leave=False, disable=None):
         yield builder.pool(question, question.search_results, shifted=False)
         if shifted(question):
             earlier = _earlier_lookalike(question, by_date)

@@ -2,7 +2,8 @@
 
 A declined answer under filters is often the filters' doing: an outlet that was never ingested
 (or is spelt another way), a date range that holds no article, or one that leaves out the
-undated articles (raw pages often carry no date). ``byline ask`` prints these hints.
+undated articles (raw pages often carry no date). ``byline ask`` prints these hints, and exits 1
+when the filters leave no article at all, whichever filter empties it.
 """
 
 from __future__ import annotations
@@ -18,6 +19,30 @@ from rag.retrieval.retriever import Query
 
 def _day(ts: int) -> str:
     return datetime.fromtimestamp(ts, UTC).date().isoformat()
+
+
+def nothing_to_search(query: Query, heads: Iterable[ArticleHead]) -> bool:
+    """Whether the filters leave no article at all: an empty store, only outlets never
+    ingested, or dates no article falls in (an undated article passes no date range)."""
+    outlets = {o.casefold() for o in query.outlets}
+    since = int(query.since.timestamp()) if query.since else None
+    until = int(query.until.timestamp()) if query.until else None
+    as_of = int(query.as_of.timestamp()) if query.as_of else None
+    for head in heads:
+        if outlets and head.outlet.casefold() not in outlets:
+            continue
+        ts = head.published_ts
+        if ts == UNDATED:
+            if since is None and until is None:
+                return False
+            continue
+        if (
+            (since is None or ts >= since)
+            and (until is None or ts <= until)
+            and (as_of is None or ts <= as_of)
+        ):
+            return False
+    return True
 
 
 def empty_result_hints(query: Query, heads: Iterable[ArticleHead]) -> list[str]:
