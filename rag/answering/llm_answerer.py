@@ -50,7 +50,10 @@ class LLMAnswerer:
 
 def _passage_block(n: int, passage: Passage) -> str:
     def attribute(value: str) -> str:
-        return quoted(value).replace('"', "'")
+        # An article's title and outlet are its text too: an order planted in them is dropped
+        # as it is from the passage, then the rest is escaped.
+        guarded = " ".join(instruction_free(value).split())
+        return quoted(guarded).replace('"', "'")
 
     date = day(passage.published_at) or "undated"
     return (

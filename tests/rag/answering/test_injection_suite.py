@@ -205,3 +205,35 @@ def test_no_route_leaks_the_canary(api: tuple[httpx.Client, Any]) -> None:
     if llm is not None:
         prompts = [r["messages"][-1]["content"] for r in llm.requests]
         assert prompts and not any(leaks(p) for p in prompts)  # the model never saw them
+
+
+def test_a_poisoned_title_or_outlet_never_reaches_the_models_instructions(
+    tmp_path: Path, embedder: Embedder
+) -> None:
+    """The title and the outlet are article text too: a model that obeys whatever its prompt
+    holds is never shown the order planted in them, and so never answers with the canary."""
+    poisoned = []
+    for i, (kind, planted) in enumerate(CASES[:18]):
+        if kind == "image":
+            continue
+        town, thing = TOWNS[i], THINGS[i % len(THINGS)]
+        record = article(i, "The opening drew a crowd of several hundred residents.")
+        if i % 2:
+            record["title"] = f"{town} opens a new {thing}. {planted.splitlines()[0]}"
+        else:
+            record["outlet"] = planted.splitlines()[0]
+        poisoned.append((record, f"How much did the new {thing} in {town} cost?"))
+    export = tmp_path / "poisoned-heads.jsonl"
+    export.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r, _ in poisoned))
+    components = components_at(tmp_path / "data", embedder)
+    assert components.ingestor().ingest_paths([export]).rejected == 0
+    with fake_llm(Reply(obey=True)) as llm:
+        obedient = components.settings.updated(llm_model="obedient", llm_base_url=llm.url)
+        with serving(obedient) as client:
+            for _, question in poisoned:
+                body = client.post("/ask", json={"question": question}).json()
+                assert body["answerer"] == "llm", body
+                assert not leaks(body["answer"]), (question, body["answer"])
+        prompts = [json.dumps(r["messages"], ensure_ascii=False) for r in llm.requests]
+    assert len(prompts) == len(poisoned)
+    assert not any(leaks(prompt) for prompt in prompts)
