@@ -39,6 +39,9 @@ class FakeLLM:
     requests: list[dict[str, Any]] = field(default_factory=list)
     chunks_sent: int = 0
     client_hung_up: threading.Event = field(default_factory=threading.Event)
+    # Set once a reply starts (after any hang): a client that finished before it was set did
+    # not wait for the model, whatever the clock says.
+    replying: threading.Event = field(default_factory=threading.Event)
 
     def reply(self) -> Reply:
         return self.script.pop(0) if len(self.script) > 1 else self.script[0]
@@ -59,6 +62,7 @@ def _handler(fake: FakeLLM) -> type[BaseHTTPRequestHandler]:
                 reply = Reply(obedient_reply(body["messages"][-1]["content"]), obey=False)
             if reply.hang_s:
                 time.sleep(reply.hang_s)
+            fake.replying.set()  # past its hang: from here it answers
             if reply.status != 200:
                 self._send(reply.status, b'{"error": {"message": "scripted failure"}}')
             elif reply.malformed:

@@ -75,6 +75,8 @@ class SlackBot:
             request_verification_enabled=False,
             token_verification_enabled=False,
             process_before_response=False,
+            # Its own messages are ignored below, where what became of each event is logged.
+            ignoring_self_events_enabled=False,
         )
         self.app.middleware(self._once_per_event)
         self.app.event("app_mention")(self._on_mention)
@@ -88,27 +90,35 @@ class SlackBot:
     ) -> BoltResponse:
         event_id = body.get("event_id")
         if event_id and not self._store.claim_event(str(body.get("team_id", "")), event_id):
-            log.info("event %s delivered again; already answered", event_id)
+            _done(body.get("event", {}), "a delivery of an event already claimed", event_id)
             return BoltResponse(status=200, body="")
         return next()
 
     def _on_mention(self, event: dict[str, Any], context: BoltContext) -> None:
-        if _from_a_bot(event):
+        if _from_a_bot(event, context):
+            _done(event, "ignored: from a bot")
             return
         thread_ts = event.get("thread_ts") or event["ts"]
         self._reply(context, event["channel"], thread_ts, question_of(event["text"]), event["ts"])
+        _done(event, "answered")
 
     def _on_message(self, event: dict[str, Any], context: BoltContext) -> None:
-        if _from_a_bot(event) or event.get("subtype"):
+        if _from_a_bot(event, context) or event.get("subtype"):
+            _done(event, "ignored: from a bot, or an edit")
             return
         text = event.get("text", "")
         if context.bot_user_id and f"<@{context.bot_user_id}>" in text:
-            return  # the app_mention event answers it
+            _done(event, "ignored: its app_mention event answers it")
+            return
         channel, thread_ts = event["channel"], event.get("thread_ts")
         if event.get("channel_type") == "im":
             self._reply(context, channel, thread_ts or event["ts"], question_of(text), event["ts"])
+            _done(event, "answered")
         elif thread_ts and self._store.turns(context.team_id or "", channel, thread_ts):
             self._reply(context, channel, thread_ts, question_of(text), event["ts"])
+            _done(event, "answered")
+        else:
+            _done(event, "ignored: not a direct message nor a thread Byline answers in")
 
     def _on_command(
         self, ack: Callable[..., None], command: dict[str, Any], context: BoltContext
@@ -176,8 +186,23 @@ class SlackBot:
                 _react(client.reactions_remove, channel, reacts_to)
 
 
-def _from_a_bot(event: dict[str, Any]) -> bool:
-    return bool(event.get("bot_id") or event.get("bot_profile"))
+def _done(event: dict[str, Any], outcome: str, event_id: str = "") -> None:
+    """What became of a message event, logged once it is settled (the tests wait on these
+    records to know that nothing more will be posted, never on a sleep)."""
+    ts = str(event.get("ts", ""))
+    log.info(
+        "message %s in %s: %s",
+        ts or event_id,
+        event.get("channel", "?"),
+        outcome,
+        extra={"slack_ts": ts, "slack_event_id": event_id, "slack_outcome": outcome},
+    )
+
+
+def _from_a_bot(event: dict[str, Any], context: BoltContext) -> bool:
+    """A bot's message, Byline's own included."""
+    own = context.bot_user_id is not None and event.get("user") == context.bot_user_id
+    return own or bool(event.get("bot_id") or event.get("bot_profile"))
 
 
 def _react(call: Callable[..., Any], channel: str, ts: str) -> None:

@@ -118,9 +118,8 @@ def test_a_killed_ingest_rerun_ends_exactly_like_a_clean_one(
 def test_a_second_writer_fails_at_once_with_a_clear_message(tmp_path: Path, corpus: Path) -> None:
     data_dir = tmp_path / "data"
     with exclusive_writer(data_dir):
-        started = time.monotonic()
+        # It returns while the lock is still held: it failed at once rather than wait for it.
         second = ingest(data_dir, corpus)
         assert second.returncode == 2
         assert f"another ingest (pid {os.getpid()}) is writing to {data_dir}" in second.stderr
     assert not (data_dir / "chroma").exists()  # it touched nothing
-    assert time.monotonic() - started < 60
