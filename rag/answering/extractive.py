@@ -138,6 +138,10 @@ class ExtractiveAnswerer:
         if not found or missing_names(question, found):
             return declined
         reading = read(question, found, window, outlets)
+        if not reading.asked.focus and (outlets or window):
+            # "What did ICARO report on October 17?": it asks for the news itself, nothing in
+            # particular: the leads of what the outlet published then.
+            return _leads(found, passages, window, outlets) or declined
         if not reading.eligible:
             return declined
         eligible = [found[i] for i in reading.eligible]
@@ -193,6 +197,38 @@ class ExtractiveAnswerer:
         return Drafted(
             sentences, False, cited, confidence, short_answer, evidence, note, support, weighed
         )
+
+
+LEADS = 2  # articles whose lead answers "what did X report on D?"
+
+
+def _leads(
+    found: list[Candidate], passages: list[Passage], window: Window | None, outlets: tuple[str, ...]
+) -> Drafted | None:
+    """The first sentence of each of the best articles of the named outlets inside the named
+    time, cited; None when no article is."""
+    named = {o.casefold() for o in outlets}
+    firsts: dict[str, Candidate] = {}
+    for c in found:  # in article order, each article's sentences in order
+        head = c.passage
+        if named and head.outlet.casefold() not in named:
+            continue
+        if window is not None and not window.holds(head.published_ts):
+            continue
+        firsts.setdefault(head.article_id, c)
+    best_first = dict.fromkeys(p.article_id for p in passages if p.article_id in firsts)
+    chosen = [firsts[article] for article in list(best_first)[:LEADS]]
+    if not chosen:
+        return None
+    cited = list(passages)
+    place = {p.chunk_id: number for number, p in enumerate(cited, start=1)}
+    sentences = []
+    for c in chosen:
+        if c.passage.chunk_id not in place:
+            cited.append(c.passage)
+            place[c.passage.chunk_id] = len(cited)
+        sentences.append(f"{c.sentence} [{place[c.passage.chunk_id]}]")
+    return Drafted(sentences, False, cited)
 
 
 def _lead(weighed: Weighed, model: EvidenceModel | None, first: int) -> Answerable | None:

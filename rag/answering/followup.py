@@ -29,6 +29,16 @@ _QUESTION_WORDS = frozenset("what who whom whose which when where why how".split
 _NOT_SUBJECT = STOPWORDS | _QUESTION_WORDS | _REFERS_BACK
 _SOURCES = re.compile(r"\n+\**Sources\**:?\n.*", re.S)
 ANSWER_NAMES = 3
+# "he", "she": a person, whom the conversation named; "it", "that", "they" may be anything.
+_PERSON_PRONOUNS = frozenset("he she him her his hers himself herself".split())
+# Words a name is introduced by ("NATO Secretary General Mark Rutte"), dropped before it.
+_TITLES = frozenset(
+    "mr mrs ms dr sir dame president vice prime minister secretary general senator sen rep"
+    " representative governor gov chancellor ceo chief chairman chairwoman chair coach judge"
+    " justice king queen prince princess pope speaker spokesman spokeswoman director leader"
+    " mayor ambassador commissioner".split()
+)
+_NAME_RUN = re.compile(r"[A-Z][\w'’.-]*(?: [A-Z][\w'’.-]*)*")
 
 
 @dataclass(frozen=True)
@@ -42,17 +52,51 @@ def refers_back(question: str) -> bool:
 
 
 def carried_over(question: str, history: list[Turn]) -> str:
-    """The rule, applied turn by turn so that a chain of follow-ups keeps its subject: the
-    previous question's words, and the names its answer gave (who or what it turned out to be
-    about)."""
+    """The rule, applied turn by turn so that a chain of follow-ups keeps its subject: "he" or
+    "she" carries the person the previous answer is about (not fragments of the question);
+    any other reference the previous question's words, and the names its answer gave (who or
+    what it turned out to be about)."""
     previous: str | None = None
-    answered = ""
+    answered, answer = "", ""
     for turn in history:
         if turn.role == "user":
-            previous = _with_subject(turn.content, previous, answered)
+            previous = _resolved(turn.content, previous, answered, answer)
         else:
-            answered = _names(turn.content)
+            answered, answer = _names(turn.content), turn.content
+    return _resolved(question, previous, answered, answer)
+
+
+def _resolved(question: str, previous: str | None, answered: str, answer: str) -> str:
+    if previous is not None and _PERSON_PRONOUNS & set(words(question)):
+        person = _person_referred(previous, answer)
+        if person and person.casefold() not in question.casefold():
+            return f"{question} ({person})"
     return _with_subject(question, previous, answered)
+
+
+def people(text: str) -> list[str]:
+    """The people a text names, each once, in order: runs of capitalised words with the titles
+    and organisation words before the name dropped ("NATO Secretary General Mark Rutte" is
+    "Mark Rutte"), possessives removed; a person's name has two words or more."""
+    found = []
+    for run in _NAME_RUN.findall(text):
+        run_words = [w.removesuffix("'s").removesuffix("’s") for w in run.split()]
+        after_title = max(
+            (i + 1 for i, w in enumerate(run_words) if w.casefold().rstrip(".") in _TITLES),
+            default=0,
+        )
+        name = run_words[after_title:]
+        if len(name) >= 2 and not any(w.isupper() for w in name):
+            found.append(" ".join(name))
+    return list(dict.fromkeys(found))
+
+
+def _person_referred(previous: str | None, answer: str) -> str:
+    """Whom "he" or "she" points at: the first person the previous answer is about, else the
+    first the previous question named."""
+    first = split_sentences(without_markers(_SOURCES.sub("", answer)))[:1]
+    named = people(first[0]) if first else []
+    return (named or people(previous or "") or [""])[0]
 
 
 def _names(answer: str) -> str:

@@ -1,5 +1,12 @@
-"""Relative time in questions ("this week", "on Monday", "in October 2024", "since March") as a
-date window relative to the question's as-of time.
+"""Time in questions ("on October 17, 2024", "Oct. 17", "17/10/2024", "last Tuesday", "two weeks
+ago", "in mid-October", "between the 10th and the 17th", "this week", "in October 2024", "since
+March") as a date window relative to the question's as-of time.
+
+A written calendar day is read by dateparser (its forms, not more patterns of ours); numeric
+dates are read day first unless that reading is impossible, then month first ("05/10/2024" is
+5 October, "10/13/2024" 13 October). "N days ago" is that day; "N weeks ago" the seven days
+around the day N weeks back; "N months ago" that calendar month; early, mid and late October
+are its days 1-10, 11-20 and 21 to the end.
 
 A window is a prior, not a filter: retrieval favours articles inside it (see
 ``rag.retrieval.retriever``).
@@ -126,9 +133,139 @@ def _rules(as_of: datetime) -> list[tuple[re.Pattern[str], Action]]:
     return [(re.compile(pattern, re.I), action) for pattern, action in rules]
 
 
+_MONTH_WORD = "(?:" + "|".join(sorted(MONTH_NUMBERS, key=len, reverse=True)) + r")\.?"
+_ORDINAL = r"(?:st|nd|rd|th)?"
+_COUNTS = {
+    "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
+    "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12,
+}  # fmt: skip
+_PARTS = {"early": (1, 11), "mid": (11, 21), "late": (21, 32)}
+
+
+def _month_of(word: str) -> int:
+    return MONTH_NUMBERS[word.lower().rstrip(".")]
+
+
+def _written_rules(as_of: datetime) -> list[tuple[re.Pattern[str], Action]]:
+    """Calendar dates as people write them; before the relative phrases, so that "on the 17th
+    of October" is a day, not the month its "of October" would name."""
+    today = _day(as_of)
+
+    def latest(year: str | None, month: int, day: int = 1) -> datetime:
+        """The month's day in the year given, else in the latest year it is not after today."""
+        if year:
+            return datetime(int(year), month, day, tzinfo=UTC)
+        moment = datetime(today.year, month, day, tzinfo=UTC)
+        return moment if moment <= today else datetime(today.year - 1, month, day, tzinfo=UTC)
+
+    def one_day(m: re.Match[str]) -> Span:
+        start = _parsed_day(m.group("date"), as_of)
+        return start, start + timedelta(days=1)
+
+    def between(m: re.Match[str]) -> Span:
+        first, last = int(m.group("a")), int(m.group("b"))
+        named = m.group("am") or m.group("bm")
+        if named:
+            start = latest(m.group("y"), _month_of(named), first)
+            if m.group("bm"):  # "between August 19 and September 30": the second's own month
+                last_day = latest(m.group("y"), _month_of(m.group("bm")), last)
+                if last_day < start:
+                    last_day = last_day.replace(year=last_day.year + 1)
+                return start, last_day + timedelta(days=1)
+        else:  # "between the 10th and the 17th": this month if the 17th has come, else the last
+            month_start = _month_start(today.year, today.month)
+            if last > today.day:
+                month_start = _month_start(
+                    *((today.year, today.month - 1) if today.month > 1 else (today.year - 1, 12))
+                )
+            start = month_start.replace(day=first)
+        return start, start.replace(day=last) + timedelta(days=1)
+
+    def part_of_month(m: re.Match[str]) -> Span:
+        month_start = latest(m.group("year"), _month_of(m.group("month")))
+        first, after = _PARTS[m.group("part").lower()]
+        end = min(month_start + timedelta(days=after - 1), _next_month(month_start))
+        return month_start.replace(day=first), end
+
+    def since_day(m: re.Match[str]) -> Span:
+        return _parsed_day(m.group("date"), as_of), as_of
+
+    def ago(m: re.Match[str]) -> Span:
+        count = m.group("n").lower()
+        n = int(count) if count.isdigit() else _COUNTS[count]
+        unit = m.group("unit").lower()
+        if unit == "day":
+            return today - timedelta(days=n), today - timedelta(days=n - 1)
+        if unit == "week":
+            middle = today - timedelta(days=7 * n)
+            return middle - timedelta(days=3), middle + timedelta(days=4)
+        months = today.year * 12 + today.month - 1 - n
+        start = _month_start(months // 12, months % 12 + 1)
+        return start, _next_month(start)
+
+    day_of_month = rf"\d{{1,2}}{_ORDINAL}"
+    rules: list[tuple[str, Action]] = [
+        (
+            rf"\bbetween (?:the )?(?P<a>\d{{1,2}}){_ORDINAL}(?: of)?(?: (?P<am>{_MONTH_WORD}))?"
+            rf" and (?:the )?(?P<b>\d{{1,2}}){_ORDINAL}(?: of)?(?: (?P<bm>{_MONTH_WORD}))?"
+            r"(?:,? (?P<y>\d{4}))?\b",
+            between,
+        ),
+        (
+            rf"\bbetween (?P<am>{_MONTH_WORD}) (?P<a>\d{{1,2}}){_ORDINAL} and"
+            rf" (?:(?P<bm>{_MONTH_WORD}) )?(?P<b>\d{{1,2}}){_ORDINAL}(?:,? (?P<y>\d{{4}}))?\b",
+            between,
+        ),
+        (
+            rf"\b(?:in |during )?(?:the )?(?P<part>early|mid|late)[- ](?P<month>{_MONTH_WORD})"
+            r"(?:,? (?P<year>\d{4}))?\b",
+            part_of_month,
+        ),
+        (
+            r"\b(?P<n>an?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|\d{1,3})"
+            r" (?P<unit>day|week|month)s? ago\b",
+            ago,
+        ),
+        (
+            rf"\bsince (?P<date>(?:{day_of_month} (?:of )?{_MONTH_WORD}"
+            rf"|{_MONTH_WORD} {day_of_month})(?:,? \d{{4}})?)\b",
+            since_day,
+        ),
+        (
+            rf"\b(?:on )?(?:the )?(?P<date>{day_of_month} (?:of )?{_MONTH_WORD}(?:,? \d{{4}})?)"
+            r"(?!\w)",
+            one_day,
+        ),
+        (rf"\b(?:on )?(?P<date>{_MONTH_WORD} {day_of_month}(?:,? \d{{4}})?)\b", one_day),
+        (r"\b(?:on )?(?P<date>\d{4}-\d{2}-\d{2})\b", one_day),
+        (r"\b(?:on )?(?P<date>\d{1,2}[/.]\d{1,2}[/.]\d{4})\b", one_day),
+    ]
+    return [(re.compile(pattern, re.I), action) for pattern, action in rules]
+
+
+def _parsed_day(written: str, as_of: datetime) -> datetime:
+    """The calendar day a written date names, by dateparser: day first unless impossible, a
+    date without a year the latest one not after as-of; ValueError when it names none."""
+    import dateparser
+
+    base = as_of.astimezone(UTC).replace(tzinfo=None)
+    settings = {
+        "RELATIVE_BASE": base,
+        "PREFER_DATES_FROM": "past",
+        "RETURN_AS_TIMEZONE_AWARE": False,
+    }
+    for order in ("DMY", "MDY"):
+        found = dateparser.parse(
+            written, languages=["en"], settings={**settings, "DATE_ORDER": order}
+        )
+        if found is not None:
+            return datetime.combine(found.date(), time.min, tzinfo=UTC)
+    raise ValueError(f"no date in {written!r}")
+
+
 def time_window(question: str, as_of: datetime) -> Window | None:
-    """The first relative-time phrase of ``question`` as a window ending no later than as-of."""
-    for pattern, action in _rules(as_of):
+    """The first time phrase of ``question`` as a window ending no later than as-of."""
+    for pattern, action in [*_written_rules(as_of), *_rules(as_of)]:
         match = pattern.search(question)
         if not match:
             continue
