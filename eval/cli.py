@@ -80,8 +80,9 @@ def tuning_from(base: Tuning, without: str, overrides: list[str]) -> Tuning:
 
 
 def run_curve(args: argparse.Namespace, settings: Settings) -> int:
-    from eval.curve import THRESHOLDS, curve, format_curve
-    from rag.wiring import default_threshold
+    from eval.curve import curve, format_curve
+    from eval.thresholds import THRESHOLDS
+    from rag.wiring import serving_threshold
 
     try:
         rows = load_run(args.run_file)["questions"]
@@ -91,7 +92,7 @@ def run_curve(args: argparse.Namespace, settings: Settings) -> int:
     if args.subset:
         ids = {str(r["id"]) for r in load_jsonl(args.subset, dict, "a subset row")}
         rows = [r for r in rows if r["id"].split("@")[0] in ids]
-    default = default_threshold(settings)
+    default = serving_threshold(settings)
     points = curve(rows, sorted({*THRESHOLDS, default}))
     if args.json:
         print(json.dumps([asdict(p) for p in points], indent=1))

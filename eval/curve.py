@@ -13,8 +13,6 @@ from dataclasses import dataclass
 
 from eval.runs import QuestionRow
 
-THRESHOLDS = (0.0, 0.02, 0.04, 0.06, 0.08, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5, 0.6)
-
 
 @dataclass(frozen=True)
 class CurvePoint:

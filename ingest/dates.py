@@ -9,9 +9,9 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime, time, timedelta, timezone
 
-from rag.domain.timeparse import MONTH_NUMBERS
+from rag.domain.timeparse import MONTH_NUMBERS, MONTH_WORDS
 
-_MONTH = "(?P<month>" + "|".join(sorted(MONTH_NUMBERS, key=len, reverse=True)) + r")\.?"
+_MONTH = f"(?P<month>{MONTH_WORDS})\\.?"
 _TIME = (
     r"(?:[,\s]+(?:at\s+)?(?P<hour>\d{1,2})(?:[:h](?P<minute>\d{2}))?(?::(?P<second>\d{2}))?"
     r"\s*(?P<ampm>[ap]\.?m\.?)?)?"

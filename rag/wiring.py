@@ -198,7 +198,7 @@ def load_encoder(settings: Settings, threads: int | None = None) -> Encoder:
     if embedding.query_encoder != "torch":
         try:
             onnx_file = exported_copy(embedding.model_path, embedding.cache_dir)
-            threads = embedding.torch_threads if threads is None else threads
+            threads = embedding.query_threads if threads is None else threads
             return OnnxEncoder(embedding.model_path, onnx_file, threads)
         except (BylineError, OSError, subprocess.TimeoutExpired) as exc:
             if embedding.query_encoder == "onnx":
@@ -207,7 +207,7 @@ def load_encoder(settings: Settings, threads: int | None = None) -> Encoder:
     return load_embedder(settings, threads)
 
 
-def default_threshold(settings: Settings) -> float:
+def serving_threshold(settings: Settings) -> float:
     """The confidence under which the extractive answerer declines with these settings."""
     answering = settings.answering
     if answering.min_answer_confidence is not None:
@@ -239,7 +239,7 @@ def load_reader_judge(settings: Settings) -> ReaderJudge | None:
 def load_embedder(settings: Settings, threads: int | None = None) -> Embedder:
     """The embedding model; ``threads`` other than the query setting (ingest uses its own)."""
     embedding = settings.embedding
-    threads = embedding.torch_threads if threads is None else threads
+    threads = embedding.query_threads if threads is None else threads
     return Embedder(embedding.model_path, threads, embedding.embed_precision)
 
 

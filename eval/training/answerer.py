@@ -20,6 +20,7 @@ import numpy.typing as npt
 from sklearn.linear_model import LogisticRegression
 
 from eval.metrics import answer_correct
+from eval.thresholds import THRESHOLDS, calibration_error, default_threshold
 from eval.training.shortlist import Shortlisted
 from rag.answering.candidates import Candidate
 from rag.answering.extractive import choose
@@ -35,8 +36,6 @@ from rag.models.linear import Linear
 # Margins (logits) within which a further sentence of the best one's article joins it. No "all
 # of them": a sentence is added when it answers too, not to give the gold more chances.
 KEEP_WITHIN = (0.5, 1.0, 2.0)
-THRESHOLDS = (0.0, 0.02, 0.04, 0.06, 0.08, 0.1, 0.12, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5)
-DECLINE_RECALL_TARGET = 0.8  # the default threshold: the lowest that declines this share
 
 
 @dataclass(frozen=True)
@@ -78,12 +77,6 @@ def figures(outcomes: Sequence[Outcome], threshold: float) -> Figures:
         round(declined_shifted / max(1, declines), 4),
         round(sum(o.first_correct for o in answered) / max(1, len(normal)), 4),
     )
-
-
-def default_threshold(table: Sequence[Figures]) -> float:
-    """The lowest threshold whose held-out decline recall reaches the target."""
-    met = [f.threshold for f in table if f.decline_recall >= DECLINE_RECALL_TARGET]
-    return min(met, default=max(f.threshold for f in table))
 
 
 def folds_of(ids: Sequence[str], folds: int, seed: int = 0) -> list[int]:
@@ -175,20 +168,11 @@ def calibrate(
     return fit_logistic(rows, labels, names), outcomes
 
 
-def expected_calibration_error(outcomes: Sequence[Outcome], bins: int = 10) -> float:
-    """How far confidence strays from the share answered right, weighted over ten bins."""
+def expected_calibration_error(outcomes: Sequence[Outcome]) -> float:
+    """The calibration error over the questions that had a sentence to answer with."""
     rows = [o for o in outcomes if o.eligible]
-    if not rows:
-        return 0.0
     confidence = np.array([o.confidence for o in rows])
-    correct = np.array([float(o.correct) for o in rows])
-    edges = np.minimum((confidence * bins).astype(int), bins - 1)
-    error = 0.0
-    for b in range(bins):
-        mask = edges == b
-        if mask.any():
-            error += mask.mean() * abs(confidence[mask].mean() - correct[mask].mean())
-    return round(float(error), 4)
+    return calibration_error(confidence, np.array([float(o.correct) for o in rows]))
 
 
 def cheap_rows(s: Shortlisted, scores: npt.NDArray[np.float64]) -> Matrix:

@@ -32,6 +32,12 @@ from tqdm import tqdm
 
 from eval.metrics import answer_correct
 from eval.questions import EvalQuestion, time_shifted
+from eval.thresholds import (
+    DECLINE_RECALL_TARGET,
+    THRESHOLDS,
+    calibration_error,
+    default_threshold,
+)
 from eval.training.answerer import fit_logistic, folds_of
 from eval.training.card import write_calibration_card, write_evidence_card
 from eval.training.evidence import (
@@ -43,7 +49,7 @@ from eval.training.evidence import (
     probe_of,
     weigh_all,
 )
-from eval.training.leakage import Judged
+from eval.training.leakage import JudgedYear
 from eval.training.skeleton import components_over, first, gated_store, training_questions
 from eval.training.split import choosing, halves
 from rag.adapters.embedder import cpu_name
@@ -57,27 +63,8 @@ from rag.settings import Settings
 
 T = TypeVar("T")
 STRENGTHS = (0.01, 0.1, 1.0)  # LogisticRegression's C, chosen on the choosing half
-THRESHOLDS = (
-    0.0,
-    0.02,
-    0.04,
-    0.06,
-    0.08,
-    0.1,
-    0.12,
-    0.15,
-    0.2,
-    0.25,
-    0.3,
-    0.35,
-    0.4,
-    0.5,
-    0.6,
-    0.7,
-)
 SHORT_THRESHOLDS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
 NEVER = 2.0  # a short-answer threshold no probability reaches
-DECLINE_RECALL_TARGET = 0.8  # the default declines this share of the held-out early copies
 SHIFT_DAYS = 14
 PLATT_C = 100.0  # two parameters fitted on hundreds of questions: barely regularised
 
@@ -108,7 +95,7 @@ def ask_all(
     store: Path,
     questions: Sequence[EvalQuestion],
     evidence: EvidenceModel,
-    judged: Judged,
+    judged: JudgedYear,
 ) -> list[Outcome]:
     """Each question and its early copy, drafted by the service over ``store``."""
     over = settings.updated(data_dir=store, min_answer_confidence=0.0, calibration="off")
@@ -199,30 +186,12 @@ def _shown(row: Outcome, short_threshold: float) -> bool:
     return row.short_first and row.short_p >= short_threshold
 
 
-def default_threshold(points: Sequence[Point]) -> float:
-    """The lowest threshold that declines ``DECLINE_RECALL_TARGET`` of the held-out early
-    copies: the question asked before its news, as the store itself answers it, is the case a
-    user meets when the news is not there."""
-    met = [p.threshold for p in points if p.decline_recall >= DECLINE_RECALL_TARGET]
-    return min(met, default=max(p.threshold for p in points))
-
-
-def calibration_error(
-    rows: Sequence[Outcome], confidence: npt.NDArray[np.float64], bins: int = 10
-) -> float:
-    """ECE over the drafted questions, early copies included (their answers are all wrong)."""
+def held_out_error(rows: Sequence[Outcome], confidence: npt.NDArray[np.float64]) -> float:
+    """The calibration error over the drafted questions, early copies included (their answers
+    are all wrong)."""
     kept = [i for i, r in enumerate(rows) if r.drafted]
-    if not kept:
-        return 0.0
-    p = confidence[kept]
-    y = np.array([float(rows[i].correct) for i in kept])
-    edges = np.minimum((p * bins).astype(int), bins - 1)
-    error = sum(
-        (edges == b).mean() * abs(p[edges == b].mean() - y[edges == b].mean())
-        for b in range(bins)
-        if (edges == b).any()
-    )
-    return round(float(error), 4)
+    correct = np.array([float(rows[i].correct) for i in kept])
+    return calibration_error(confidence[kept], correct)
 
 
 def short_threshold_for(
@@ -280,7 +249,7 @@ def choose_confidence(
     for strength in STRENGTHS:
         fitted = fit_logistic(x_train[drafted], y_train[drafted], SIGNALS, strength)
         model, p = recalibrated(fitted, held)
-        ece = calibration_error(held, p)
+        ece = held_out_error(held, p)
         _log(f"confidence C {strength}: choosing-half ECE {ece} out of fold")
         if best is None or ece < best[0]:
             best = (ece, strength, model, p)
@@ -344,7 +313,7 @@ class CalibrationJob:
             "reader": settings.answering.reader,  # what drafted the answers it calibrates
             "confidence_C": confidence_c,
             "choosing_ece": ece,
-            "reporting_ece": calibration_error(reported_rows, p_report),
+            "reporting_ece": held_out_error(reported_rows, p_report),
             "default_threshold": threshold,
             "short_threshold": short_threshold,
             "threshold_rule": f"the lowest that declines {DECLINE_RECALL_TARGET:.0%} of the"

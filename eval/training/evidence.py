@@ -29,7 +29,7 @@ from tqdm import tqdm
 from eval.metrics import answer_correct
 from eval.questions import EvalQuestion
 from eval.training.answerer import fit_logistic
-from eval.training.leakage import Judged
+from eval.training.leakage import JudgedYear
 from eval.training.skeleton import components_over, gated_store
 from rag.adapters.name_tagger import NameTagger
 from rag.answering.answer_type import TYPES, AnswerTypes, question_tokens, type_of
@@ -174,7 +174,7 @@ def weigh_all(
     store: Path,
     questions: Sequence[EvalQuestion],
     probe: EvidenceModel,
-    judged: Judged,
+    judged: JudgedYear,
 ) -> list[Weighing]:
     """Each question drafted over ``store`` (which the gate admits) as of its date, its
     candidates weighed by ``probe`` (a model that lifts nothing)."""

@@ -34,7 +34,7 @@ def _address(record: dict[str, Any]) -> str | None:
 
 
 @dataclass(frozen=True)
-class Judged:
+class JudgedYear:
     """The judged year's article ids, addresses and bodies, and its questions."""
 
     record_ids: frozenset[str]
@@ -43,7 +43,7 @@ class Judged:
     questions: frozenset[str]
 
     @classmethod
-    def load(cls, corpus: Path, questions: Iterable[Path]) -> Judged:
+    def load(cls, corpus: Path, questions: Iterable[Path]) -> JudgedYear:
         record_ids, addresses, bodies = set(), set(), set()
         with gzip.open(corpus, "rt", encoding="utf-8") as handle:
             for line in handle:

@@ -2,7 +2,7 @@
 service over a store (pools drawn as serving draws them), and a smoke run's first few.
 
 A job reads its questions through :func:`training_questions` (the judged year's are refused),
-its articles through ``Judged.refuses_article`` (the judged year's corpus and dates are
+its articles through ``JudgedYear.refuses_article`` (the judged year's corpus and dates are
 refused), asks them through :func:`components_over` a store ``byline ingest`` built, chooses its
 settings on the held-out year's choosing half (:mod:`eval.training.split`) and reports on the
 other half.
@@ -14,7 +14,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from eval.training.leakage import Judged
+from eval.training.leakage import JudgedYear
 from eval.training.pool import TrainingQuestion, load_training_questions
 from rag.errors import BylineError
 from rag.settings import Settings
@@ -27,7 +27,7 @@ def components_over(settings: Settings, data_dir: Path) -> Components:
     return Components.of(over, load_encoder(over))
 
 
-def gated_store(components: Components, judged: Judged) -> Components:
+def gated_store(components: Components, judged: JudgedYear) -> Components:
     """The store, once the gate has found none of the judged year's articles in it (by address
     or date: a store of the training years built through the gate holds none)."""
     refused = [
@@ -44,15 +44,15 @@ def gated_store(components: Components, judged: Judged) -> Components:
     return components
 
 
-def training_questions(args: argparse.Namespace) -> tuple[Judged, list[TrainingQuestion]]:
+def training_questions(args: argparse.Namespace) -> tuple[JudgedYear, list[TrainingQuestion]]:
     """What training must never see (the judged year), and the training questions without any
     like one of its questions."""
-    judged = Judged.load(args.judged_corpus, args.judged_questions)
+    judged = JudgedYear.load(args.judged_corpus, args.judged_questions)
     questions = [q for q in load_training_questions(args.questions) if not _refused(q, judged)]
     return judged, questions
 
 
-def _refused(question: TrainingQuestion, judged: Judged) -> bool:
+def _refused(question: TrainingQuestion, judged: JudgedYear) -> bool:
     asked = question.question
     record = {
         "id": asked.id,

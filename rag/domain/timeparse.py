@@ -32,6 +32,9 @@ MONTH_NUMBERS: dict[str, int] = {
     "sept": 9,
     **{name: number for number, name in enumerate(MONTHS, start=1)},
 }
+# Any way a month is written, as one alternation (longest first, so "sept" wins over "sep"):
+# the one pattern of month words, for questions (here, retrieval) and pages (ingest.dates).
+MONTH_WORDS = "|".join(sorted(MONTH_NUMBERS, key=len, reverse=True))
 _MONTH = "(?P<month>" + "|".join(MONTHS) + ")"
 _DAY = "(?P<weekday>" + "|".join(WEEKDAYS) + ")"
 
@@ -133,7 +136,7 @@ def _rules(as_of: datetime) -> list[tuple[re.Pattern[str], Action]]:
     return [(re.compile(pattern, re.I), action) for pattern, action in rules]
 
 
-_MONTH_WORD = "(?:" + "|".join(sorted(MONTH_NUMBERS, key=len, reverse=True)) + r")\.?"
+_MONTH_WORD = rf"(?:{MONTH_WORDS})\.?"
 _ORDINAL = r"(?:st|nd|rd|th)?"
 _COUNTS = {
     "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,

@@ -14,10 +14,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from rag.domain.timeparse import MONTH_NUMBERS, Window, time_window
+from rag.domain.timeparse import MONTH_WORDS as _MONTHS
+from rag.domain.timeparse import Window, time_window
 
-# Month names and their abbreviations ("Oct", "Sept"), longest first.
-_MONTHS = "|".join(sorted(MONTH_NUMBERS, key=len, reverse=True))
 # Calendar dates the time rules leave to the date filters ("on 17 October 2024", "October 17,
 # 2024", "2024-10-17"): a filter by itself never drops them from the text.
 _DATES = re.compile(

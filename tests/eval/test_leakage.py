@@ -9,7 +9,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from eval.training.leakage import Judged
+from eval.training.leakage import JudgedYear
 
 DATA = Path(__file__).parent / "data"
 QUESTIONS = DATA / "questions.jsonl"
@@ -29,12 +29,12 @@ def _write_gz(path: Path, records: list[dict[str, Any]]) -> Path:
 
 def judged_year(
     folder: Path, articles: list[dict[str, Any]], questions: list[dict[str, Any]]
-) -> Judged:
+) -> JudgedYear:
     folder.mkdir(parents=True, exist_ok=True)
     corpus = _write_gz(folder / "corpus.jsonl.gz", articles)
     asked = folder / "questions.jsonl"
     asked.write_text("".join(json.dumps(q) + "\n" for q in questions), encoding="utf-8")
-    return Judged.load(corpus, [asked])
+    return JudgedYear.load(corpus, [asked])
 
 
 UNRELATED = {
