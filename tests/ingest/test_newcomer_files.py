@@ -4,6 +4,7 @@ or refused with a message that says why, and nothing already stored is lost."""
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -105,8 +106,12 @@ def test_an_article_over_the_size_limit_is_rejected_naming_it(
 
 
 def test_the_progress_bar_counts_chunks_while_embedding(
-    fresh: Components, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    fresh: Components,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)  # bars are drawn on a terminal only
     long = tmp_path / "long.txt"
     sentences = " ".join(f"Sentence {i} of a long report on the harbour." for i in range(1500))
     long.write_text(f"A long harbour report\n\n{sentences}\n", encoding="utf-8")

@@ -145,7 +145,8 @@ def test_a_follow_up_is_asked_with_the_conversation(api: httpx.Client, page: Pag
     assert [turn["role"] for turn in body["history"]] == ["user", "assistant"]
     assert body["history"][0]["content"] == "What did Rutte call the victory plan?"
     answer = last_answer(page)
-    expect(answer).to_contain_text("Searched as: Did he endorse all of it? (Rutte")
+    # "he" carries the person the previous answer is about, titles dropped.
+    expect(answer).to_contain_text("Searched as: Did he endorse all of it? (Mark Rutte)")
 
     page.get_by_role("button", name="New conversation").click()
     expect(page.locator(".turn")).to_have_count(0)
