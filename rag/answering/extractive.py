@@ -183,15 +183,7 @@ class ExtractiveAnswerer:
             return Drafted(
                 [], declined=True, passages=passages, confidence=confidence, evidence=evidence
             )
-        cited = list(passages)
-        place = {p.chunk_id: number for number, p in enumerate(cited, start=1)}
-        sentences = []
-        for c in chosen:
-            if c.passage.chunk_id not in place:
-                cited.append(c.passage)
-                place[c.passage.chunk_id] = len(cited)
-            said = f"{c.passage.outlet}: {c.sentence}" if note else c.sentence
-            sentences.append(f"{said} [{place[c.passage.chunk_id]}]")
+        sentences, cited = _marked(chosen, passages, by_outlet=bool(note))
         short_answer = lead.text if lead is not None else None
         support = _support(lead, found, chosen[0]) if lead is not None else None
         return Drafted(
@@ -220,6 +212,15 @@ def _leads(
     chosen = [firsts[article] for article in list(best_first)[:LEADS]]
     if not chosen:
         return None
+    sentences, cited = _marked(chosen, passages, by_outlet=False)
+    return Drafted(sentences, False, cited)
+
+
+def _marked(
+    chosen: list[Candidate], passages: list[Passage], by_outlet: bool
+) -> tuple[list[str], list[Passage]]:
+    """Each chosen sentence with the marker of its passage's place, and the passages cited: the
+    retrieved ones, then any other chunk of their articles a sentence came from."""
     cited = list(passages)
     place = {p.chunk_id: number for number, p in enumerate(cited, start=1)}
     sentences = []
@@ -227,8 +228,9 @@ def _leads(
         if c.passage.chunk_id not in place:
             cited.append(c.passage)
             place[c.passage.chunk_id] = len(cited)
-        sentences.append(f"{c.sentence} [{place[c.passage.chunk_id]}]")
-    return Drafted(sentences, False, cited)
+        said = f"{c.passage.outlet}: {c.sentence}" if by_outlet else c.sentence
+        sentences.append(f"{said} [{place[c.passage.chunk_id]}]")
+    return sentences, cited
 
 
 def _lead(weighed: Weighed, model: EvidenceModel | None, first: int) -> Answerable | None:

@@ -27,6 +27,7 @@ from rag.api.schemas import AskRequest, AskResponse, OutletList, SearchRequest, 
 from rag.catalogue import Catalogue
 from rag.domain.models import Passage, StoryNote
 from rag.errors import BylineError
+from rag.retrieval.retriever import Query
 
 INSTRUCTIONS = (
     "Byline answers questions about the news articles it has ingested. Every answer cites the"
@@ -129,18 +130,12 @@ def build_mcp(services: Services) -> MCPServer:
         top_k: TopK = None,
         as_of: AsOf = None,
     ) -> SearchResult:
-        request = _validated(
-            SearchRequest,
-            question=query,
-            since=since,
-            until=until,
-            outlets=outlets,
-            top_k=top_k,
-            as_of=as_of,
+        asked = _query(
+            SearchRequest, services.top_k, query, since, until, outlets, as_of, top_k=top_k
         )
-        found = await _run(lambda: services.ask_service().search(request.to_query(services.top_k)))
+        found = await _run(lambda: services.ask_service().search(asked))
         return SearchResult(
-            question=request.question,
+            question=asked.question,
             searched=SearchScope.of(found.scope),
             searched_text=found.retrieved.searched,
             passages=[_news_passage(p) for p in found.retrieved.passages],
@@ -160,10 +155,8 @@ def build_mcp(services: Services) -> MCPServer:
         since: Since = None,
         until: Until = None,
     ) -> AskResponse:
-        request = _validated(
-            AskRequest, question=question, as_of=as_of, outlets=outlets, since=since, until=until
-        )
-        answer = await _run(lambda: services.ask_service().ask(request.to_query(services.top_k)))
+        asked = _query(AskRequest, services.top_k, question, since, until, outlets, as_of)
+        answer = await _run(lambda: services.ask_service().ask(asked))
         return AskResponse.of(answer)
 
     @server.tool(
@@ -176,6 +169,22 @@ def build_mcp(services: Services) -> MCPServer:
         return await _run(lambda: OutletList.of(services.catalogue()))
 
     return server
+
+
+def _query(
+    model: type[SearchRequest],
+    default_top_k: int,
+    question: str,
+    since: str | None,
+    until: str | None,
+    outlets: list[str] | None,
+    as_of: str | None,
+    **more: Any,
+) -> Query:
+    """The tools' arguments validated as the HTTP routes validate them, as the query asked: one
+    path for both tools (a bad argument is a tool error in the envelope's words)."""
+    fields = {"since": since, "until": until, "outlets": outlets, "as_of": as_of, **more}
+    return _validated(model, question=question, **fields).to_query(default_top_k)
 
 
 def _validated(model: type[M], **arguments: Any) -> M:
