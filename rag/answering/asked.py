@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
-from rag.answering.followup import split_carried
+from rag.answering.followup import asks_for_source, split_carried
 from rag.domain.text import STOPWORDS, content_terms, names, words
 from rag.domain.timeparse import MONTHS, WEEKDAYS
 
@@ -180,6 +180,7 @@ class Asked:
     unresolved: bool  # it asks "did he ..." of no one named, with no conversation to say who
     compares: bool = False  # it asks how the outlets' accounts differ, or what each said
     polar: bool = False  # a yes-or-no question ("Did he endorse it?"): no span answers it
+    source: bool = False  # it asks which outlet reported what the conversation was about
 
 
 def read_question(question: str) -> Asked:
@@ -208,6 +209,7 @@ def read_question(question: str) -> Asked:
         unresolved=not carried and not names(own) and bool(_UNRESOLVED.search(own)),
         compares=compares,
         polar=bool(_POLAR.match(own)),
+        source=bool(carried) and asks_for_source(own),
     )
 
 

@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 import numpy as np
@@ -56,6 +56,7 @@ from rag.answering.features import (
     question_features,
     sentence_features,
 )
+from rag.answering.followup import split_carried
 from rag.answering.reader import ReaderJudge
 from rag.answering.selection import SelectionModel
 from rag.domain.folding import sentence_key
@@ -138,6 +139,8 @@ class ExtractiveAnswerer:
         if not found or missing_names(question, found):
             return declined
         reading = read(question, found, window, outlets)
+        if reading.asked.source:
+            return self._source(question, passages, articles, present, window, outlets)
         if not reading.asked.focus and (outlets or window):
             # "What did ICARO report on October 17?": it asks for the news itself, nothing in
             # particular: the leads of what the outlet published then.
@@ -190,8 +193,40 @@ class ExtractiveAnswerer:
             sentences, False, cited, confidence, short_answer, evidence, note, support, weighed
         )
 
+    def _source(
+        self,
+        question: str,
+        passages: list[Passage],
+        articles: Mapping[str, Sequence[ArticleChunk]] | None,
+        present: datetime | None,
+        window: Window | None,
+        outlets: tuple[str, ...],
+    ) -> Drafted:
+        """ "Which outlet reported that, and when?": the answer to what the conversation was
+        about (the carried context), each sentence led by its outlet, and who published it when
+        (a note, not a quote)."""
+        _, carried = split_carried(question)
+        drafted = self.answer(carried, passages, frozenset(), articles, present, window, outlets)
+        if drafted.declined:
+            return drafted
+        led: list[str] = []
+        reported: dict[str, Passage] = {}
+        for sentence in drafted.sentences:
+            number = _MARKER.search(sentence)
+            passage = drafted.passages[int(number[1]) - 1] if number else None
+            if passage is None:
+                continue
+            led.append(f"{passage.outlet}: {sentence}")
+            reported.setdefault(passage.article_id, passage)
+        said = [
+            f"{p.outlet} on {(p.published_at or 'an undated day')[:10]}" for p in reported.values()
+        ]
+        note = f"Reported by {', '.join(said)}." if said else ""
+        return replace(drafted, sentences=led, note=note, short_answer=None, support=None)
+
 
 LEADS = 2  # articles whose lead answers "what did X report on D?"
+_MARKER = re.compile(r"\[(\d+)\]\s*$")
 
 
 def _leads(

@@ -38,6 +38,12 @@ _TITLES = frozenset(
     " justice king queen prince princess pope speaker spokesman spokeswoman director leader"
     " mayor ambassador commissioner".split()
 )
+# "Which outlet reported that, and when?": it asks who published what was just answered.
+_SOURCE = re.compile(
+    r"^\W*(?:(?:which|what) (?:outlet|news ?paper|paper|publication|site|news (?:site|outlet))"
+    r"|who (?:reported|published|broke))\b",
+    re.I,
+)
 _NAME_RUN = re.compile(r"[A-Z][\w'’.-]*(?: [A-Z][\w'’.-]*)*")
 
 
@@ -66,7 +72,14 @@ def carried_over(question: str, history: list[Turn]) -> str:
     return _resolved(question, previous, answered, answer)
 
 
+def asks_for_source(question: str) -> bool:
+    return bool(_SOURCE.search(question))
+
+
 def _resolved(question: str, previous: str | None, answered: str, answer: str) -> str:
+    if previous is not None and refers_back(question) and asks_for_source(question):
+        # Who reported "that": the previous question itself is what is asked again.
+        return f"{question} ({' '.join(previous.replace('(', ' ').replace(')', ' ').split())})"
     if previous is not None and _PERSON_PRONOUNS & set(words(question)):
         person = _person_referred(previous, answer)
         if person and person.casefold() not in question.casefold():

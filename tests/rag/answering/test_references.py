@@ -85,3 +85,30 @@ def test_what_an_outlet_reported_on_a_day_is_its_lead_then(seeded: Components) -
     )
     assert {c.outlet for c in answer.citations} == {"ICARO Media Group"}
     assert answer.text.startswith("NATO Secretary General Mark Rutte")  # the article's lead
+
+
+def test_which_outlet_reported_that_carries_the_previous_question_whole() -> None:
+    history = [
+        Turn("user", "How much military aid did NATO say it would deliver to Ukraine?"),
+        Turn("assistant", "Rutte did confirm that NATO would meet its €40 billion goal. [1]"),
+    ]
+    asked = carried_over("Which outlet reported that, and when?", history)
+    own, carried = split_carried(asked)
+    assert own == "Which outlet reported that, and when?"
+    assert carried == "How much military aid did NATO say it would deliver to Ukraine?"
+
+
+def test_which_outlet_reported_that_is_answered_with_who_published_it_when(
+    seeded: Components,
+) -> None:
+    service = seeded.ask_service()
+    question = "How much military aid did NATO say it would deliver to Ukraine?"
+    first = service.ask(Query(question, 5))
+    assert "€40 billion" in first.text
+    history = [Turn("user", question), Turn("assistant", first.text)]
+    answer = service.ask(Query("Which outlet reported that, and when?", 5), history)
+    assert not answer.declined, answer.question
+    assert answer.text.startswith("ICARO Media Group: ")  # each sentence led by its outlet
+    assert "€40 billion" in answer.text
+    assert answer.text.endswith("Reported by ICARO Media Group on 2024-10-17.")
+    assert [c.outlet for c in answer.citations] == ["ICARO Media Group"]
