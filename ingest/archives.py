@@ -11,11 +11,10 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 
 from ingest.dates import parse_date
-from ingest.pages import Hints, read_page
+from ingest.pages import HTML_TYPES, Hints, read_page
 from ingest.records import Parsed
 from rag.errors import IngestError
 
-HTML_TYPES = ("text/html", "application/xhtml+xml")
 # A record's page above this is refused, as the fetcher refuses one (BYLINE_FETCH_MAX_BYTES).
 MAX_RECORD_BYTES = 10_000_000
 

@@ -44,6 +44,7 @@ DATE_SEARCH = {
     "extensive_search": False,
     "outputformat": "%Y-%m-%dT%H:%M:%S%z",
 }
+HTML_TYPES = ("text/html", "application/xhtml+xml")  # the media types of a page
 # Below this many characters a page holds a teaser or an index, not an article.
 MIN_BODY_CHARS = 80
 TITLE_FALLBACK_CHARS = 120

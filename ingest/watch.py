@@ -26,7 +26,15 @@ from prometheus_client import CollectorRegistry, Counter
 
 from ingest.fetch import Fetched, Fetcher, FetchFailure, Validators
 from ingest.pipeline import Ingestor
-from ingest.web import Listed, NotAListing, WebSource, failure, is_page, listing
+from ingest.web import (
+    MAX_SITEMAP_DEPTH,
+    Listed,
+    NotAListing,
+    WebSource,
+    failure,
+    is_page,
+    listing,
+)
 from rag.domain.models import Article
 from rag.errors import StoreBusy
 from rag.settings import WatchSettings
@@ -165,10 +173,15 @@ class Watcher:
                 self._poll_feed(feed, state, summary)
             if self._settings.retention_days:
                 cutoff = int(time.time()) - self._settings.retention_days * 86_400
-                summary.dropped_chunks = self._ingestor.drop_published_before(cutoff)
+                try:
+                    summary.dropped_chunks = self._ingestor.drop_published_before(cutoff)
+                except StoreBusy as exc:  # the next poll drops them
+                    self._fail(summary, "store_busy", f"old articles not dropped: {exc.message}")
         return summary
 
-    def _poll_feed(self, feed: str, state: WatchState, summary: PollSummary) -> None:
+    def _poll_feed(
+        self, feed: str, state: WatchState, summary: PollSummary, depth: int = 0
+    ) -> None:
         outcome = self._fetcher.get(feed, state.validators(feed))
         self._metrics.fetched.labels("feed").inc()
         if isinstance(outcome, FetchFailure):
@@ -185,8 +198,9 @@ class Watcher:
         except NotAListing as exc:
             self._fail(summary, "not_a_feed", f"{feed}: {exc}")
             return
-        for child in sitemaps:  # a sitemap index: its sitemaps are polled as feeds
-            self._poll_feed(child, state, summary)
+        if depth < MAX_SITEMAP_DEPTH:  # a sitemap index: its sitemaps are polled as feeds
+            for child in sitemaps:
+                self._poll_feed(child, state, summary, depth + 1)
         wanted = [item for item in links if state.wants(item)]
         for start in range(0, len(wanted), BATCH):
             batch = wanted[start : start + BATCH]
@@ -206,6 +220,8 @@ class Watcher:
             else:
                 articles.append(parsed)
                 done.append(item)
+        if not articles:
+            return True  # every page failed: nothing to store, and none recorded as seen
         for attempt in range(BUSY_TRIES):
             try:
                 result = self._ingestor.ingest(articles)

@@ -16,12 +16,11 @@ from lxml import etree
 
 from ingest.dates import parse_date
 from ingest.fetch import Fetched, Fetcher, FetchFailure, Outcome
-from ingest.pages import Hints, read_page
+from ingest.pages import HTML_TYPES, Hints, read_page
 from ingest.records import Parsed
 from rag.domain.models import Article
 from rag.errors import IngestError
 
-HTML_TYPES = ("text/html", "application/xhtml+xml")
 FEED_TYPES = (
     "application/rss+xml",
     "application/atom+xml",
@@ -44,10 +43,6 @@ class Listed:
     title: str = ""
     published_at: datetime | None = None
     updated: str = ""  # the listing's own stamp of its last change ("" when it gives none)
-
-    @property
-    def hints(self) -> Hints:
-        return Hints(url=self.url, published_at=self.published_at, title=self.title)
 
 
 class NotAListing(ValueError):
@@ -116,9 +111,13 @@ def _utc(moment: time.struct_time | None) -> datetime | None:
 
 
 def page_article(fetched: Fetched, listed: Listed | None) -> Parsed:
-    hints = listed.hints if listed else Hints(url=fetched.url)
-    # The fetched URL after redirects is the page's address when it names no canonical one.
-    hints = Hints(url=fetched.url, published_at=hints.published_at, title=hints.title)
+    # The URL the redirects ended at is the page's address when it names no canonical one; the
+    # listing's date and title stand in where the page gives none.
+    hints = Hints(
+        url=fetched.url,
+        published_at=listed.published_at if listed else None,
+        title=listed.title if listed else "",
+    )
     try:
         return read_page(fetched.content, fetched.url, hints)
     except IngestError as exc:
