@@ -128,6 +128,16 @@ def run_stories(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def run_dates(args: argparse.Namespace, settings: Settings) -> int:
+    from eval.dates import format_dates, run_dates_eval
+
+    if not args.questions.is_file():
+        print(f"byline: {args.questions}: no such file", file=sys.stderr)
+        return 2
+    print(format_dates(run_dates_eval(args.questions)))
+    return 0
+
+
 def run_retrieval(args: argparse.Namespace, settings: Settings) -> int:
     questions = of_year(load_questions("realtimeqa", args.questions), args.year)[: args.limit]
     components = Components.load(settings)

@@ -172,6 +172,17 @@ def register_eval(commands: argparse._SubParsersAction[Any]) -> None:
     )
     stories.set_defaults(handler=deferred("eval.cli:run_stories"))
 
+    dates = kinds.add_parser(
+        "dates", help="the time windows read into the training questions, to count false ones"
+    )
+    dates.add_argument(
+        "--questions",
+        type=Path,
+        default=TRAIN_DATA / "questions.jsonl",
+        help="the training questions (default: the shared realtimeqa-train copy)",
+    )
+    dates.set_defaults(handler=deferred("eval.cli:run_dates"))
+
 
 EXTRACTION_PAGES = Path(__file__).resolve().parents[1].parent / "shared/datasets/article-extraction"
 TRAIN_DATA = Path(__file__).resolve().parents[1].parent / "shared/datasets/realtimeqa-train"

@@ -207,6 +207,7 @@ def _written_rules(as_of: datetime) -> list[tuple[re.Pattern[str], Action]]:
         return start, _next_month(start)
 
     day_of_month = rf"\d{{1,2}}{_ORDINAL}"
+    day_forms = _day_forms(day_of_month)
     rules: list[tuple[str, Action]] = [
         (
             rf"\bbetween (?:the )?(?P<a>\d{{1,2}}){_ORDINAL}(?: of)?(?: (?P<am>{_MONTH_WORD}))?"
@@ -234,16 +235,33 @@ def _written_rules(as_of: datetime) -> list[tuple[re.Pattern[str], Action]]:
             rf"|{_MONTH_WORD} {day_of_month})(?:,? \d{{4}})?)\b",
             since_day,
         ),
-        (
-            rf"\b(?:on )?(?:the )?(?P<date>{day_of_month} (?:of )?{_MONTH_WORD}(?:,? \d{{4}})?)"
-            r"(?!\w)",
-            one_day,
-        ),
-        (rf"\b(?:on )?(?P<date>{_MONTH_WORD} {day_of_month}(?:,? \d{{4}})?)\b", one_day),
-        (r"\b(?:on )?(?P<date>\d{4}-\d{2}-\d{2})\b", one_day),
-        (r"\b(?:on )?(?P<date>\d{1,2}[/.]\d{1,2}[/.]\d{4})\b", one_day),
+        # A day after "on" ("on Oct. 17"); a bare one comes after the relative phrases.
+        *((rf"\b(?:on|as of|dated) (?:the )?(?P<date>{form})", one_day) for form in day_forms),
     ]
     return [(re.compile(pattern, re.I), action) for pattern, action in rules]
+
+
+def _day_forms(day_of_month: str) -> tuple[str, ...]:
+    """How a calendar day is written: "17 October 2024", "the 17th of October", "Oct. 17, 2024",
+    "2024-10-17", "17/10/2024"."""
+    return (
+        rf"{day_of_month} (?:of )?{_MONTH_WORD}(?:,? \d{{4}})?(?!\w)",
+        rf"{_MONTH_WORD} {day_of_month}(?:,? \d{{4}})?\b",
+        r"\d{4}-\d{2}-\d{2}\b",
+        r"\d{1,2}[/.]\d{1,2}[/.]\d{4}\b",
+    )
+
+
+def _bare_days(as_of: datetime) -> list[tuple[re.Pattern[str], Action]]:
+    """A calendar day with no word before it ("coming July 29"): weaker than a relative phrase
+    ("The Jan. 6 committee met this week" asks about this week)."""
+
+    def one_day(m: re.Match[str]) -> Span:
+        start = _parsed_day(m.group("date"), as_of)
+        return start, start + timedelta(days=1)
+
+    forms = _day_forms(rf"\d{{1,2}}{_ORDINAL}")
+    return [(re.compile(rf"\b(?P<date>{form})", re.I), one_day) for form in forms]
 
 
 def _parsed_day(written: str, as_of: datetime) -> datetime:
@@ -268,7 +286,7 @@ def _parsed_day(written: str, as_of: datetime) -> datetime:
 
 def time_window(question: str, as_of: datetime) -> Window | None:
     """The first time phrase of ``question`` as a window ending no later than as-of."""
-    for pattern, action in [*_written_rules(as_of), *_rules(as_of)]:
+    for pattern, action in [*_written_rules(as_of), *_rules(as_of), *_bare_days(as_of)]:
         match = pattern.search(question)
         if not match:
             continue

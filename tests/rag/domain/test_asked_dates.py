@@ -43,3 +43,11 @@ def test_an_ambiguous_numeric_date_is_day_first_unless_impossible() -> None:
 def test_a_date_after_as_of_or_off_the_calendar_names_no_window() -> None:
     assert time_window("What happened on 25 October 2024?", AS_OF) is None  # after as-of
     assert time_window("What happened on 31/02/2024?", AS_OF) is None  # no such day
+
+
+def test_a_bare_date_naming_something_gives_way_to_the_time_asked() -> None:
+    """ "The Jan. 6 committee" names a committee; the question asks about this week."""
+    window = time_window("The Jan. 6 committee held a hearing this week. Who testified?", AS_OF)
+    assert window is not None and window.phrase == "this week"
+    bare = time_window("Beyoncé's album comes out July 29. What is it called?", AS_OF)
+    assert bare is not None and bare.start.date().isoformat() == "2024-07-29"
