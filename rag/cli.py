@@ -236,7 +236,10 @@ def run_ingest(args: argparse.Namespace, settings: Settings) -> int:
     notes: list[str] = []
     items = article_inputs(settings, args.inputs, notes.append)
     if args.dry_run:
-        return _dry_run(items, args.jsonl)
+        code = _dry_run(items, args.jsonl)
+        for note in notes:
+            print(f"note: {note}", file=sys.stderr)
+        return code
 
     def rejected(message: str) -> None:
         tqdm.write(f"rejected: {message}", file=sys.stderr)
