@@ -119,7 +119,7 @@ class Ingestor:
         self._shard = shard
         self._max_chars = max_chars
         self._notes: list[str] = []
-        self._stories: StoryIndex | None = None  # read from the store when first needed
+        self._stories: StoryIndex | None = None  # made when an article is first grouped
 
     def ingest_paths(self, paths: Iterable[Path], progress: bool = False) -> IngestSummary:
         return self.ingest(self._parsed(paths), progress=progress)
@@ -252,14 +252,18 @@ class Ingestor:
 
     def _grouped(self, article: Article, chunks: list[Chunk]) -> list[Chunk]:
         """The chunks with the wire story the article is a copy of (ingest.stories)."""
-        if self._stories is None:
-            self._stories = StoryIndex()
-            for article_id, story, signed in self._writer.stored_stories():
-                self._stories.known(article_id, story, stories.decode(signed))
+        if self._stories is None:  # this run's articles, and the stored ones by band key
+            self._stories = StoryIndex(stored=self._writer.story_candidates)
         hashed = stories.signature(c.text for c in chunks)
         story = self._stories.assign(article.id, hashed)
         signed = stories.encode(hashed) if hashed is not None else ""
-        return [replace(c, story=story, signature=signed if c.index == 0 else None) for c in chunks]
+        bands = stories.band_keys(hashed) if hashed is not None else ""
+        return [
+            replace(c, story=story, signature=signed, bands=bands)
+            if c.index == 0
+            else replace(c, story=story)
+            for c in chunks
+        ]
 
     def _replaced_versions(self, article: Article) -> list[str]:
         """Chunks of an earlier article of the same file (its title, outlet or date edited)."""

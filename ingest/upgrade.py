@@ -143,9 +143,12 @@ def _group_stories(
     for article in sorted(ungrouped, key=published):
         hashed = stories.signature(texts[article][i] for i in sorted(texts[article]))
         story = index.assign(article, hashed)
-        signed = stories.encode(hashed) if hashed is not None else ""
+        first = {
+            stories.SIGNATURE_FIELD: stories.encode(hashed) if hashed is not None else "",
+            stories.BANDS_FIELD: stories.band_keys(hashed) if hashed is not None else "",
+        }
         for chunk_id, meta in metas[article].items():
-            extra = {stories.SIGNATURE_FIELD: signed} if meta.get("chunk_index") == 0 else {}
+            extra = first if meta.get("chunk_index") == 0 else {}
             rewritten[chunk_id] = {**meta, stories.FIELD: story, **extra}
         if len(rewritten) >= BATCH:
             _rewrite(store, lexical, done, rewritten)

@@ -67,12 +67,13 @@ class IndexWriter:
         """Stored chunk ids that came from one source file, each with its article id."""
         return self._store.chunks_from_source(source)
 
-    def stored_stories(self) -> list[tuple[str, str, str]]:
-        """(article id, story, signature) of every stored article grouped at ingest."""
+    def story_candidates(self, keys: list[str]) -> list[tuple[str, str, str]]:
+        """(article id, story, signature) of the stored articles sharing an LSH band key."""
+        found = self._lexical.story_candidates(keys)
+        firsts = {first: (article, story) for article, story, first in found}
         return [
-            (str(meta["article_id"]), str(meta["story"]), str(meta.get("minhash", "")))
-            for meta in self._store.first_chunks()
-            if meta.get("story")
+            (*firsts[chunk_id], str(meta.get("minhash", "")))
+            for chunk_id, _, meta in self._store.documents(list(firsts))
         ]
 
     def drop_published_before(self, timestamp: int) -> int:

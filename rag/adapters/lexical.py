@@ -97,6 +97,9 @@ create index if not exists articles_by_chunk on articles (first_chunk);
 create table if not exists meta (key text primary key, value text not null);
 create table if not exists stories (article_id text primary key, story text not null);
 create index if not exists stories_by_story on stories (story);
+create table if not exists story_bands (key text not null, article_id text not null);
+create index if not exists story_bands_by_key on story_bands (key);
+create index if not exists story_bands_by_article on story_bands (article_id);
 """
 _HEAD = "article_id, title, outlet, url, author, published_at, published_ts"
 
@@ -119,6 +122,7 @@ class LexicalRow:
     sentences: str  # JSON: [[sentence, its terms joined by spaces, [[name, label], ...]], ...]
     head: ArticleHead | None = None  # on an article's first chunk: its catalogue row
     story: str = ""  # on an article's first chunk: the wire story it is a copy of, if grouped
+    bands: tuple[str, ...] = ()  # on an article's first chunk: its LSH band keys (copies find it)
 
     @classmethod
     def stored(
@@ -144,6 +148,7 @@ class LexicalRow:
             json.dumps(sentences, ensure_ascii=False),
             article_head(meta) if index == 0 else None,
             str(meta.get("story", "")) if index == 0 else "",
+            tuple(str(meta.get("story_bands", "")).split()) if index == 0 else (),
         )
 
     def values(self) -> tuple[Any, ...]:
@@ -231,15 +236,24 @@ class LexicalIndex:
                 "insert or replace into stories values (?, ?)",
                 [(r.article_id, r.story) for r in rows if r.story],
             )
+            heads = [r for r in rows if r.head is not None]
+            db.executemany(
+                "delete from story_bands where article_id = ?", [(r.article_id,) for r in heads]
+            )
+            db.executemany(
+                "insert into story_bands values (?, ?)",
+                [(key, r.article_id) for r in heads for key in r.bands],
+            )
 
     def delete(self, chunk_ids: Sequence[str]) -> None:
         with closing(self._connect()) as db, db:
             pairs = [(i,) for i in chunk_ids]
-            db.executemany(
-                "delete from stories where article_id in"
-                " (select article_id from articles where first_chunk = ?)",
-                pairs,
-            )
+            for table in ("stories", "story_bands"):
+                db.executemany(
+                    f"delete from {table} where article_id in"
+                    " (select article_id from articles where first_chunk = ?)",
+                    pairs,
+                )
             db.executemany("delete from chunks where chunk_id = ?", pairs)
             db.executemany("delete from articles where first_chunk = ?", pairs)
 
@@ -443,6 +457,20 @@ class LexicalIndex:
         for row in rows:
             members.setdefault(row[0], []).append(_head(row[1:]))
         return members
+
+    def story_candidates(self, keys: Sequence[str]) -> list[tuple[str, str, str]]:
+        """(article id, story, its first chunk's id) of each stored article sharing one of
+        these LSH band keys: where a copy of a wire story looks for the stories it may join."""
+        if not keys:
+            return []
+        self._level()
+        with closing(self._connect()) as db:
+            return db.execute(
+                "select distinct b.article_id, s.story, a.first_chunk from story_bands b"
+                " join stories s using (article_id) join articles a using (article_id)"
+                f" where b.key in ({','.join('?' * len(keys))})",
+                list(keys),
+            ).fetchall()
 
     def facts(self, chunk_ids: Iterable[str]) -> dict[str, tuple[int, str]]:
         """(published_ts, outlet key) of each known chunk: enough to filter and rank candidates

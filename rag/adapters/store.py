@@ -66,6 +66,8 @@ def chunk_metadata(chunk: Chunk) -> dict[str, str | int]:
         metadata["story"] = chunk.story
     if chunk.signature is not None:
         metadata["minhash"] = chunk.signature
+    if chunk.bands is not None:
+        metadata["story_bands"] = chunk.bands
     if chunk.names is not None:
         metadata[names.FIELD] = names.encode(chunk.names)
     return metadata
@@ -251,12 +253,6 @@ class ChromaStore:
             chunk_id: str(meta["article_id"])
             for chunk_id, meta in zip(got["ids"], got["metadatas"] or [], strict=True)
         }
-
-    def first_chunks(self) -> list[dict[str, Any]]:
-        """Every article's first chunk's metadata (what grouping copies of a story reads)."""
-        with store_errors("read the articles' first chunks"):
-            got = self._current().get(where={"chunk_index": 0}, include=["metadatas"])
-        return [dict(meta) for meta in got["metadatas"] or []]
 
     def dated_before(self, timestamp: int) -> list[str]:
         """Ids of the chunks of articles published before ``timestamp`` (undated ones never)."""

@@ -74,8 +74,10 @@ class Chunk:
     names: tuple[tuple[int, int, str], ...] | None = None
     # The wire story the article is a copy of (ingest.stories); None: not grouped.
     story: str | None = None
-    # On an article's first chunk: the article's MinHash signature, encoded.
+    # On an article's first chunk: the article's MinHash signature, encoded, and its LSH band
+    # keys (space-separated), by which copies of the story find it.
     signature: str | None = None
+    bands: str | None = None
 
     @property
     def embed_text(self) -> str:

@@ -77,8 +77,8 @@ def wire_copies(folder: Path) -> list[Path]:
 
 def stories_of(components: Components) -> dict[str, str]:
     """Each stored article's title → its story id."""
-    metas = components.store.first_chunks()
-    return {str(m["title"]): str(m["story"]) for m in metas}
+    chunks = components.store.documents(sorted(components.store.all_ids()))
+    return {str(m["title"]): str(m["story"]) for _, _, m in chunks if m["chunk_index"] == 0}
 
 
 def test_wire_copies_are_one_story_and_another_story_on_the_same_news_is_not(
@@ -141,7 +141,7 @@ def test_upgrade_groups_a_store_written_before_stories(fresh: Components, tmp_pa
     ids = sorted(fresh.store.all_ids())
     # As an earlier release wrote it: no story, no signature, layout 3.
     stripped = {
-        chunk_id: {k: v for k, v in meta.items() if k not in ("story", "minhash")}
+        chunk_id: {k: v for k, v in meta.items() if k not in ("story", "minhash", "story_bands")}
         for chunk_id, _, meta in fresh.store.documents(ids)
     }
     fresh.store.rewrite_metadata(stripped)
@@ -153,3 +153,23 @@ def test_upgrade_groups_a_store_written_before_stories(fresh: Components, tmp_pa
     assert set(regrouped) == set(grouped)
     again = upgrade(fresh.store, fresh.lexical, NameTagger())
     assert again.rewritten == 0  # idempotent
+
+
+def test_a_copy_ingested_later_joins_the_stored_story_through_its_band_keys(
+    fresh: Components, tmp_path: Path
+) -> None:
+    """Each ingest (or POST /articles) finds stored copies by the band keys the lexical table
+    indexes, not by reading every stored article."""
+    original, courier, herald = wire_copies(tmp_path)
+    fresh.ingestor().ingest_paths([original])
+    fresh.ingestor().ingest_paths([courier])  # a new ingestor: only the store knows the story
+    fresh.ingestor().ingest_paths([herald])
+    assert len(set(stories_of(fresh).values())) == 1
+    firsts = {
+        str(m["title"]): m
+        for _, _, m in fresh.store.documents(sorted(fresh.store.all_ids()))
+        if m["chunk_index"] == 0
+    }
+    courier_keys = str(firsts["Thousands flee as Carrow dam gives way"]["story_bands"]).split()
+    found = {article for article, _, _ in fresh.lexical.story_candidates(courier_keys)}
+    assert firsts["Dam breach floods Valmora"]["article_id"] in found
