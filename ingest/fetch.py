@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit, urlunsplit
 
@@ -130,17 +131,21 @@ class Fetcher:
             headers["If-Modified-Since"] = validators.last_modified
         return self._polite(host, lambda: self._request(url, headers))
 
-    def get_many(
-        self, urls: Iterable[str], validators: Callable[[str], Validators | None] | None = None
-    ) -> Iterator[tuple[str, Outcome]]:
-        """Every URL's outcome in the order given, ``max_in_flight`` at a time."""
-        with ThreadPoolExecutor(self._settings.max_in_flight) as pool:
-            futures = [
-                (url, pool.submit(self.get, url, validators(url) if validators else None))
-                for url in urls
-            ]
-            for url, future in futures:
-                yield url, future.result()
+    def get_many(self, urls: Iterable[str]) -> Iterator[tuple[str, Outcome]]:
+        """Every URL's outcome in the order given, ``max_in_flight`` at a time, fetching only
+        that far ahead of the reader: a sitemap of thousands of pages never sits in memory
+        whole while the first ones are embedded."""
+        ahead = self._settings.max_in_flight
+        with ThreadPoolExecutor(ahead) as pool:
+            pending: deque[tuple[str, Future[Outcome]]] = deque()
+            for url in urls:
+                pending.append((url, pool.submit(self.get, url)))
+                if len(pending) >= ahead:
+                    done_url, future = pending.popleft()
+                    yield done_url, future.result()
+            while pending:
+                done_url, future = pending.popleft()
+                yield done_url, future.result()
 
     def _host(self, netloc: str) -> _Host:
         with self._hosts_lock:
